@@ -1,0 +1,508 @@
+//! A small strict JSON reader and writer (what `JSON.parse` accepts, what `JSON.stringify` writes).
+//!
+//! Why not serde: `serde-wasm-bindgen` alone costs about 30 KB gzipped of wasm (measured, see
+//! `shared/reference/rust-wasm.md`), the whole script budget. The browser does `JSON.stringify`
+//! natively; we read its output here in a few KB.
+//!
+//! Strings are kept as WTF-8 bytes: JavaScript strings may hold lone UTF-16 surrogates
+//! (`JSON.stringify` writes them as `\udXXX` escapes), and bucketing must hash them exactly as the
+//! JavaScript engine encodes them (a lone surrogate becomes its 3-byte generalised UTF-8 form).
+//! Numbers keep their source text: `JSON.stringify` writes a number as `String(n)`, so the text is
+//! exactly what the reference engine's `coerceString` produces, with no float formatting here.
+
+/// A parsed JSON value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number, as its source text (`-1.5e3`).
+    Number(Box<str>),
+    /// A string, as WTF-8 bytes.
+    Str(Vec<u8>),
+    /// An array.
+    Array(Vec<Value>),
+    /// An object, members in source order (duplicates kept; [`Value::get`] takes the last).
+    Object(Vec<(Vec<u8>, Value)>),
+}
+
+/// Why a JSON text was rejected, and at which byte offset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JsonError {
+    /// Byte offset of the problem in the input.
+    pub offset: usize,
+    /// What is wrong there.
+    pub what: &'static str,
+}
+
+/// Nesting deeper than this is rejected instead of exhausting the stack.
+const MAX_DEPTH: usize = 256;
+
+impl Value {
+    /// The member `key` of an object (the last one when the key repeats, as `JSON.parse` does).
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Object(members) => members
+                .iter()
+                .rev()
+                .find(|(k, _)| k.as_slice() == key.as_bytes())
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The string, when this is a string of valid UTF-8 (no lone surrogates).
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => std::str::from_utf8(s).ok(),
+            _ => None,
+        }
+    }
+
+    /// The array's elements, when this is an array.
+    pub fn as_array(&self) -> Option<&[Value]> {
+        match self {
+            Value::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The object's members, when this is an object.
+    pub fn as_object(&self) -> Option<&[(Vec<u8>, Value)]> {
+        match self {
+            Value::Object(members) => Some(members),
+            _ => None,
+        }
+    }
+
+    /// `true` for `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// A string value from UTF-8 text.
+    pub fn string(s: &str) -> Value {
+        Value::Str(s.as_bytes().to_vec())
+    }
+
+    /// This value as JSON text, written the way `JSON.stringify` writes it.
+    pub fn to_json(&self) -> String {
+        let mut out = Vec::new();
+        write(&mut out, self);
+        // Every byte written is ASCII or copied from valid UTF-8 (lone surrogates are escaped).
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
+/// Parses a complete JSON text.
+pub fn parse(text: &str) -> Result<Value, JsonError> {
+    let mut p = Parser {
+        b: text.as_bytes(),
+        i: 0,
+    };
+    let v = p.value(0)?;
+    p.ws();
+    if p.i != p.b.len() {
+        return Err(p.err("unexpected text after the JSON value"));
+    }
+    Ok(v)
+}
+
+struct Parser<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn err(&self, what: &'static str) -> JsonError {
+        JsonError {
+            offset: self.i,
+            what,
+        }
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn literal(&mut self, word: &[u8], v: Value) -> Result<Value, JsonError> {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(v)
+        } else {
+            Err(self.err("invalid literal"))
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value, JsonError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nesting too deep"));
+        }
+        self.ws();
+        match self.peek() {
+            None => Err(self.err("unexpected end of JSON")),
+            Some(b'n') => self.literal(b"null", Value::Null),
+            Some(b't') => self.literal(b"true", Value::Bool(true)),
+            Some(b'f') => self.literal(b"false", Value::Bool(false)),
+            Some(b'"') => self.string().map(Value::Str),
+            Some(b'[') => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Ok(Value::Array(items));
+                }
+                loop {
+                    items.push(self.value(depth + 1)?);
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(Value::Array(items));
+                        }
+                        _ => return Err(self.err("expected ',' or ']'")),
+                    }
+                }
+            }
+            Some(b'{') => {
+                self.i += 1;
+                let mut members = Vec::new();
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
+                    return Ok(Value::Object(members));
+                }
+                loop {
+                    self.ws();
+                    if self.peek() != Some(b'"') {
+                        return Err(self.err("expected a string key"));
+                    }
+                    let key = self.string()?;
+                    self.ws();
+                    if self.peek() != Some(b':') {
+                        return Err(self.err("expected ':'"));
+                    }
+                    self.i += 1;
+                    let v = self.value(depth + 1)?;
+                    members.push((key, v));
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b'}') => {
+                            self.i += 1;
+                            return Ok(Value::Object(members));
+                        }
+                        _ => return Err(self.err("expected ',' or '}'")),
+                    }
+                }
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.err("unexpected character")),
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    fn number(&mut self) -> Result<Value, JsonError> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.err("invalid number")),
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return Err(self.err("invalid number"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.err("invalid number"));
+            }
+        }
+        // The slice is ASCII digits and signs, so it is valid UTF-8.
+        let text = std::str::from_utf8(&self.b[start..self.i]).unwrap_or("0");
+        Ok(Value::Number(text.into()))
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let mut n = 0u32;
+        for _ in 0..4 {
+            let d = match self.peek() {
+                Some(c @ b'0'..=b'9') => c - b'0',
+                Some(c @ b'a'..=b'f') => c - b'a' + 10,
+                Some(c @ b'A'..=b'F') => c - b'A' + 10,
+                _ => return Err(self.err("invalid \\u escape")),
+            };
+            n = n * 16 + u32::from(d);
+            self.i += 1;
+        }
+        Ok(n)
+    }
+
+    fn string(&mut self) -> Result<Vec<u8>, JsonError> {
+        self.i += 1; // opening quote
+        let mut out = Vec::new();
+        loop {
+            let start = self.i;
+            while let Some(c) = self.peek() {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            out.extend_from_slice(&self.b[start..self.i]);
+            match self.peek() {
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    let c = self.peek().ok_or_else(|| self.err("unterminated string"))?;
+                    self.i += 1;
+                    match c {
+                        b'"' | b'\\' | b'/' => out.push(c),
+                        b'b' => out.push(8),
+                        b'f' => out.push(12),
+                        b'n' => out.push(b'\n'),
+                        b'r' => out.push(b'\r'),
+                        b't' => out.push(b'\t'),
+                        b'u' => {
+                            let mut cp = self.hex4()?;
+                            if (0xD800..0xDC00).contains(&cp) && self.b[self.i..].starts_with(b"\\u") {
+                                let save = self.i;
+                                self.i += 2;
+                                let lo = self.hex4()?;
+                                if (0xDC00..0xE000).contains(&lo) {
+                                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                                } else {
+                                    self.i = save;
+                                }
+                            }
+                            push_code_point(&mut out, cp);
+                        }
+                        _ => {
+                            self.i -= 1;
+                            return Err(self.err("invalid escape"));
+                        }
+                    }
+                }
+                Some(_) => return Err(self.err("control character in string")),
+                None => return Err(self.err("unterminated string")),
+            }
+        }
+    }
+}
+
+/// Appends a code point (surrogates included) in generalised UTF-8, as the reference engine's
+/// `stringToUtf8ByteArray` encodes it.
+pub fn push_code_point(out: &mut Vec<u8>, cp: u32) {
+    if cp < 0x80 {
+        out.push(cp as u8);
+    } else if cp < 0x800 {
+        out.push((cp >> 6) as u8 | 0xC0);
+        out.push((cp & 0x3F) as u8 | 0x80);
+    } else if cp < 0x10000 {
+        out.push((cp >> 12) as u8 | 0xE0);
+        out.push(((cp >> 6) & 0x3F) as u8 | 0x80);
+        out.push((cp & 0x3F) as u8 | 0x80);
+    } else {
+        out.push((cp >> 18) as u8 | 0xF0);
+        out.push(((cp >> 12) & 0x3F) as u8 | 0x80);
+        out.push(((cp >> 6) & 0x3F) as u8 | 0x80);
+        out.push((cp & 0x3F) as u8 | 0x80);
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Writes a WTF-8 string as a JSON string literal, escaping as `JSON.stringify` does
+/// (lone surrogates as lowercase `\udXXX`).
+pub fn write_string(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'"');
+    let mut i = 0;
+    while i < s.len() {
+        let c = s[i];
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            8 => out.extend_from_slice(b"\\b"),
+            12 => out.extend_from_slice(b"\\f"),
+            0..=0x1F => {
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(c >> 4)]);
+                out.push(HEX[usize::from(c & 15)]);
+            }
+            // A surrogate code point (ED A0..BF xx) can only be a lone one in WTF-8.
+            0xED if s.get(i + 1).is_some_and(|&b| b >= 0xA0) && i + 2 < s.len() => {
+                let cp = (u32::from(c & 0x0F) << 12)
+                    | (u32::from(s[i + 1] & 0x3F) << 6)
+                    | u32::from(s[i + 2] & 0x3F);
+                out.extend_from_slice(b"\\u");
+                for shift in [12, 8, 4, 0] {
+                    out.push(HEX[((cp >> shift) & 15) as usize]);
+                }
+                i += 3;
+                continue;
+            }
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out.push(b'"');
+}
+
+/// Writes a value as JSON text, members in stored order, numbers as their source text.
+pub fn write(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => out.extend_from_slice(n.as_bytes()),
+        Value::Str(s) => write_string(out, s),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(members) => {
+            out.push(b'{');
+            for (i, (k, item)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_string(out, k);
+                out.push(b':');
+                write(out, item);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+/// Appends the decimal digits of `n` (integer formatting without `core::fmt`).
+pub fn push_usize(out: &mut String, mut n: usize) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &buf[i..] {
+        out.push(char::from(d));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(text: &str) -> String {
+        parse(text).unwrap().to_json()
+    }
+
+    #[test]
+    fn parses_and_writes_canonical_json() {
+        assert_eq!(
+            round_trip(r#" { "a" : [1, -2.5e3, true, false, null], "b": {"c": "d"} } "#),
+            r#"{"a":[1,-2.5e3,true,false,null],"b":{"c":"d"}}"#
+        );
+    }
+
+    #[test]
+    fn keeps_lone_surrogates_as_wtf8_and_escapes_them_back() {
+        let v = parse(r#""a\ud800b""#).unwrap();
+        assert_eq!(v, Value::Str(vec![b'a', 0xED, 0xA0, 0x80, b'b']));
+        assert_eq!(v.to_json(), r#""a\ud800b""#);
+        // A pair written as two escapes is one 4-byte character.
+        let rocket = parse(r#""\ud83d\ude80""#).unwrap();
+        assert_eq!(rocket, Value::string("🚀"));
+        assert_eq!(rocket.to_json(), "\"🚀\"");
+        // A high surrogate followed by a non-low escape stays lone.
+        let v = parse(r#""\ud83d\u0041""#).unwrap();
+        assert_eq!(v, Value::Str(vec![0xED, 0xA0, 0xBD, b'A']));
+    }
+
+    #[test]
+    fn escapes_like_json_stringify() {
+        let v = Value::Str(b"q\"b\\n\nc\x01\x7f/".to_vec());
+        assert_eq!(v.to_json(), "\"q\\\"b\\\\n\\nc\\u0001\x7f/\"");
+    }
+
+    #[test]
+    fn rejects_what_json_parse_rejects() {
+        for bad in [
+            "", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "+1", "-", "1e", "\"\t\"", "'a'", "[1 2]",
+            "{a:1}", "nul", "\"\\x\"", "\"\\u12\"", "[] x", "NaN", "Infinity",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} must be rejected");
+        }
+    }
+
+    #[test]
+    fn reports_the_offset_of_an_error() {
+        let e = parse(r#"{"a": [1, 2,, 3]}"#).unwrap_err();
+        assert_eq!(e.offset, 12);
+    }
+
+    #[test]
+    fn limits_nesting() {
+        let deep = "[".repeat(MAX_DEPTH + 5);
+        assert_eq!(parse(&deep).unwrap_err().what, "nesting too deep");
+    }
+
+    #[test]
+    fn get_takes_the_last_duplicate() {
+        let v = parse(r#"{"a":1,"a":2}"#).unwrap();
+        assert_eq!(v.get("a"), Some(&Value::Number("2".into())));
+        assert_eq!(v.get("b"), None);
+    }
+
+    #[test]
+    fn push_usize_writes_decimal() {
+        let mut s = String::new();
+        for n in [0, 7, 10, 12345, usize::MAX] {
+            s.clear();
+            push_usize(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! The pure core: everything that can be decided without a browser. No `web-sys` here, so it is
+//! tested natively (`cargo test`) and fast.
+
+pub mod json;
+
+/// What evaluation needs from a JavaScript engine to match the reference bit for bit.
+///
+/// In the browser these are the engine's own functions (`RegExp`, `toLowerCase`, `String(n)`),
+/// which keeps the wasm small and the semantics exact; native tests use a Rust stand-in.
+pub trait Host {
+    /// `String.prototype.toLowerCase` of a WTF-8 string.
+    fn to_lower_case(&self, s: &[u8]) -> Vec<u8>;
+    /// `Boolean(new RegExp(pattern).exec(input))`; `None` when `pattern` is not a valid
+    /// JavaScript regular expression.
+    fn regex_exec(&self, pattern: &[u8], input: &[u8]) -> Option<bool>;
+    /// `String(n)` for a finite or non-finite number.
+    fn number_to_string(&self, n: f64) -> String;
+}
