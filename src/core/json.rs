@@ -295,7 +295,9 @@ impl Parser<'_> {
                         b't' => out.push(b'\t'),
                         b'u' => {
                             let mut cp = self.hex4()?;
-                            if (0xD800..0xDC00).contains(&cp) && self.b[self.i..].starts_with(b"\\u") {
+                            if (0xD800..0xDC00).contains(&cp)
+                                && self.b[self.i..].starts_with(b"\\u")
+                            {
                                 let save = self.i;
                                 self.i += 2;
                                 let lo = self.hex4()?;
@@ -470,8 +472,25 @@ mod tests {
     #[test]
     fn rejects_what_json_parse_rejects() {
         for bad in [
-            "", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "+1", "-", "1e", "\"\t\"", "'a'", "[1 2]",
-            "{a:1}", "nul", "\"\\x\"", "\"\\u12\"", "[] x", "NaN", "Infinity",
+            "",
+            "[1,]",
+            "{\"a\":1,}",
+            "01",
+            "1.",
+            ".5",
+            "+1",
+            "-",
+            "1e",
+            "\"\t\"",
+            "'a'",
+            "[1 2]",
+            "{a:1}",
+            "nul",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "[] x",
+            "NaN",
+            "Infinity",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} must be rejected");
         }

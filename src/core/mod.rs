@@ -1,7 +1,16 @@
 //! The pure core: everything that can be decided without a browser. No `web-sys` here, so it is
 //! tested natively (`cargo test`) and fast.
 
+pub mod actions;
+pub mod config;
+pub mod evaluation;
+pub mod flag;
+pub mod js;
 pub mod json;
+pub mod murmur3;
+pub mod semver;
+#[cfg(test)]
+pub(crate) mod test_host;
 
 /// What evaluation needs from a JavaScript engine to match the reference bit for bit.
 ///

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# webexp's one entry point. Idempotent: installs only what is missing.
+#   ./build.sh         build dist/webexp.js (script tag) and the npm package (dist/npm/)
+#   ./build.sh demo    build, then serve www/ on 127.0.0.1 (prints the URL)
+#   ./build.sh test    build, then run every test layer
+#   ./build.sh bench   build, then run the benchmarks and rewrite BENCHMARKS.md
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+
+SIZE_BUDGET=30720 # bytes of dist/webexp.js after gzip -9
+WASM_TARGET=wasm32-unknown-unknown
+GEN=target/gen
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+need_cmd() { command -v "$1" >/dev/null 2>&1 || die "$1 is required: $2"; }
+
+ensure_rust_target() {
+  need_cmd cargo "install the Rust toolchain (rustup)"
+  if ! rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
+    log "installing the $WASM_TARGET target"
+    rustup target add "$WASM_TARGET"
+  fi
+}
+
+# wasm-bindgen-cli must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+ensure_wasm_bindgen() {
+  local want have=""
+  want=$(wasm_bindgen_version)
+  [ -n "$want" ] || die "wasm-bindgen is not in Cargo.lock"
+  if command -v wasm-bindgen >/dev/null 2>&1; then
+    have=$(wasm-bindgen --version | awk '{print $2}')
+  fi
+  if [ "$have" != "$want" ]; then
+    log "installing wasm-bindgen-cli $want (found: ${have:-none}); this takes a few minutes"
+    cargo install wasm-bindgen-cli --version "$want" --locked ||
+      cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+ensure_node_modules() {
+  need_cmd node "install Node.js 20 or later"
+  need_cmd npm "install npm"
+  # npm ci when node_modules is missing or older than the lock file.
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "installing npm dev dependencies (npm ci)"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then
+    return
+  fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing chromium and chromium-driver (apt-get)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+  else
+    die "the tests need Chromium and its driver: install the Debian packages 'chromium' and 'chromium-driver' (or set PATH to a chromium and a matching chromedriver)"
+  fi
+}
+
+build() {
+  ensure_rust_target
+  ensure_wasm_bindgen
+  ensure_node_modules
+  log "compiling wasm (release)"
+  cargo build --release --lib --target "$WASM_TARGET"
+  rm -rf "$GEN" && mkdir -p "$GEN" dist/npm
+  wasm-bindgen --target web --out-dir "$GEN" --out-name webexp \
+    "target/$WASM_TARGET/release/webexp.wasm"
+  log "optimising wasm (wasm-opt -Oz)"
+  node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+    "$GEN/webexp_bg.wasm" -o "$GEN/webexp_bg.wasm"
+  log "bundling dist/webexp.js and the npm package"
+  node_modules/.bin/esbuild src/js/script.js --bundle --format=iife --minify \
+    --target=es2020 --loader:.wasm=base64 --log-level=warning --outfile=dist/webexp.js
+  node_modules/.bin/esbuild src/js/npm.js --bundle --format=esm --target=es2020 \
+    --log-level=warning --outfile=dist/npm/webexp.js
+  cp "$GEN/webexp_bg.wasm" dist/npm/webexp_bg.wasm
+  cp src/js/webexp.d.ts dist/npm/webexp.d.ts
+  check_size
+}
+
+check_size() {
+  local raw gz wasm_gz
+  raw=$(wc -c < dist/webexp.js)
+  gz=$(gzip -9c dist/webexp.js | wc -c)
+  wasm_gz=$(gzip -9c dist/npm/webexp_bg.wasm | wc -c)
+  log "size: dist/webexp.js $raw bytes, $gz bytes gzipped (budget $SIZE_BUDGET); wasm alone $wasm_gz bytes gzipped"
+  [ "$gz" -le "$SIZE_BUDGET" ] || die "dist/webexp.js is $gz bytes gzipped, over the budget of $SIZE_BUDGET"
+}
+
+# Runs "$@" in its own process group and kills the whole group when it ends, whatever happens,
+# so no browser outlives the run.
+in_own_group() {
+  local pid rc=0
+  setsid "$@" &
+  pid=$!
+  trap 'kill -TERM -- -'"$pid"' 2>/dev/null || true' INT TERM
+  wait "$pid" || rc=$?
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  trap - INT TERM
+  return "$rc"
+}
+
+run_tests() {
+  ensure_chromium
+  log "cargo fmt --check"
+  cargo fmt --all -- --check
+  log "cargo clippy (host and $WASM_TARGET)"
+  cargo clippy --all-targets -- -D warnings
+  cargo clippy --lib --tests --target "$WASM_TARGET" -- -D warnings
+  log "native tests (pure core)"
+  cargo test
+  log "browser tests (wasm-bindgen-test in headless Chromium)"
+  CHROMEDRIVER=$(command -v chromedriver) \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    WASM_BINDGEN_TEST_TIMEOUT=60 \
+    in_own_group cargo test --target "$WASM_TARGET"
+  log "end-to-end tests (Node test runner + playwright-core + Chromium)"
+  CHROMIUM=$(command -v chromium) in_own_group node --test --test-concurrency=1 tests/
+}
+
+case "${1:-build}" in
+  build) build ;;
+  demo)
+    build
+    exec node www/serve.mjs "${2:-8080}"
+    ;;
+  test)
+    build
+    run_tests
+    ;;
+  bench)
+    ensure_chromium
+    build
+    CHROMIUM=$(command -v chromium) in_own_group node tests/bench/run.mjs
+    ;;
+  *) die "usage: ./build.sh [build|demo [port]|test|bench]" ;;
+esac

@@ -1,0 +1,162 @@
+//! `WebexpConfig` (CONTRACT section 2), read leniently: each bad part is reported with its path
+//! and skipped, and the rest of the config still runs.
+
+use super::json::{push_usize, Value};
+
+/// The config, with its parts checked.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    /// Flags in the evaluation model, each still raw (the evaluator reports a malformed one).
+    pub flags: Vec<Value>,
+    /// `pageObjects`: per flag key, the raw object of its pages.
+    pub page_objects: Vec<(String, Value)>,
+    /// `user`: members merged over the detected `context.user`.
+    pub user: Vec<(Vec<u8>, Value)>,
+    /// `forcedVariants`: flag key to variant key; evaluation is skipped for these flags.
+    pub forced_variants: Vec<(String, String)>,
+    /// `debug`: log each decision.
+    pub debug: bool,
+}
+
+/// A part of the config that was skipped: where it is and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// Path such as `forcedVariants.hero`.
+    pub path: String,
+    /// What is wrong.
+    pub message: &'static str,
+}
+
+fn err(path: &str, message: &'static str) -> ConfigError {
+    ConfigError {
+        path: path.to_string(),
+        message,
+    }
+}
+
+fn key_path(parent: &str, key: &[u8]) -> String {
+    let mut p = String::from(parent);
+    p.push('.');
+    p.push_str(&String::from_utf8_lossy(key));
+    p
+}
+
+/// Reads a config value. Never fails as a whole: what cannot be used is reported and left out.
+pub fn parse_config(v: &Value) -> (Config, Vec<ConfigError>) {
+    let mut config = Config::default();
+    let mut errors = Vec::new();
+    if v.as_object().is_none() {
+        errors.push(err("config", "must be an object"));
+        return (config, errors);
+    }
+    match v.get("flags") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(flags)) => {
+            for (i, flag) in flags.iter().enumerate() {
+                if flag.as_object().is_some() {
+                    config.flags.push(flag.clone());
+                } else {
+                    let mut p = String::from("flags[");
+                    push_usize(&mut p, i);
+                    p.push(']');
+                    errors.push(err(&p, "must be an object"));
+                }
+            }
+        }
+        Some(_) => errors.push(err("flags", "must be an array of flags")),
+    }
+    match v.get("pageObjects") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(members)) => {
+            for (key, pages) in members {
+                match (std::str::from_utf8(key), pages) {
+                    (Ok(k), Value::Object(_)) => {
+                        config.page_objects.push((k.to_string(), pages.clone()))
+                    }
+                    _ => errors.push(err(
+                        &key_path("pageObjects", key),
+                        "must be an object of pages",
+                    )),
+                }
+            }
+        }
+        Some(_) => errors.push(err("pageObjects", "must be an object")),
+    }
+    match v.get("user") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(members)) => config.user = members.clone(),
+        Some(_) => errors.push(err("user", "must be an object")),
+    }
+    match v.get("forcedVariants") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(members)) => {
+            for (key, variant) in members {
+                match (std::str::from_utf8(key), variant.as_str()) {
+                    (Ok(k), Some(s)) => config.forced_variants.push((k.to_string(), s.to_string())),
+                    _ => errors.push(err(
+                        &key_path("forcedVariants", key),
+                        "must be a variant key (string)",
+                    )),
+                }
+            }
+        }
+        Some(_) => errors.push(err("forcedVariants", "must be an object")),
+    }
+    match v.get("debug") {
+        None | Some(Value::Null) => {}
+        Some(Value::Bool(b)) => config.debug = *b,
+        Some(_) => errors.push(err("debug", "must be true or false")),
+    }
+    (config, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::json::parse;
+
+    #[test]
+    fn reads_every_part() {
+        let v = parse(
+            r#"{"flags":[{"key":"a"}],"pageObjects":{"a":{"p":{"id":"p"}}},"user":{"web_exp_id":"u1"},
+                "forcedVariants":{"a":"treatment"},"debug":true,"unknown":1}"#,
+        )
+        .unwrap();
+        let (c, errors) = parse_config(&v);
+        assert!(errors.is_empty());
+        assert_eq!(c.flags.len(), 1);
+        assert_eq!(c.page_objects[0].0, "a");
+        assert_eq!(c.user[0].0, b"web_exp_id");
+        assert_eq!(c.forced_variants, vec![("a".into(), "treatment".into())]);
+        assert!(c.debug);
+    }
+
+    #[test]
+    fn skips_bad_parts_and_names_them() {
+        let v = parse(r#"{"flags":[1,{"key":"ok"}],"user":"x","forcedVariants":{"a":1,"b":"on"},"debug":"yes"}"#)
+            .unwrap();
+        let (c, errors) = parse_config(&v);
+        assert_eq!(c.flags.len(), 1);
+        assert_eq!(c.forced_variants, vec![("b".into(), "on".into())]);
+        let got: Vec<_> = errors
+            .iter()
+            .map(|e| (e.path.as_str(), e.message))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("flags[0]", "must be an object"),
+                ("user", "must be an object"),
+                ("forcedVariants.a", "must be a variant key (string)"),
+                ("debug", "must be true or false"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_config_that_is_not_an_object_is_reported() {
+        let (c, errors) = parse_config(&Value::Array(vec![]));
+        assert_eq!(c, Config::default());
+        assert_eq!(errors[0].path, "config");
+    }
+}

@@ -1,0 +1,77 @@
+// The public JavaScript API (CONTRACT section 5) over the wasm exports. Shared by the script tag
+// (script.js) and the npm package (npm.js). Data crosses the boundary as JSON text: the browser's
+// JSON.stringify/JSON.parse are fast and exact, and the wasm needs no serde (size budget).
+import * as wasm from "../../target/gen/webexp.js";
+
+const NAME = "webexp";
+
+// Nothing thrown inside webexp reaches the page's own scripts: it is reported once, here.
+function guard(what, fn, fallback) {
+  try {
+    return fn();
+  } catch (e) {
+    console.error(`${NAME}: ${what} failed:`, e);
+    return fallback;
+  }
+}
+
+const json = (value, fallback) => {
+  try {
+    return JSON.stringify(value === undefined ? fallback : value);
+  } catch (e) {
+    throw new TypeError(`${NAME}: the value is not JSON-serialisable (${e && e.message})`);
+  }
+};
+
+/** Starts the runtime with a WebexpConfig (what the script tag does with window.webexpConfig). */
+export function start(config) {
+  return guard("start", () => wasm.start(json(config, {})));
+}
+
+/** Evaluates flags for a context exactly as @amplitude/experiment-core's EvaluationEngine does. */
+export function evaluate(context, flags) {
+  return guard("evaluate", () => JSON.parse(wasm.evaluate(json(context, {}), json(flags, []))), {});
+}
+
+/** { flagKey: variant } for the current page view. */
+export function getVariants() {
+  return guard("getVariants", () => JSON.parse(wasm.getVariants()), {});
+}
+
+/** Flag keys whose actions are applied on this page now. */
+export function getActiveExperiments() {
+  return guard("getActiveExperiments", () => JSON.parse(wasm.getActiveExperiments()), []);
+}
+
+/** Re-applies the variants' actions. */
+export function applyVariants() {
+  return guard("applyVariants", () => wasm.applyVariants());
+}
+
+/** Undoes every applied action. */
+export function revertVariants() {
+  return guard("revertVariants", () => wasm.revertVariants());
+}
+
+/** The variant of a flag, tracking $exposure. */
+export function variant(flagKey) {
+  return guard("variant", () => {
+    const v = wasm.variant(String(flagKey));
+    return v === undefined ? undefined : JSON.parse(v);
+  });
+}
+
+/** Sets the integration events are delivered to (CONTRACT section 4). */
+export function setIntegration(integration) {
+  return guard("setIntegration", () => wasm.setIntegration(integration));
+}
+
+/** Redirects call fn(url) instead of location.replace(url). */
+export function setRedirectHandler(fn) {
+  return guard("setRedirectHandler", () => wasm.setRedirectHandler(fn));
+}
+
+/** Per flag: variant, why, pages, actions applied or pending, events sent or queued. */
+export function getDebugState() {
+  return guard("getDebugState", () => JSON.parse(wasm.getDebugState()), {});
+}

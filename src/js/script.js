@@ -1,0 +1,47 @@
+// The script tag bundle (CONTRACT section 1): one classic synchronous file. The wasm is inlined
+// (base64) and instantiated with initSync, so webexp is set up before the parser reads the next
+// tag, and its MutationObserver sees every element the parser inserts later, before paint.
+import wasmBase64 from "../../target/gen/webexp_bg.wasm";
+import { initSync, setInitMs } from "../../target/gen/webexp.js";
+import * as api from "./api.js";
+
+function decode(b64) {
+  if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(b64);
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+// Config: window.webexpConfig, else <script type="application/json" id="webexp-config">.
+function readConfig() {
+  if (window.webexpConfig && typeof window.webexpConfig === "object") return window.webexpConfig;
+  const el = document.getElementById("webexp-config");
+  if (!el) return undefined;
+  try {
+    return JSON.parse(el.textContent);
+  } catch (e) {
+    console.error("webexp: #webexp-config is not valid JSON:", e.message);
+    return undefined;
+  }
+}
+
+(() => {
+  const t0 = performance.now();
+  try {
+    initSync({ module: decode(wasmBase64) });
+  } catch (e) {
+    console.error("webexp: could not start WebAssembly (does the Content-Security-Policy allow 'wasm-unsafe-eval'?):", e);
+    return;
+  }
+  setInitMs(performance.now() - t0);
+  // start() is the npm entry's; the script tag starts itself from the page's config.
+  const { start, ...pageApi } = api;
+  window.webexp = Object.freeze(pageApi);
+  const config = readConfig();
+  if (config === undefined) {
+    console.error("webexp: no config: set window.webexpConfig or add <script type=\"application/json\" id=\"webexp-config\"> before the webexp tag");
+    return;
+  }
+  start(config);
+})();

@@ -1,0 +1,100 @@
+// Types of the webexp npm package (CONTRACT sections 2 to 5).
+
+/** A condition of the Amplitude Experiment evaluation model. */
+export interface EvaluationCondition {
+  selector: string[];
+  op:
+    | "is" | "is not" | "contains" | "does not contain"
+    | "less" | "less or equal" | "greater" | "greater or equal"
+    | "version less" | "version less or equal" | "version greater" | "version greater or equal"
+    | "set is" | "set is not" | "set contains" | "set does not contain"
+    | "set contains any" | "set does not contain any"
+    | "regex match" | "regex does not match";
+  values: string[];
+}
+
+export interface EvaluationDistribution { variant: string; range: [number, number]; }
+export interface EvaluationAllocation { range: [number, number]; distributions: EvaluationDistribution[]; }
+export interface EvaluationBucket { selector: string[]; salt: string; allocations: EvaluationAllocation[]; }
+export interface EvaluationSegment {
+  bucket?: EvaluationBucket;
+  conditions?: EvaluationCondition[][] | null;
+  variant?: string;
+  metadata?: Record<string, unknown>;
+}
+export interface EvaluationVariant {
+  key?: string;
+  value?: unknown;
+  payload?: unknown;
+  metadata?: Record<string, unknown>;
+}
+export interface EvaluationFlag {
+  key: string;
+  variants: Record<string, EvaluationVariant>;
+  segments: EvaluationSegment[];
+  dependencies?: string[];
+  metadata?: Record<string, unknown>;
+}
+
+/** A page of a flag: where its actions may run. */
+export interface PageObject {
+  id: string;
+  name?: string;
+  conditions?: EvaluationCondition[][];
+  trigger_type?: "url_change" | "manual";
+  trigger_value?: unknown;
+}
+
+/** The config of CONTRACT section 2. */
+export interface WebexpConfig {
+  flags?: EvaluationFlag[];
+  pageObjects?: Record<string, Record<string, PageObject>>;
+  user?: Record<string, unknown> & { web_exp_id?: string };
+  forcedVariants?: Record<string, string>;
+  debug?: boolean;
+  [extra: string]: unknown;
+}
+
+/** An event delivered to the integration. */
+export interface WebexpEvent {
+  eventType: "$impression" | "$exposure" | string;
+  eventProperties: { flag_key: string; variant?: string; experiment_key?: string; [k: string]: unknown };
+}
+
+/** The integration bridge of CONTRACT section 4. */
+export interface Integration {
+  type?: "integration";
+  setup?(): Promise<void>;
+  getUser(): { user_id?: string; device_id?: string; user_properties?: object };
+  /** Return false (or throw) to keep the event queued. */
+  track(event: WebexpEvent): boolean;
+}
+
+/** Instantiates the wasm from a URL, Response or bytes; with no argument, finds webexp_bg.wasm next to the module. */
+export default function init(
+  module_or_path?: { module_or_path: RequestInfo | URL | Response | BufferSource | WebAssembly.Module } | RequestInfo | URL | Response | BufferSource | WebAssembly.Module,
+): Promise<unknown>;
+export { init };
+/** Instantiates the wasm synchronously from bytes or a compiled module. */
+export function initSync(module: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): unknown;
+
+/** Starts the runtime with a config (what the script tag does with window.webexpConfig). */
+export function start(config: WebexpConfig): void;
+/** Exactly what EvaluationEngine.evaluate of @amplitude/experiment-core returns for the same input. */
+export function evaluate(context: Record<string, unknown>, flags: EvaluationFlag[]): Record<string, EvaluationVariant>;
+/** { flagKey: variant } for the current page view. */
+export function getVariants(): Record<string, EvaluationVariant>;
+/** Flag keys whose actions are applied on this page now. */
+export function getActiveExperiments(): string[];
+/** Re-applies the variants' actions. */
+export function applyVariants(): void;
+/** Undoes every applied action. */
+export function revertVariants(): void;
+/** The variant of a flag, tracking $exposure once per flag and variant per page view. */
+export function variant(flagKey: string): EvaluationVariant | undefined;
+/** Sets the integration that events are delivered to. */
+export function setIntegration(integration: Integration): void;
+/** Redirects call fn(url) instead of location.replace(url). */
+export function setRedirectHandler(fn: (url: string) => void): void;
+/** Per flag: variant, why, pages, actions applied or pending, events sent or queued. */
+export function getDebugState(): Record<string, unknown>;

@@ -1,0 +1,506 @@
+//! The page runtime: config to context, evaluation, actions on the page, and events.
+//!
+//! State lives in one `RefCell`; every call into page code (the integration's `track`) happens
+//! after that borrow is released, so page code that calls back into webexp cannot break it.
+
+use crate::core::actions::{parse_payload, Action};
+use crate::core::config::{parse_config, Config};
+use crate::core::evaluation::evaluate;
+use crate::core::json::{self, Value};
+use crate::dom::host::BrowserHost;
+use crate::dom::mutator::Mutator;
+use crate::dom::observer::DomObserver;
+use crate::dom::{self, bridge};
+use std::cell::RefCell;
+use wasm_bindgen::JsValue;
+
+/// localStorage key of the visitor's bucketing id when the config does not give one.
+const ID_KEY: &str = "webexp:web_exp_id";
+
+/// One flag's decision on this page view.
+struct FlagState {
+    key: String,
+    /// The variant object (merged metadata), as `getVariants()` returns it.
+    variant: Value,
+    /// `variant.key`, absent for a variant without a key.
+    variant_key: Option<String>,
+    /// `metadata.default == true`: the `off` variant, tracked without `variant`.
+    is_default: bool,
+    experiment_key: Option<String>,
+    actions: Vec<Action>,
+    /// Why this variant (`evaluated` or `forced`).
+    reason: &'static str,
+    /// At least one of its actions reached the page.
+    applied: bool,
+}
+
+/// An event and whether the integration has accepted it.
+struct Event {
+    json: String,
+    sent: bool,
+}
+
+/// Everything the runtime knows.
+#[derive(Default)]
+pub(crate) struct Runtime {
+    config: Config,
+    flags: Vec<FlagState>,
+    mutator: Mutator,
+    observer: Option<DomObserver>,
+    integration: Option<JsValue>,
+    redirect_handler: Option<js_sys::Function>,
+    events: Vec<Event>,
+    /// (flag, variant) pairs tracked in this page view; a tuple, so keys cannot collide.
+    impressions: Vec<(String, Option<String>)>,
+    /// The same for `$exposure`.
+    exposures: Vec<(String, Option<String>)>,
+    init_ms: f64,
+    started: bool,
+}
+
+thread_local! {
+    static RUNTIME: RefCell<Runtime> = RefCell::new(Runtime::default());
+}
+
+/// Runs `f` on the runtime. `None` when it is already busy (page code called back into webexp
+/// from inside a DOM write of ours); the caller then does nothing rather than corrupt state.
+pub(crate) fn with<R>(f: impl FnOnce(&mut Runtime) -> R) -> Option<R> {
+    RUNTIME.with(|rt| rt.try_borrow_mut().ok().map(|mut rt| f(&mut rt)))
+}
+
+fn report(prefix: &str, path: &str, message: &str) {
+    let mut s = String::from("webexp: ");
+    s.push_str(prefix);
+    if !path.is_empty() {
+        s.push_str(path);
+        s.push_str(": ");
+    }
+    s.push_str(message);
+    dom::console_error(&s);
+}
+
+fn flag_prefix(key: &str) -> String {
+    let mut s = String::from("flag \"");
+    s.push_str(key);
+    s.push_str("\": ");
+    s
+}
+
+/// The detected browser context (CONTRACT section 3) with the config's `user` merged over it.
+fn build_context(config: &Config) -> Value {
+    let mut user: Vec<(Vec<u8>, Value)> = Vec::new();
+    let configured_id = config
+        .user
+        .iter()
+        .rev()
+        .find(|(k, _)| k == b"web_exp_id")
+        .and_then(|(_, v)| v.as_str().map(str::to_string));
+    let id = configured_id
+        .or_else(|| dom::local_get(ID_KEY))
+        .or_else(|| {
+            let id = dom::random_uuid()?;
+            dom::local_set(ID_KEY, &id);
+            Some(id)
+        });
+    if let Some(id) = id {
+        user.push((b"web_exp_id".to_vec(), Value::string(&id)));
+    }
+    for (k, v) in &config.user {
+        match user.iter_mut().find(|(uk, _)| uk == k) {
+            Some(slot) => slot.1 = v.clone(),
+            None => user.push((k.clone(), v.clone())),
+        }
+    }
+    let page = Value::Object(vec![(
+        b"url".to_vec(),
+        Value::string(&dom::location_href()),
+    )]);
+    Value::Object(vec![
+        (b"user".to_vec(), Value::Object(user)),
+        (b"page".to_vec(), page),
+    ])
+}
+
+/// A forced variant: the flag's variant object with flag metadata merged under its own.
+fn forced_variant(flag: &Value, variant_key: &str) -> Option<Value> {
+    let variant = flag.get("variants")?.get(variant_key)?;
+    let mut metadata: Vec<(Vec<u8>, Value)> = Vec::new();
+    for source in [flag.get("metadata"), variant.get("metadata")]
+        .into_iter()
+        .flatten()
+    {
+        for (k, v) in source.as_object().unwrap_or(&[]) {
+            match metadata.iter_mut().find(|(mk, _)| mk == k) {
+                Some(slot) => slot.1 = v.clone(),
+                None => metadata.push((k.clone(), v.clone())),
+            }
+        }
+    }
+    let mut members: Vec<(Vec<u8>, Value)> = variant.as_object()?.to_vec();
+    members.retain(|(k, _)| k != b"metadata");
+    members.push((b"metadata".to_vec(), Value::Object(metadata)));
+    Some(Value::Object(members))
+}
+
+impl Runtime {
+    /// Reads the config, evaluates, installs the actions and the observer.
+    fn start(&mut self, config_json: &str) {
+        if self.started {
+            report(
+                "",
+                "",
+                "start() was called again; the first config stays in effect",
+            );
+            return;
+        }
+        self.started = true;
+        let value = match json::parse(config_json) {
+            Ok(v) => v,
+            Err(e) => {
+                report("config: ", "", e.what);
+                return;
+            }
+        };
+        let (config, errors) = parse_config(&value);
+        for e in &errors {
+            report("config.", &e.path, e.message);
+        }
+        self.config = config;
+        let context = build_context(&self.config);
+        let evaluation = evaluate(&BrowserHost, &context, &self.config.flags);
+        for e in &evaluation.errors {
+            report("", "", &e.message());
+        }
+        let mut decided: Vec<(String, Value, &'static str)> = evaluation
+            .results
+            .into_iter()
+            .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), v, "evaluated"))
+            .collect();
+        for (key, variant_key) in &self.config.forced_variants {
+            let flag = self
+                .config
+                .flags
+                .iter()
+                .find(|f| f.get("key").and_then(Value::as_str) == Some(key));
+            match flag.and_then(|f| forced_variant(f, variant_key)) {
+                Some(v) => {
+                    decided.retain(|(k, _, _)| k != key);
+                    decided.push((key.clone(), v, "forced"));
+                }
+                None => report(
+                    "forcedVariants.",
+                    key,
+                    "names no variant of a configured flag",
+                ),
+            }
+        }
+        for (key, variant, reason) in decided {
+            let (actions, errors) = parse_payload(variant.get("payload"));
+            for e in &errors {
+                report(&flag_prefix(&key), &e.path, e.message);
+            }
+            let metadata = variant.get("metadata");
+            self.flags.push(FlagState {
+                variant_key: variant
+                    .get("key")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                is_default: metadata.and_then(|m| m.get("default")) == Some(&Value::Bool(true)),
+                experiment_key: metadata
+                    .and_then(|m| m.get("experimentKey"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                key,
+                variant,
+                actions,
+                reason,
+                applied: false,
+            });
+        }
+        if self.config.debug {
+            for f in &self.flags {
+                let mut s = String::from("webexp: ");
+                s.push_str(&flag_prefix(&f.key));
+                s.push_str(f.reason);
+                s.push_str(" variant ");
+                s.push_str(f.variant_key.as_deref().unwrap_or("(none)"));
+                dom::console_log(&s);
+            }
+        }
+        self.apply_all();
+    }
+
+    /// Installs every flag's mutations; action-less variants are tracked at once (their page is
+    /// active: flags without pages are active everywhere).
+    fn apply_all(&mut self) {
+        for index in 0..self.flags.len() {
+            let mut has_change = false;
+            let mutations: Vec<_> = self.flags[index]
+                .actions
+                .iter()
+                .filter_map(|a| match a {
+                    Action::Mutate(m) => Some(m.clone()),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            for (i, m) in mutations.into_iter().enumerate() {
+                has_change = true;
+                let selector = m.selector.clone();
+                if self.mutator.add(m, index).is_err() {
+                    let mut path = String::from("mutation ");
+                    json::push_usize(&mut path, i);
+                    path.push_str(" selector \"");
+                    path.push_str(&selector);
+                    path.push('"');
+                    report(
+                        &flag_prefix(&self.flags[index].key),
+                        &path,
+                        "is not a valid CSS selector",
+                    );
+                }
+            }
+            if !has_change && self.flags[index].actions.is_empty() {
+                self.track_impression(index);
+            }
+        }
+        self.collect_applied();
+        if self.observer.is_none() {
+            let observer = DomObserver::new(&dom::document(), |records| {
+                with(|rt| {
+                    rt.mutator.on_records(&records);
+                    rt.collect_applied();
+                });
+                flush();
+            });
+            match observer {
+                Ok(o) => self.observer = Some(o),
+                Err(_) => report(
+                    "",
+                    "",
+                    "could not observe the document; late elements will not change",
+                ),
+            }
+        }
+    }
+
+    fn collect_applied(&mut self) {
+        for index in self.mutator.drain_newly_applied() {
+            self.flags[index].applied = true;
+            self.track_impression(index);
+        }
+    }
+
+    /// Queues `$impression` for a flag's variant, once per page view.
+    fn track_impression(&mut self, index: usize) {
+        let f = &self.flags[index];
+        let variant = if f.is_default {
+            None
+        } else {
+            f.variant_key.clone()
+        };
+        let key = (f.key.clone(), variant.clone());
+        if self.impressions.contains(&key) {
+            return;
+        }
+        let json = event_json(
+            "$impression",
+            &f.key,
+            variant.as_deref(),
+            f.experiment_key.as_deref(),
+        );
+        self.impressions.push(key);
+        self.events.push(Event { json, sent: false });
+    }
+
+    /// The next event to deliver and the integration to deliver it to.
+    fn next_delivery(&mut self) -> Option<(JsValue, usize, String)> {
+        let integration = self.integration.clone().or_else(bridge::page_integration)?;
+        let index = self.events.iter().position(|e| !e.sent)?;
+        Some((integration, index, self.events[index].json.clone()))
+    }
+}
+
+/// `{eventType, eventProperties: {flag_key, variant?, experiment_key?}}` as JSON text.
+fn event_json(
+    event_type: &str,
+    flag_key: &str,
+    variant: Option<&str>,
+    experiment_key: Option<&str>,
+) -> String {
+    let mut out = Vec::new();
+    out.extend_from_slice(b"{\"eventType\":");
+    json::write_string(&mut out, event_type.as_bytes());
+    out.extend_from_slice(b",\"eventProperties\":{\"flag_key\":");
+    json::write_string(&mut out, flag_key.as_bytes());
+    if let Some(v) = variant {
+        out.extend_from_slice(b",\"variant\":");
+        json::write_string(&mut out, v.as_bytes());
+    }
+    if let Some(e) = experiment_key {
+        out.extend_from_slice(b",\"experiment_key\":");
+        json::write_string(&mut out, e.as_bytes());
+    }
+    out.extend_from_slice(b"}}");
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Delivers queued events in order until the integration refuses one.
+pub(crate) fn flush() {
+    while let Some(Some((integration, index, json))) = with(Runtime::next_delivery) {
+        let accepted = bridge::track(&integration, &json);
+        if !accepted {
+            break;
+        }
+        with(|rt| rt.events[index].sent = true);
+    }
+}
+
+/// Starts the runtime with a config given as JSON text.
+pub(crate) fn start(config_json: &str) {
+    with(|rt| rt.start(config_json));
+    flush();
+}
+
+/// Records how long the script tag took to instantiate the wasm.
+pub(crate) fn set_init_ms(ms: f64) {
+    with(|rt| rt.init_ms = ms);
+}
+
+/// `{flagKey: variant}` as JSON text.
+pub(crate) fn variants_json() -> String {
+    with(|rt| {
+        let members = rt
+            .flags
+            .iter()
+            .map(|f| (f.key.as_bytes().to_vec(), f.variant.clone()))
+            .collect();
+        Value::Object(members).to_json()
+    })
+    .unwrap_or_else(|| "{}".into())
+}
+
+/// Keys of flags with an action applied on the page, as a JSON array.
+pub(crate) fn active_experiments_json() -> String {
+    with(|rt| {
+        let keys = rt
+            .flags
+            .iter()
+            .filter(|f| f.applied)
+            .map(|f| Value::string(&f.key))
+            .collect();
+        Value::Array(keys).to_json()
+    })
+    .unwrap_or_else(|| "[]".into())
+}
+
+/// Re-applies every variant's actions (after `revert_variants`, or to pick up page changes).
+pub(crate) fn apply_variants() {
+    with(|rt| {
+        rt.mutator.revert_all();
+        rt.apply_all();
+    });
+    flush();
+}
+
+/// Undoes every applied action.
+pub(crate) fn revert_variants() {
+    with(|rt| {
+        rt.mutator.revert_all();
+        for f in &mut rt.flags {
+            f.applied = false;
+        }
+    });
+}
+
+/// The variant of a flag as JSON text, tracking `$exposure` once per flag and variant per page
+/// view. `None` when the flag has no variant here.
+pub(crate) fn variant_json(flag_key: &str) -> Option<String> {
+    let json = with(|rt| {
+        let f = rt.flags.iter().find(|f| f.key == flag_key)?;
+        let variant = if f.is_default {
+            None
+        } else {
+            f.variant_key.clone()
+        };
+        let key = (f.key.clone(), variant.clone());
+        let out = f.variant.to_json();
+        if !rt.exposures.contains(&key) {
+            let json = event_json(
+                "$exposure",
+                &f.key,
+                variant.as_deref(),
+                f.experiment_key.as_deref(),
+            );
+            rt.exposures.push(key);
+            rt.events.push(Event { json, sent: false });
+        }
+        Some(out)
+    })??;
+    flush();
+    Some(json)
+}
+
+/// Sets the integration and delivers what is queued.
+pub(crate) fn set_integration(integration: JsValue) {
+    with(|rt| rt.integration = integration.is_object().then_some(integration));
+    flush();
+}
+
+/// Sets the redirect handler.
+pub(crate) fn set_redirect_handler(handler: JsValue) {
+    with(|rt| rt.redirect_handler = handler.dyn_into_function());
+}
+
+trait DynIntoFunction {
+    fn dyn_into_function(self) -> Option<js_sys::Function>;
+}
+
+impl DynIntoFunction for JsValue {
+    fn dyn_into_function(self) -> Option<js_sys::Function> {
+        wasm_bindgen::JsCast::dyn_into(self).ok()
+    }
+}
+
+/// The debug state as JSON text: init time, per flag decision and actions, events.
+pub(crate) fn debug_state_json() -> String {
+    with(|rt| {
+        let flags = rt
+            .flags
+            .iter()
+            .map(|f| {
+                let mut members = vec![
+                    (
+                        b"variant".to_vec(),
+                        f.variant_key.as_deref().map_or(Value::Null, Value::string),
+                    ),
+                    (b"reason".to_vec(), Value::string(f.reason)),
+                    (b"applied".to_vec(), Value::Bool(f.applied)),
+                ];
+                let pending = f.actions.iter().any(|a| !matches!(a, Action::Mutate(_)));
+                members.push((b"unsupportedActions".to_vec(), Value::Bool(pending)));
+                (f.key.as_bytes().to_vec(), Value::Object(members))
+            })
+            .collect();
+        let events = |sent: bool| {
+            Value::Array(
+                rt.events
+                    .iter()
+                    .filter(|e| e.sent == sent)
+                    .filter_map(|e| json::parse(&e.json).ok())
+                    .collect(),
+            )
+        };
+        let mut ms = String::new();
+        // Whole microseconds, written without float formatting.
+        json::push_usize(&mut ms, (rt.init_ms * 1000.0) as usize);
+        Value::Object(vec![
+            (b"initMicros".to_vec(), Value::Number(ms.into())),
+            (b"flags".to_vec(), Value::Object(flags)),
+            (b"eventsSent".to_vec(), events(true)),
+            (b"eventsQueued".to_vec(), events(false)),
+        ])
+        .to_json()
+    })
+    .unwrap_or_else(|| "{}".into())
+}

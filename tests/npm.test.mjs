@@ -1,0 +1,72 @@
+// CONTRACT section 0: the npm package. In Node, the documented initSync call works through the
+// package's own exports map (a package can import itself by name); in a browser, `await init()`
+// finds webexp_bg.wasm next to the module by itself, as bundlers do.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { EvaluationEngine } from "@amplitude/experiment-core";
+import { initSync, evaluate } from "webexp";
+import { startServer } from "../www/server.mjs";
+import { launch } from "./support/browser.mjs";
+
+const FLAGS = [
+  {
+    key: "hero",
+    metadata: { experimentKey: "exp-1", deliveryMethod: "web" },
+    segments: [
+      {
+        bucket: {
+          selector: ["context", "user", "web_exp_id"],
+          salt: "G0U0BTSK",
+          allocations: [{ range: [0, 100], distributions: [
+            { variant: "control", range: [0, 21474837] },
+            { variant: "treatment", range: [21474836, 42949673] },
+          ] }],
+        },
+        metadata: { segmentName: "Segment 1" },
+        variant: "off",
+      },
+    ],
+    variants: { off: { key: "off", metadata: { default: true } }, control: { key: "control" }, treatment: { key: "treatment", payload: [] } },
+  },
+];
+
+test("Node: initSync + evaluate through the package exports, same answer as the reference", () => {
+  initSync({ module: readFileSync(fileURLToPath(import.meta.resolve("webexp/webexp_bg.wasm"))) });
+  const engine = new EvaluationEngine();
+  for (const id of ["user-1", "0e6bd5c2-8a3b-4d9e-9f1a-2b7c4d5e6f70", "a", "ü-🚀"]) {
+    const context = { user: { web_exp_id: id } };
+    assert.deepEqual(evaluate(context, FLAGS), engine.evaluate(context, FLAGS));
+  }
+});
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test("browser ESM: `await init()` finds the wasm by itself", async () => {
+  server.setRoute("/esm.html", {
+    body: `<!doctype html><script type="module">
+      import init, { evaluate } from "/npm/webexp.js";
+      await init();
+      window.result = evaluate({ user: { web_exp_id: "user-1" } }, ${JSON.stringify(FLAGS)});
+    </script>`,
+  });
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await page.goto(server.url + "/esm.html");
+  await page.waitForFunction(() => window.result !== undefined);
+  const result = await page.evaluate(() => window.result);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(result, new EvaluationEngine().evaluate({ user: { web_exp_id: "user-1" } }, FLAGS));
+  await page.close();
+});

@@ -1,0 +1,57 @@
+// Headless Chromium for the end-to-end tests (Debian's chromium; playwright's own download does
+// not work offline). The browser is a child of this process and closes with it; build.sh also
+// runs the whole test run in its own process group and kills the group at the end.
+import { chromium } from "playwright-core";
+
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: CHROMIUM_ARGS,
+    headless: true,
+  });
+}
+
+/** Opens a page that collects console errors and uncaught page errors. */
+export async function openPage(browser, { cpuThrottle = 1 } = {}) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const consoleErrors = [];
+  const pageErrors = [];
+  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  if (cpuThrottle !== 1) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Emulation.setCPUThrottlingRate", { rate: cpuThrottle });
+  }
+  return { page, context, consoleErrors, pageErrors };
+}
+
+/** A flag in the evaluation model that puts everyone in `variant` with these actions. */
+export function flag(key, { variant = "treatment", actions = [], experimentKey, variants } = {}) {
+  return {
+    key,
+    metadata: { deliveryMethod: "web", evaluationMode: "local", ...(experimentKey ? { experimentKey } : {}) },
+    segments: [{ metadata: { segmentName: "All Other Users" }, variant }],
+    variants: variants || {
+      off: { key: "off", metadata: { default: true } },
+      control: { key: "control", payload: [] },
+      [variant]: { key: variant, payload: actions },
+    },
+  };
+}
+
+export const setHtml = (selector, value) => ({
+  action: "mutate",
+  data: { mutations: [{ selector, action: "set", attribute: "html", value }] },
+});
