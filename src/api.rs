@@ -4,8 +4,13 @@
 use crate::core::evaluation;
 use crate::core::json;
 use crate::dom::host::BrowserHost;
+use crate::prelude::*;
 use crate::runtime;
+use js_sys::JsString;
 use wasm_bindgen::prelude::*;
+
+// Exports return `JsString`, not `String`: a returned Rust string costs a multi-value shim per
+// export (about 700 bytes each), a `JsString` is one externref.
 
 /// Starts the runtime with a `WebexpConfig` as JSON text.
 #[wasm_bindgen]
@@ -22,7 +27,7 @@ pub fn set_init_ms(ms: f64) {
 /// `evaluate(context, flags)` on JSON text; returns the results as JSON text. Malformed flags are
 /// reported with `console.error` and left out; the others are evaluated.
 #[wasm_bindgen]
-pub fn evaluate(context_json: &str, flags_json: &str) -> String {
+pub fn evaluate(context_json: &str, flags_json: &str) -> JsString {
     let context = match json::parse(context_json) {
         Ok(v) => v,
         Err(e) => wasm_bindgen::throw_str(e.what),
@@ -38,19 +43,19 @@ pub fn evaluate(context_json: &str, flags_json: &str) -> String {
         s.push_str(&e.message());
         crate::dom::console_error(&s);
     }
-    result.results_json()
+    JsString::from(result.results_json().as_str())
 }
 
 /// `{flagKey: variant}` for the current page view, as JSON text.
 #[wasm_bindgen(js_name = getVariants)]
-pub fn get_variants() -> String {
-    runtime::variants_json()
+pub fn get_variants() -> JsString {
+    JsString::from(runtime::variants_json().as_str())
 }
 
 /// Flag keys whose actions are applied on this page now, as a JSON array.
 #[wasm_bindgen(js_name = getActiveExperiments)]
-pub fn get_active_experiments() -> String {
-    runtime::active_experiments_json()
+pub fn get_active_experiments() -> JsString {
+    JsString::from(runtime::active_experiments_json().as_str())
 }
 
 /// Re-applies the variants' actions.
@@ -67,8 +72,8 @@ pub fn revert_variants() {
 
 /// The variant of a flag as JSON text (tracking `$exposure`), or `undefined`.
 #[wasm_bindgen]
-pub fn variant(flag_key: &str) -> Option<String> {
-    runtime::variant_json(flag_key)
+pub fn variant(flag_key: &str) -> JsValue {
+    runtime::variant_json(flag_key).map_or(JsValue::UNDEFINED, |v| JsValue::from_str(&v))
 }
 
 /// Sets the integration events are delivered to.
@@ -85,6 +90,6 @@ pub fn set_redirect_handler(handler: JsValue) {
 
 /// The debug state as JSON text.
 #[wasm_bindgen(js_name = getDebugState)]
-pub fn get_debug_state() -> String {
-    runtime::debug_state_json()
+pub fn get_debug_state() -> JsString {
+    JsString::from(runtime::debug_state_json().as_str())
 }

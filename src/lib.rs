@@ -6,8 +6,23 @@
 //! - `dom` (wasm32 only): the one module that calls `web-sys`, with RAII handles for observers,
 //!   listeners and timers.
 //! - `api` (wasm32 only): the thin `#[wasm_bindgen]` surface that the JS shim in `src/js/` wraps.
+//!
+//! The shipped wasm is `no_std` (see `wasm_rt`): std's panic machinery alone pulls in formatting
+//! and unicode tables worth more than our whole evaluation engine. Tests use std.
+
+#![cfg_attr(all(target_arch = "wasm32", not(test)), no_std)]
+
+extern crate alloc;
 
 pub mod core;
+
+/// The `alloc` names every module uses, so code reads the same with and without std.
+mod prelude {
+    pub(crate) use alloc::boxed::Box;
+    pub(crate) use alloc::string::{String, ToString};
+    pub(crate) use alloc::vec;
+    pub(crate) use alloc::vec::Vec;
+}
 
 #[cfg(target_arch = "wasm32")]
 pub mod api;
@@ -15,6 +30,8 @@ pub mod api;
 pub mod dom;
 #[cfg(target_arch = "wasm32")]
 mod runtime;
+#[cfg(all(target_arch = "wasm32", not(test)))]
+mod wasm_rt;
 
 #[cfg(all(test, target_arch = "wasm32"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

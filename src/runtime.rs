@@ -11,7 +11,8 @@ use crate::dom::host::BrowserHost;
 use crate::dom::mutator::Mutator;
 use crate::dom::observer::DomObserver;
 use crate::dom::{self, bridge};
-use std::cell::RefCell;
+use crate::prelude::*;
+use core::cell::RefCell;
 use wasm_bindgen::JsValue;
 
 /// localStorage key of the visitor's bucketing id when the config does not give one.
@@ -58,14 +59,19 @@ pub(crate) struct Runtime {
     started: bool,
 }
 
-thread_local! {
-    static RUNTIME: RefCell<Runtime> = RefCell::new(Runtime::default());
-}
+/// The one runtime of the page (`None` until first used).
+struct Global(RefCell<Option<Runtime>>);
+
+// wasm32-unknown-unknown without atomics has one thread.
+unsafe impl Sync for Global {}
+
+static RUNTIME: Global = Global(RefCell::new(None));
 
 /// Runs `f` on the runtime. `None` when it is already busy (page code called back into webexp
 /// from inside a DOM write of ours); the caller then does nothing rather than corrupt state.
 pub(crate) fn with<R>(f: impl FnOnce(&mut Runtime) -> R) -> Option<R> {
-    RUNTIME.with(|rt| rt.try_borrow_mut().ok().map(|mut rt| f(&mut rt)))
+    let mut rt = RUNTIME.0.try_borrow_mut().ok()?;
+    Some(f(rt.get_or_insert_with(Runtime::default)))
 }
 
 fn report(prefix: &str, path: &str, message: &str) {
@@ -174,7 +180,7 @@ impl Runtime {
         let mut decided: Vec<(String, Value, &'static str)> = evaluation
             .results
             .into_iter()
-            .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), v, "evaluated"))
+            .map(|(k, v)| (String::from_utf8_lossy(&k).into(), v, "evaluated"))
             .collect();
         for (key, variant_key) in &self.config.forced_variants {
             let flag = self
@@ -268,7 +274,7 @@ impl Runtime {
         if self.observer.is_none() {
             let observer = DomObserver::new(&dom::document(), |records| {
                 with(|rt| {
-                    rt.mutator.on_records(&records);
+                    rt.mutator.on_records(records);
                     rt.collect_applied();
                 });
                 flush();

@@ -2,6 +2,7 @@
 //! and the pure value transforms that `mutate` applies.
 
 use super::json::{push_usize, Value};
+use crate::prelude::*;
 
 /// One action of a variant's payload.
 #[derive(Clone, Debug, PartialEq)]
@@ -310,7 +311,14 @@ pub fn transform(
                     classes.push(c);
                 }
             }
-            Some(classes.join(" "))
+            let mut out = String::new();
+            for c in classes {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(c);
+            }
+            Some(out)
         }
         _ => match op {
             Op::Set => Some(value.to_string()),

@@ -2,6 +2,7 @@
 //! and skipped, and the rest of the config still runs.
 
 use super::json::{push_usize, Value};
+use crate::prelude::*;
 
 /// The config, with its parts checked.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -69,7 +70,7 @@ pub fn parse_config(v: &Value) -> (Config, Vec<ConfigError>) {
         None | Some(Value::Null) => {}
         Some(Value::Object(members)) => {
             for (key, pages) in members {
-                match (std::str::from_utf8(key), pages) {
+                match (core::str::from_utf8(key), pages) {
                     (Ok(k), Value::Object(_)) => {
                         config.page_objects.push((k.to_string(), pages.clone()))
                     }
@@ -91,7 +92,7 @@ pub fn parse_config(v: &Value) -> (Config, Vec<ConfigError>) {
         None | Some(Value::Null) => {}
         Some(Value::Object(members)) => {
             for (key, variant) in members {
-                match (std::str::from_utf8(key), variant.as_str()) {
+                match (core::str::from_utf8(key), variant.as_str()) {
                     (Ok(k), Some(s)) => config.forced_variants.push((k.to_string(), s.to_string())),
                     _ => errors.push(err(
                         &key_path("forcedVariants", key),

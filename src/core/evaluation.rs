@@ -7,8 +7,9 @@ use super::json::{self, push_usize, Value};
 use super::murmur3::murmur3_x86_32;
 use super::semver::SemanticVersion;
 use super::{js, Host};
-use std::borrow::Cow;
-use std::cmp::Ordering;
+use crate::prelude::*;
+use alloc::borrow::Cow;
+use core::cmp::Ordering;
 
 /// The outcome of evaluating a set of flags.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -253,7 +254,7 @@ fn parse_json(s: &[u8]) -> Option<Value> {
 fn canonical<H: Host>(host: &H, v: &Value, nested: bool) -> Value {
     match v {
         Value::Number(text) => {
-            let n = js::number(text.as_bytes());
+            let n = js::number(host, text.as_bytes());
             if nested && !n.is_finite() {
                 Value::Null
             } else {
@@ -359,20 +360,20 @@ fn compare(op: Op, ord: Option<Ordering>) -> bool {
 
 /// `matchesComparable` with `Number()`: it never yields undefined, so the string fallback
 /// only happens with no values, where it is false.
-fn matches_number(prop: &[u8], op: Op, values: &[Vec<u8>]) -> bool {
-    let p = js::number(prop);
+fn matches_number<H: Host>(host: &H, prop: &[u8], op: Op, values: &[Vec<u8>]) -> bool {
+    let p = js::number(host, prop);
     values
         .iter()
-        .any(|v| compare(op, p.partial_cmp(&js::number(v))))
+        .any(|v| compare(op, p.partial_cmp(&js::number(host, v))))
 }
 
 /// `matchesComparable` with versions: string comparison unless both sides parse.
-fn matches_version(prop: &[u8], op: Op, values: &[Vec<u8>]) -> bool {
+fn matches_version<H: Host>(host: &H, prop: &[u8], op: Op, values: &[Vec<u8>]) -> bool {
     let parsed: Vec<SemanticVersion> = values
         .iter()
-        .filter_map(|v| SemanticVersion::parse(v))
+        .filter_map(|v| SemanticVersion::parse(host, v))
         .collect();
-    match SemanticVersion::parse(prop) {
+    match SemanticVersion::parse(host, prop) {
         Some(p) if !parsed.is_empty() => parsed.iter().any(|v| compare(op, Some(p.compare_to(v)))),
         _ => values
             .iter()
@@ -398,9 +399,9 @@ fn match_string<H: Host>(host: &H, prop: &[u8], op: Op, values: &[Vec<u8>]) -> R
         IsNot => !matches_is(prop, values),
         Contains => matches_contains(host, prop, values),
         DoesNotContain => !matches_contains(host, prop, values),
-        Less | LessOrEqual | Greater | GreaterOrEqual => matches_number(prop, op, values),
+        Less | LessOrEqual | Greater | GreaterOrEqual => matches_number(host, prop, op, values),
         VersionLess | VersionLessOrEqual | VersionGreater | VersionGreaterOrEqual => {
-            matches_version(prop, op, values)
+            matches_version(host, prop, op, values)
         }
         RegexMatch => matches_regex(host, prop, values)?,
         RegexDoesNotMatch => !matches_regex(host, prop, values)?,
@@ -482,12 +483,12 @@ fn match_conditions<H: Host>(
     Ok(false)
 }
 
-fn in_range(range: [f64; 2], x: f64) -> bool {
-    range[0] <= x && x < range[1]
+fn in_range<H: Host>(host: &H, range: &[Box<str>; 2], x: f64) -> bool {
+    js::number(host, range[0].as_bytes()) <= x && x < js::number(host, range[1].as_bytes())
 }
 
 /// The reference's `bucket`: the variant key for the target, `None` for undefined.
-fn bucket<'s>(target: &Target, segment: &'s Segment) -> Option<&'s [u8]> {
+fn bucket<'s, H: Host>(host: &H, target: &Target, segment: &'s Segment) -> Option<&'s [u8]> {
     let default = segment.variant.as_deref();
     let Some(b) = &segment.bucket else {
         return default;
@@ -504,12 +505,12 @@ fn bucket<'s>(target: &Target, segment: &'s Segment) -> Option<&'s [u8]> {
     for a in b
         .allocations
         .iter()
-        .filter(|a| in_range(a.range, allocation))
+        .filter(|a| in_range(host, &a.range, allocation))
     {
         if let Some(d) = a
             .distributions
             .iter()
-            .find(|d| in_range(d.range, distribution))
+            .find(|d| in_range(host, &d.range, distribution))
         {
             return d.variant.as_deref();
         }
@@ -551,7 +552,7 @@ fn evaluate_flag<H: Host>(
                 Err(at) => return Err(regex_error(flag, s, at)),
             }
         }
-        let variant = bucket(&target, segment).and_then(|key| flag.variant(key));
+        let variant = bucket(host, &target, segment).and_then(|key| flag.variant(key));
         if let Some(variant) = variant {
             return Ok(Some(with_metadata(flag, segment, variant)));
         }

@@ -5,8 +5,8 @@
 //! flag cannot break the others. Shapes the reference tolerates are read with its meaning
 //! (a null `conditions` matches everyone, a null `metadata` is empty, …).
 
-use super::js;
 use super::json::{push_usize, Value};
+use crate::prelude::*;
 
 /// Object members in order, as [`Value::Object`] holds them.
 pub type Members = Vec<(Vec<u8>, Value)>;
@@ -55,7 +55,8 @@ pub struct Bucket {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Allocation {
     /// `[start, end)` over `hash % 100`.
-    pub range: [f64; 2],
+    /// Bounds as number text: converted with the host's exact `Number()` when bucketing.
+    pub range: [Box<str>; 2],
     /// Tried in order against `floor(hash / 100)`.
     pub distributions: Vec<Distribution>,
 }
@@ -66,7 +67,8 @@ pub struct Distribution {
     /// The variant key; `None` (missing) makes the segment yield nothing.
     pub variant: Option<Vec<u8>>,
     /// `[start, end)` over `floor(hash / 100)`.
-    pub range: [f64; 2],
+    /// Bounds as number text: converted with the host's exact `Number()` when bucketing.
+    pub range: [Box<str>; 2],
 }
 
 /// One test of a selected value.
@@ -243,7 +245,12 @@ pub(crate) fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,
-        Value::Number(n) => js::number(n.as_bytes()) != 0.0,
+        // JSON number text is zero exactly when no digit of its significand is (the input is
+        // `JSON.stringify` output, which never writes an underflowing literal).
+        Value::Number(n) => n
+            .bytes()
+            .take_while(|b| !matches!(b, b'e' | b'E'))
+            .any(|b| matches!(b, b'1'..=b'9')),
         Value::Str(s) => !s.is_empty(),
         Value::Array(_) | Value::Object(_) => true,
     }
@@ -328,11 +335,9 @@ fn selector(v: Option<&Value>, path: &str) -> Res<Vec<Vec<u8>>> {
     Ok(keys)
 }
 
-fn range(v: Option<&Value>, path: &str) -> Res<[f64; 2]> {
+fn range(v: Option<&Value>, path: &str) -> Res<[Box<str>; 2]> {
     match v.and_then(Value::as_array) {
-        Some([Value::Number(start), Value::Number(end), ..]) => {
-            Ok([js::number(start.as_bytes()), js::number(end.as_bytes())])
-        }
+        Some([Value::Number(start), Value::Number(end), ..]) => Ok([start.clone(), end.clone()]),
         _ => fail(path, RANGE),
     }
 }
@@ -523,8 +528,11 @@ mod tests {
         assert_eq!(conditions[0][1].op, Op::Unknown);
         let b = s.bucket.as_ref().unwrap();
         assert_eq!(b.salt, b"xyz");
-        assert_eq!(b.allocations[0].range, [0.0, 50.0]);
-        assert_eq!(b.allocations[0].distributions[0].range, [0.0, 42949673.0]);
+        assert_eq!(b.allocations[0].range, ["0".into(), "50".into()]);
+        assert_eq!(
+            b.allocations[0].distributions[0].range,
+            ["0".into(), "42949673".into()]
+        );
         assert_eq!(
             b.allocations[0].distributions[0].variant.as_deref(),
             Some(&b"on"[..])

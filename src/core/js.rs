@@ -5,7 +5,8 @@
 //! corresponding UTF-16 strings, so conditions match exactly as in the reference.
 
 use super::Host;
-use std::cmp::Ordering;
+use crate::prelude::*;
+use core::cmp::Ordering;
 
 /// Decodes the (generalised UTF-8) code point at `i`: `(code point, byte length)`. Malformed
 /// bytes decode to something without panicking; well-formed WTF-8 decodes exactly.
@@ -180,9 +181,62 @@ fn is_decimal(s: &[u8]) -> bool {
     i == s.len()
 }
 
+/// Powers of ten that are exact in an f64 (Clinger's fast path).
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// A validated decimal literal as an f64 when that is exact without big arithmetic: at most
+/// 2^53 significant value and a power of ten up to 22 (one rounding, so correctly rounded).
+/// Everything else goes to the host's parser (the browser's own `Number`), which keeps the
+/// correctly rounded slow path out of the wasm.
+fn exact_decimal(s: &[u8]) -> Option<f64> {
+    let (mut mantissa, mut exp, mut i) = (0u64, 0i32, 0);
+    let mut seen_point = false;
+    while let Some(&c) = s.get(i) {
+        match c {
+            b'0'..=b'9' => {
+                if mantissa >= 1 << 53 {
+                    return None;
+                }
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                exp -= i32::from(seen_point);
+            }
+            b'.' => seen_point = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    if mantissa > 1 << 53 {
+        return None;
+    }
+    if let Some(b'e' | b'E') = s.get(i) {
+        let (sign, digits) = match &s[i + 1..] {
+            [b'-', d @ ..] => (-1, d),
+            [b'+', d @ ..] => (1, d),
+            d => (1, d),
+        };
+        if digits.len() > 4 {
+            return None;
+        }
+        let e: i32 = digits.iter().fold(0, |a, &d| a * 10 + i32::from(d - b'0'));
+        exp += sign * e;
+    }
+    let m = mantissa as f64;
+    if mantissa == 0 {
+        return Some(0.0);
+    }
+    match exp {
+        0..=22 => Some(m * POW10[exp as usize]),
+        -22..=-1 => Some(m / POW10[(-exp) as usize]),
+        _ => None,
+    }
+}
+
 /// `Number(s)` for a JavaScript string, which numeric conditions and versions rely on
 /// (`""` is 0, `"0x10"` is 16, `"1_000"` is NaN).
-pub fn number(s: &[u8]) -> f64 {
+pub fn number<H: Host>(host: &H, s: &[u8]) -> f64 {
     let s = trim(s);
     if s.is_empty() {
         return 0.0;
@@ -206,11 +260,10 @@ pub fn number(s: &[u8]) -> f64 {
     let magnitude = if unsigned == b"Infinity" {
         f64::INFINITY
     } else if is_decimal(unsigned) {
-        // Validated above, so Rust's parser sees only grammar both languages share.
-        std::str::from_utf8(unsigned)
-            .ok()
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(f64::NAN)
+        exact_decimal(unsigned).unwrap_or_else(|| {
+            // Validated above: ASCII digits, '.', 'e', signs.
+            host.parse_decimal(core::str::from_utf8(unsigned).unwrap_or("NaN"))
+        })
     } else {
         f64::NAN
     };
@@ -236,7 +289,7 @@ mod tests {
     }
 
     fn num(s: &str) -> f64 {
-        number(s.as_bytes())
+        number(&TestHost, s.as_bytes())
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! Numbers keep their source text: `JSON.stringify` writes a number as `String(n)`, so the text is
 //! exactly what the reference engine's `coerceString` produces, with no float formatting here.
 
+use crate::prelude::*;
 /// A parsed JSON value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -55,7 +56,7 @@ impl Value {
     /// The string, when this is a string of valid UTF-8 (no lone surrogates).
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Value::Str(s) => std::str::from_utf8(s).ok(),
+            Value::Str(s) => core::str::from_utf8(s).ok(),
             _ => None,
         }
     }
@@ -246,7 +247,7 @@ impl Parser<'_> {
             }
         }
         // The slice is ASCII digits and signs, so it is valid UTF-8.
-        let text = std::str::from_utf8(&self.b[start..self.i]).unwrap_or("0");
+        let text = core::str::from_utf8(&self.b[start..self.i]).unwrap_or("0");
         Ok(Value::Number(text.into()))
     }
 

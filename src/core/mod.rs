@@ -1,6 +1,7 @@
 //! The pure core: everything that can be decided without a browser. No `web-sys` here, so it is
 //! tested natively (`cargo test`) and fast.
 
+use crate::prelude::*;
 pub mod actions;
 pub mod config;
 pub mod evaluation;
@@ -24,4 +25,7 @@ pub trait Host {
     fn regex_exec(&self, pattern: &[u8], input: &[u8]) -> Option<bool>;
     /// `String(n)` for a finite or non-finite number.
     fn number_to_string(&self, n: f64) -> String;
+    /// `Number(text)` for a valid decimal literal (digits, `.`, exponent) that the exact fast
+    /// path of [`js::number`] cannot convert.
+    fn parse_decimal(&self, text: &str) -> f64;
 }

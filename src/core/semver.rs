@@ -5,7 +5,8 @@
 //! enough to check by hand, which spares shipping a regex engine.
 
 use super::js;
-use std::cmp::Ordering;
+use crate::core::Host;
+use core::cmp::Ordering;
 
 /// A parsed version. Numbers are `f64` because the reference reads them with `Number()`.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,16 +37,16 @@ fn is_pre_release_body(s: &[u8]) -> bool {
 }
 
 /// Splits a non-empty run of digits off the front of `s`.
-fn number(s: &[u8]) -> Option<(f64, &[u8])> {
+fn number<'s, H: Host>(host: &H, s: &'s [u8]) -> Option<(f64, &'s [u8])> {
     let n = digits(s);
-    (n > 0).then(|| (js::number(&s[..n]), &s[n..]))
+    (n > 0).then(|| (js::number(host, &s[..n]), &s[n..]))
 }
 
 impl<'a> SemanticVersion<'a> {
     /// `SemanticVersion.parse`: `None` where the reference returns `undefined`.
-    pub fn parse(s: &'a [u8]) -> Option<Self> {
-        let (major, rest) = number(s)?;
-        let (minor, rest) = number(rest.strip_prefix(b".")?)?;
+    pub fn parse<H: Host>(host: &H, s: &'a [u8]) -> Option<Self> {
+        let (major, rest) = number(host, s)?;
+        let (minor, rest) = number(host, rest.strip_prefix(b".")?)?;
         let mut v = SemanticVersion {
             major,
             minor,
@@ -55,7 +56,7 @@ impl<'a> SemanticVersion<'a> {
         if rest.is_empty() {
             return Some(v);
         }
-        let (patch, rest) = number(rest.strip_prefix(b".")?)?;
+        let (patch, rest) = number(host, rest.strip_prefix(b".")?)?;
         v.patch = patch;
         if !rest.is_empty() {
             let body = rest.strip_prefix(b"-")?;
@@ -93,9 +94,10 @@ impl<'a> SemanticVersion<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::test_host::TestHost;
 
     fn parsed(s: &str) -> Option<(f64, f64, f64, Option<&str>)> {
-        SemanticVersion::parse(s.as_bytes()).map(|v| {
+        SemanticVersion::parse(&TestHost, s.as_bytes()).map(|v| {
             let pre = v.pre_release.map(|p| std::str::from_utf8(p).unwrap());
             (v.major, v.minor, v.patch, pre)
         })
@@ -144,8 +146,8 @@ mod tests {
     }
 
     fn cmp(a: &str, b: &str) -> Ordering {
-        let a = SemanticVersion::parse(a.as_bytes()).unwrap();
-        let b = SemanticVersion::parse(b.as_bytes()).unwrap();
+        let a = SemanticVersion::parse(&TestHost, a.as_bytes()).unwrap();
+        let b = SemanticVersion::parse(&TestHost, b.as_bytes()).unwrap();
         a.compare_to(&b)
     }
 

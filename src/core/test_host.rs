@@ -25,6 +25,10 @@ impl Host for TestHost {
     fn number_to_string(&self, n: f64) -> String {
         js_number_to_string(n)
     }
+
+    fn parse_decimal(&self, text: &str) -> f64 {
+        text.parse().unwrap_or(f64::NAN)
+    }
 }
 
 /// `String(n)`: shortest round-trip digits laid out by ECMAScript's Number::toString rules.

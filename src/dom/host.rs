@@ -3,6 +3,7 @@
 
 use crate::core::json::push_code_point;
 use crate::core::Host;
+use crate::prelude::*;
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 
@@ -21,7 +22,7 @@ pub struct BrowserHost;
 
 /// A WTF-8 string as a JS string (lone surrogates included).
 pub fn to_js_string(s: &[u8]) -> JsString {
-    if let Ok(text) = std::str::from_utf8(s) {
+    if let Ok(text) = core::str::from_utf8(s) {
         return JsString::from(text);
     }
     let mut units = Vec::with_capacity(s.len());
@@ -56,33 +57,43 @@ pub fn to_js_string(s: &[u8]) -> JsString {
     JsString::from_char_code(&units)
 }
 
-/// A JS string as WTF-8 (lone surrogates kept as 3-byte sequences).
-pub fn from_js_string(s: &JsString) -> Vec<u8> {
-    if let Some(text) = s.as_string().filter(|t| !t.contains('\u{FFFD}')) {
-        return text.into_bytes();
-    }
+/// A JS string as WTF-8, code unit by code unit (lone surrogates kept as 3-byte sequences).
+fn units_to_wtf8(s: &JsString) -> Vec<u8> {
     let units: Vec<u16> = s.iter().collect();
     let mut out = Vec::with_capacity(units.len());
     let mut i = 0;
     while i < units.len() {
         let u = u32::from(units[i]);
-        if (0xD800..0xDC00).contains(&u) && i + 1 < units.len() {
-            let lo = u32::from(units[i + 1]);
-            if (0xDC00..0xE000).contains(&lo) {
-                push_code_point(&mut out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
-                i += 2;
-                continue;
-            }
+        let lo = units.get(i + 1).map_or(0, |&lo| u32::from(lo));
+        if (0xD800..0xDC00).contains(&u) && (0xDC00..0xE000).contains(&lo) {
+            push_code_point(&mut out, 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00));
+            i += 2;
+        } else {
+            push_code_point(&mut out, u);
+            i += 1;
         }
-        push_code_point(&mut out, u);
-        i += 1;
     }
     out
 }
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = Number)]
+    fn js_number(text: &str) -> f64;
+}
+
 impl Host for BrowserHost {
+    fn parse_decimal(&self, text: &str) -> f64 {
+        js_number(text)
+    }
+
     fn to_lower_case(&self, s: &[u8]) -> Vec<u8> {
-        from_js_string(&to_js_string(s).to_lower_case())
+        let lower = to_js_string(s).to_lower_case();
+        // Lowercasing adds no lone surrogate: valid UTF-8 in, valid UTF-8 out.
+        match (core::str::from_utf8(s).is_ok(), lower.as_string()) {
+            (true, Some(text)) => text.into_bytes(),
+            _ => units_to_wtf8(&lower),
+        }
     }
 
     fn regex_exec(&self, pattern: &[u8], input: &[u8]) -> Option<bool> {

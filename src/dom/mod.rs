@@ -5,6 +5,7 @@
 //! page input can cause them (`querySelector` with a bad selector, `RegExp` with a bad pattern), so
 //! nothing the config holds can throw into the page.
 
+use crate::prelude::*;
 pub mod bridge;
 pub mod host;
 pub mod mutator;

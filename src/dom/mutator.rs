@@ -12,6 +12,7 @@
 
 use super::node_list_elements;
 use crate::core::actions::{transform, Mutation, Property};
+use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, MutationRecord, Node};
@@ -108,7 +109,7 @@ impl Mutator {
 
     /// Owners whose changes reached an element for the first time since the last call.
     pub fn drain_newly_applied(&mut self) -> Vec<Owner> {
-        std::mem::take(&mut self.newly_applied)
+        core::mem::take(&mut self.newly_applied)
     }
 
     /// Handles one observer batch: finds new matches among added nodes and re-applies on top of

@@ -1,5 +1,6 @@
 //! An RAII `MutationObserver`.
 
+use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MutationObserver, MutationObserverInit, MutationRecord, Node};
@@ -15,11 +16,14 @@ impl DomObserver {
     /// Observes child lists, attributes and text below `root`, calling `on_records` with each batch.
     pub fn new(
         root: &Node,
-        mut on_records: impl FnMut(Vec<MutationRecord>) + 'static,
+        mut on_records: impl FnMut(&[MutationRecord]) + 'static,
     ) -> Result<DomObserver, JsValue> {
         let callback = Closure::<dyn FnMut(js_sys::Array, MutationObserver)>::new(
             move |records: js_sys::Array, _: MutationObserver| {
-                on_records(records.iter().map(JsCast::unchecked_into).collect());
+                // An Array of MutationRecord: reinterpret, no per-record checks or copies.
+                let records: Vec<MutationRecord> =
+                    records.into_iter().map(JsCast::unchecked_into).collect();
+                on_records(&records);
             },
         );
         let observer = MutationObserver::new(callback.as_ref().unchecked_ref())?;
