@@ -72,7 +72,7 @@ build() {
   ensure_wasm_bindgen
   ensure_node_modules
   log "compiling wasm (release)"
-  cargo build --release --lib --target "$WASM_TARGET"
+  cargo build --release --lib --target "$WASM_TARGET" --no-default-features
   rm -rf "$GEN" && mkdir -p "$GEN" dist/npm
   wasm-bindgen --target web --out-dir "$GEN" --out-name webexp \
     "target/$WASM_TARGET/release/webexp.wasm"
@@ -81,7 +81,8 @@ build() {
     "$GEN/webexp_bg.wasm" -o "$GEN/webexp_bg.wasm"
   log "bundling dist/webexp.js and the npm package"
   node_modules/.bin/esbuild src/js/script.js --bundle --format=iife --minify \
-    --target=es2020 --loader:.wasm=base64 --log-level=warning --outfile=dist/webexp.js
+    --target=es2020 --log-level=warning --log-override:empty-import-meta=silent --outfile=dist/webexp.js
+  node src/js/inline-wasm.mjs dist/webexp.js "$GEN/webexp_bg.wasm"
   node_modules/.bin/esbuild src/js/npm.js --bundle --format=esm --target=es2020 \
     --log-level=warning --outfile=dist/npm/webexp.js
   cp "$GEN/webexp_bg.wasm" dist/npm/webexp_bg.wasm
@@ -117,6 +118,7 @@ run_tests() {
   cargo fmt --all -- --check
   log "cargo clippy (host and $WASM_TARGET)"
   cargo clippy --all-targets -- -D warnings
+  cargo clippy --lib --target "$WASM_TARGET" --no-default-features -- -D warnings
   cargo clippy --lib --tests --target "$WASM_TARGET" -- -D warnings
   log "native tests (pure core)"
   cargo test

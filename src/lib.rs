@@ -7,10 +7,10 @@
 //!   listeners and timers.
 //! - `api` (wasm32 only): the thin `#[wasm_bindgen]` surface that the JS shim in `src/js/` wraps.
 //!
-//! The shipped wasm is `no_std` (see `wasm_rt`): std's panic machinery alone pulls in formatting
+//! The shipped wasm is `no_std` (built without the default `std` feature; see `wasm_rt`): std's panic machinery alone pulls in formatting
 //! and unicode tables worth more than our whole evaluation engine. Tests use std.
 
-#![cfg_attr(all(target_arch = "wasm32", not(test)), no_std)]
+#![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
@@ -30,7 +30,7 @@ pub mod api;
 pub mod dom;
 #[cfg(target_arch = "wasm32")]
 mod runtime;
-#[cfg(all(target_arch = "wasm32", not(test)))]
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
 mod wasm_rt;
 
 #[cfg(all(test, target_arch = "wasm32"))]

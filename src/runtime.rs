@@ -167,7 +167,7 @@ impl Runtime {
                 return;
             }
         };
-        let (config, errors) = parse_config(&value);
+        let (config, errors) = parse_config(value);
         for e in &errors {
             report("config.", &e.path, e.message);
         }
@@ -233,60 +233,48 @@ impl Runtime {
                 dom::console_log(&s);
             }
         }
-        self.apply_all();
+        self.install();
     }
 
-    /// Installs every flag's mutations; action-less variants are tracked at once (their page is
-    /// active: flags without pages are active everywhere).
-    fn apply_all(&mut self) {
+    /// Installs every flag's mutations (moved out of its actions into the mutator, which owns
+    /// them from then on); action-less variants are tracked at once (their page is active:
+    /// flags without pages are active everywhere). Then starts observing the document.
+    fn install(&mut self) {
         for index in 0..self.flags.len() {
-            let mut has_change = false;
-            let mutations: Vec<_> = self.flags[index]
-                .actions
-                .iter()
-                .filter_map(|a| match a {
-                    Action::Mutate(m) => Some(m.clone()),
-                    _ => None,
-                })
-                .flatten()
-                .collect();
-            for (i, m) in mutations.into_iter().enumerate() {
-                has_change = true;
-                let selector = m.selector.clone();
-                if self.mutator.add(m, index).is_err() {
-                    let mut path = String::from("mutation ");
-                    json::push_usize(&mut path, i);
-                    path.push_str(" selector \"");
-                    path.push_str(&selector);
-                    path.push('"');
-                    report(
-                        &flag_prefix(&self.flags[index].key),
-                        &path,
-                        "is not a valid CSS selector",
-                    );
-                }
-            }
-            if !has_change && self.flags[index].actions.is_empty() {
+            let actions = core::mem::take(&mut self.flags[index].actions);
+            if actions.is_empty() {
                 self.track_impression(index);
+            }
+            for action in actions {
+                let Action::Mutate(mutations) = action else {
+                    self.flags[index].actions.push(action);
+                    continue;
+                };
+                for m in mutations {
+                    if let Err(m) = self.mutator.add(m, index) {
+                        let mut what = String::from("selector \"");
+                        what.push_str(&m.selector);
+                        what.push_str("\" is not a valid CSS selector; the mutation is skipped");
+                        report(&flag_prefix(&self.flags[index].key), "", &what);
+                    }
+                }
             }
         }
         self.collect_applied();
-        if self.observer.is_none() {
-            let observer = DomObserver::new(&dom::document(), |records| {
-                with(|rt| {
-                    rt.mutator.on_records(records);
-                    rt.collect_applied();
-                });
-                flush();
+        let observer = DomObserver::new(&dom::document(), |records| {
+            with(|rt| {
+                rt.mutator.on_records(records);
+                rt.collect_applied();
             });
-            match observer {
-                Ok(o) => self.observer = Some(o),
-                Err(_) => report(
-                    "",
-                    "",
-                    "could not observe the document; late elements will not change",
-                ),
-            }
+            flush();
+        });
+        match observer {
+            Ok(o) => self.observer = Some(o),
+            Err(_) => report(
+                "",
+                "",
+                "could not observe the document; late elements will not change",
+            ),
         }
     }
 
@@ -403,8 +391,8 @@ pub(crate) fn active_experiments_json() -> String {
 /// Re-applies every variant's actions (after `revert_variants`, or to pick up page changes).
 pub(crate) fn apply_variants() {
     with(|rt| {
-        rt.mutator.revert_all();
-        rt.apply_all();
+        rt.mutator.set_all_active(true);
+        rt.collect_applied();
     });
     flush();
 }
@@ -412,7 +400,7 @@ pub(crate) fn apply_variants() {
 /// Undoes every applied action.
 pub(crate) fn revert_variants() {
     with(|rt| {
-        rt.mutator.revert_all();
+        rt.mutator.set_all_active(false);
         for f in &mut rt.flags {
             f.applied = false;
         }

@@ -43,9 +43,9 @@ ${configScript}
 </script>
 <style>body { font: 16px/1.4 sans-serif; margin: 2em; }</style>
 </head><body>
-${filler(150, "Intro")}
+${filler(3, "Intro")}
 <h1 id="late">Original headline</h1>
-${filler(150, "Body")}
+${filler(300, "Body")}
 </body></html>`;
 }
 

@@ -34,6 +34,7 @@ export async function startServer({ port = 0, routes = {} } = {}) {
   const server = createServer(async (req, res) => {
     const path = new URL(req.url, "http://x").pathname;
     try {
+      if (path === "/favicon.ico") return res.writeHead(204).end();
       let route = table.get(path);
       if (typeof route === "function") route = await route(req);
       if (route) return await send(res, route);

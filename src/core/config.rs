@@ -42,71 +42,67 @@ fn key_path(parent: &str, key: &[u8]) -> String {
     p
 }
 
-/// Reads a config value. Never fails as a whole: what cannot be used is reported and left out.
-pub fn parse_config(v: &Value) -> (Config, Vec<ConfigError>) {
+/// Reads a config value, moving its parts out (flags can be large: no copies). Never fails as a
+/// whole: what cannot be used is reported and left out.
+pub fn parse_config(v: Value) -> (Config, Vec<ConfigError>) {
     let mut config = Config::default();
     let mut errors = Vec::new();
-    if v.as_object().is_none() {
+    let Value::Object(members) = v else {
         errors.push(err("config", "must be an object"));
         return (config, errors);
-    }
-    match v.get("flags") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(flags)) => {
-            for (i, flag) in flags.iter().enumerate() {
-                if flag.as_object().is_some() {
-                    config.flags.push(flag.clone());
-                } else {
-                    let mut p = String::from("flags[");
-                    push_usize(&mut p, i);
-                    p.push(']');
-                    errors.push(err(&p, "must be an object"));
-                }
-            }
-        }
-        Some(_) => errors.push(err("flags", "must be an array of flags")),
-    }
-    match v.get("pageObjects") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(members)) => {
-            for (key, pages) in members {
-                match (core::str::from_utf8(key), pages) {
-                    (Ok(k), Value::Object(_)) => {
-                        config.page_objects.push((k.to_string(), pages.clone()))
+    };
+    for (key, value) in members {
+        match (key.as_slice(), value) {
+            (_, Value::Null) => {}
+            (b"flags", Value::Array(flags)) => {
+                for (i, flag) in flags.into_iter().enumerate() {
+                    if flag.as_object().is_some() {
+                        config.flags.push(flag);
+                    } else {
+                        let mut p = String::from("flags[");
+                        push_usize(&mut p, i);
+                        p.push(']');
+                        errors.push(err(&p, "must be an object"));
                     }
-                    _ => errors.push(err(
-                        &key_path("pageObjects", key),
-                        "must be an object of pages",
-                    )),
                 }
             }
-        }
-        Some(_) => errors.push(err("pageObjects", "must be an object")),
-    }
-    match v.get("user") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(members)) => config.user = members.clone(),
-        Some(_) => errors.push(err("user", "must be an object")),
-    }
-    match v.get("forcedVariants") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(members)) => {
-            for (key, variant) in members {
-                match (core::str::from_utf8(key), variant.as_str()) {
-                    (Ok(k), Some(s)) => config.forced_variants.push((k.to_string(), s.to_string())),
-                    _ => errors.push(err(
-                        &key_path("forcedVariants", key),
-                        "must be a variant key (string)",
-                    )),
+            (b"flags", _) => errors.push(err("flags", "must be an array of flags")),
+            (b"pageObjects", Value::Object(members)) => {
+                for (key, pages) in members {
+                    match String::from_utf8(key) {
+                        Ok(k) if pages.as_object().is_some() => {
+                            config.page_objects.push((k, pages))
+                        }
+                        Ok(k) => errors.push(err(
+                            &key_path("pageObjects", k.as_bytes()),
+                            "must be an object of pages",
+                        )),
+                        Err(_) => {}
+                    }
                 }
             }
+            (b"pageObjects", _) => errors.push(err("pageObjects", "must be an object")),
+            (b"user", Value::Object(members)) => config.user = members,
+            (b"user", _) => errors.push(err("user", "must be an object")),
+            (b"forcedVariants", Value::Object(members)) => {
+                for (key, variant) in members {
+                    match (String::from_utf8(key), variant) {
+                        (Ok(k), Value::Str(v)) if core::str::from_utf8(&v).is_ok() => config
+                            .forced_variants
+                            .push((k, String::from_utf8(v).unwrap_or_default())),
+                        (Ok(k), _) => errors.push(err(
+                            &key_path("forcedVariants", k.as_bytes()),
+                            "must be a variant key (string)",
+                        )),
+                        (Err(_), _) => {}
+                    }
+                }
+            }
+            (b"forcedVariants", _) => errors.push(err("forcedVariants", "must be an object")),
+            (b"debug", Value::Bool(b)) => config.debug = b,
+            (b"debug", _) => errors.push(err("debug", "must be true or false")),
+            _ => {}
         }
-        Some(_) => errors.push(err("forcedVariants", "must be an object")),
-    }
-    match v.get("debug") {
-        None | Some(Value::Null) => {}
-        Some(Value::Bool(b)) => config.debug = *b,
-        Some(_) => errors.push(err("debug", "must be true or false")),
     }
     (config, errors)
 }
@@ -123,7 +119,7 @@ mod tests {
                 "forcedVariants":{"a":"treatment"},"debug":true,"unknown":1}"#,
         )
         .unwrap();
-        let (c, errors) = parse_config(&v);
+        let (c, errors) = parse_config(v);
         assert!(errors.is_empty());
         assert_eq!(c.flags.len(), 1);
         assert_eq!(c.page_objects[0].0, "a");
@@ -136,7 +132,7 @@ mod tests {
     fn skips_bad_parts_and_names_them() {
         let v = parse(r#"{"flags":[1,{"key":"ok"}],"user":"x","forcedVariants":{"a":1,"b":"on"},"debug":"yes"}"#)
             .unwrap();
-        let (c, errors) = parse_config(&v);
+        let (c, errors) = parse_config(v);
         assert_eq!(c.flags.len(), 1);
         assert_eq!(c.forced_variants, vec![("b".into(), "on".into())]);
         let got: Vec<_> = errors
@@ -156,7 +152,7 @@ mod tests {
 
     #[test]
     fn a_config_that_is_not_an_object_is_reported() {
-        let (c, errors) = parse_config(&Value::Array(vec![]));
+        let (c, errors) = parse_config(Value::Array(vec![]));
         assert_eq!(c, Config::default());
         assert_eq!(errors[0].path, "config");
     }

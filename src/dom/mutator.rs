@@ -4,25 +4,29 @@
 //! [`Record`] holding the value the page itself last set (`original`), the value we computed
 //! (`applied`) and the ordered mutations on it. Applying runs the chain from `original` in config
 //! order; an external write (current value differs from `applied`) becomes the new `original` and
-//! the chain runs again on top of it.
+//! the chain runs again on top of it. Each mutation can be switched off alone: its records run
+//! their chain again without it, and a record left with no mutation gets its original back.
 //!
 //! Discovery scales with what changed: existing elements are found once with one
-//! `querySelectorAll` per mutation when it is added; afterwards only nodes reported by the
+//! `querySelectorAll` when a mutation is switched on; afterwards only nodes reported by the
 //! observer are examined, with one combined selector, never the whole document.
 
 use super::node_list_elements;
 use crate::core::actions::{transform, Mutation, Property};
 use crate::prelude::*;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, MutationRecord, Node};
 
 /// Caller-chosen tag of a mutation (the runtime uses it to find the flag behind a change).
 pub type Owner = usize;
 
+/// Index of an installed mutation, returned by [`Mutator::add`].
+pub type MutationId = usize;
+
 struct Entry {
     mutation: Mutation,
     owner: Owner,
+    active: bool,
 }
 
 struct Record {
@@ -32,8 +36,8 @@ struct Record {
     original: Option<String>,
     /// The value we last wrote, as the browser reads it back.
     applied: Option<String>,
-    /// Indexes into `Mutator::entries`, ascending (config order).
-    entries: Vec<usize>,
+    /// Active mutations on this element and property, ascending (config order).
+    entries: Vec<MutationId>,
     /// For `position`: where the element was before we moved it (parent, next sibling).
     home: Option<(Node, Option<Node>)>,
 }
@@ -43,7 +47,7 @@ struct Record {
 pub struct Mutator {
     entries: Vec<Entry>,
     records: Vec<Record>,
-    /// `"sel1, sel2, ..."` over the entries, to test a new node once for all of them.
+    /// `"sel1, sel2, ..."` over the active entries, to test a new node once for all of them.
     combined: String,
     /// Owners whose mutation was applied to an element for the first time since the last drain.
     newly_applied: Vec<Owner>,
@@ -59,52 +63,89 @@ fn read(el: &Element, property: &Property) -> Option<String> {
 }
 
 fn write(el: &Element, property: &Property, value: Option<&str>) {
-    match (property, value) {
-        (Property::Html, Some(v)) => el.set_inner_html(v),
-        (Property::Class, Some(v)) => {
-            let _ = el.set_attribute("class", v);
+    let _ = match (property, value) {
+        (Property::Html, Some(v)) => {
+            el.set_inner_html(v);
+            Ok(())
         }
-        (Property::Attribute(name), Some(v)) => {
-            let _ = el.set_attribute(name, v);
-        }
-        (Property::Attribute(name), None) => {
-            let _ = el.remove_attribute(name);
-        }
-        _ => {}
-    }
+        (Property::Class, Some(v)) => el.set_attribute("class", v),
+        (Property::Attribute(name), Some(v)) => el.set_attribute(name, v),
+        (Property::Attribute(name), None) => el.remove_attribute(name),
+        _ => Ok(()),
+    };
 }
 
 impl Mutator {
-    /// Installs a mutation and applies it to the matching elements already in the document.
-    /// `Err` when the browser rejects its selector (nothing is installed then).
-    pub fn add(&mut self, mutation: Mutation, owner: Owner) -> Result<(), JsValue> {
-        let found = super::query_all(&mutation.selector)?;
-        let index = self.entries.len();
-        if !self.combined.is_empty() {
-            self.combined.push_str(", ");
-        }
-        self.combined.push_str(&mutation.selector);
-        self.entries.push(Entry { mutation, owner });
+    /// Installs a mutation, switched on: it is applied to the matching elements already in the
+    /// document. When the browser rejects its selector nothing is installed, and the mutation
+    /// comes back as the error (so the caller can name it).
+    pub fn add(&mut self, mutation: Mutation, owner: Owner) -> Result<MutationId, Mutation> {
+        let Ok(found) = super::query_all(&mutation.selector) else {
+            return Err(mutation);
+        };
+        let id = self.entries.len();
+        self.entries.push(Entry {
+            mutation,
+            owner,
+            active: true,
+        });
+        self.rebuild_combined();
         for el in found {
-            self.attach(el, index);
+            self.attach(el, id);
         }
-        Ok(())
+        Ok(id)
     }
 
-    /// Undoes every change, restoring the values the page itself last set, and uninstalls every
-    /// mutation.
-    pub fn revert_all(&mut self) {
-        for r in self.records.drain(..).rev() {
-            if r.property == Property::Position {
-                if let Some((parent, next)) = &r.home {
-                    let _ = parent.insert_before(&r.el, next.as_ref());
-                }
-            } else if read(&r.el, &r.property) != r.original {
-                write(&r.el, &r.property, r.original.as_deref());
-            }
+    /// Switches a mutation on (applied to its elements, now and as they appear) or off (undone
+    /// on every element, leaving the others' changes in place).
+    pub fn set_active(&mut self, id: MutationId, active: bool) {
+        if self.entries[id].active == active {
+            return;
         }
-        self.entries.clear();
+        self.entries[id].active = active;
+        self.rebuild_combined();
+        if active {
+            let found = super::query_all(&self.entries[id].mutation.selector).unwrap_or_default();
+            for el in found {
+                self.attach(el, id);
+            }
+            return;
+        }
+        let mut pos = 0;
+        while pos < self.records.len() {
+            if let Ok(at) = self.records[pos].entries.binary_search(&id) {
+                self.records[pos].entries.remove(at);
+                if self.records[pos].entries.is_empty() {
+                    let r = self.records.remove(pos);
+                    restore(&r);
+                    continue;
+                }
+                self.apply(pos);
+            }
+            pos += 1;
+        }
+    }
+
+    /// Switches every mutation off (`revertVariants`) or on (`applyVariants`).
+    pub fn set_all_active(&mut self, active: bool) {
+        for id in 0..self.entries.len() {
+            self.set_active(id, active);
+        }
+    }
+
+    /// Ids of the installed mutations of `owner`.
+    pub fn ids_of(&self, owner: Owner) -> impl Iterator<Item = MutationId> + '_ {
+        (0..self.entries.len()).filter(move |&id| self.entries[id].owner == owner)
+    }
+
+    fn rebuild_combined(&mut self) {
         self.combined.clear();
+        for e in self.entries.iter().filter(|e| e.active) {
+            if !self.combined.is_empty() {
+                self.combined.push_str(", ");
+            }
+            self.combined.push_str(&e.mutation.selector);
+        }
     }
 
     /// Owners whose changes reached an element for the first time since the last call.
@@ -150,7 +191,7 @@ impl Mutator {
         })
     }
 
-    /// Attaches every entry whose selector matches `el` or one of its descendants.
+    /// Attaches every active entry whose selector matches `el` or one of its descendants.
     fn scan(&mut self, el: &Element) {
         if self.combined.is_empty() {
             return;
@@ -163,21 +204,24 @@ impl Mutator {
         if !hit && below.is_empty() {
             return;
         }
-        for index in 0..self.entries.len() {
-            let selector = self.entries[index].mutation.selector.clone();
+        for id in 0..self.entries.len() {
+            if !self.entries[id].active {
+                continue;
+            }
+            let selector = self.entries[id].mutation.selector.clone();
             if hit && el.matches(&selector).unwrap_or(false) {
-                self.attach(el.clone(), index);
+                self.attach(el.clone(), id);
             }
             for e in &below {
                 if e.matches(&selector).unwrap_or(false) {
-                    self.attach(e.clone(), index);
+                    self.attach(e.clone(), id);
                 }
             }
         }
     }
 
-    fn attach(&mut self, el: Element, index: usize) {
-        let property = self.entries[index].mutation.property.clone();
+    fn attach(&mut self, el: Element, id: MutationId) {
+        let property = self.entries[id].mutation.property.clone();
         let pos = match self
             .records
             .iter()
@@ -201,9 +245,9 @@ impl Mutator {
             }
         };
         let entries = &mut self.records[pos].entries;
-        if let Err(at) = entries.binary_search(&index) {
-            entries.insert(at, index);
-            self.newly_applied.push(self.entries[index].owner);
+        if let Err(at) = entries.binary_search(&id) {
+            entries.insert(at, id);
+            self.newly_applied.push(self.entries[id].owner);
             self.apply(pos);
         }
     }
@@ -220,8 +264,7 @@ impl Mutator {
             let m = &self.entries[i].mutation;
             value = transform(&m.property, m.op, &m.value, value.as_deref());
         }
-        let current = read(&record.el, &record.property);
-        if current != value {
+        if read(&record.el, &record.property) != value {
             write(&record.el, &record.property, value.as_deref());
         }
         // Read back: the browser normalises HTML ("<b>x" becomes "<b>x</b>"), and the comparison
@@ -236,11 +279,10 @@ impl Mutator {
             return;
         };
         let m = &self.entries[last].mutation;
-        let document = super::document();
         let Some(parent_selector) = m.parent_selector.as_deref() else {
             return;
         };
-        let Ok(Some(parent)) = document.query_selector(parent_selector) else {
+        let Ok(Some(parent)) = super::document().query_selector(parent_selector) else {
             return;
         };
         let before = match m.insert_before_selector.as_deref() {
@@ -286,6 +328,17 @@ impl Mutator {
     }
 }
 
+/// Puts a record's element back as the page last had it.
+fn restore(r: &Record) {
+    if r.property == Property::Position {
+        if let Some((parent, next)) = &r.home {
+            let _ = parent.insert_before(&r.el, next.as_ref());
+        }
+    } else if read(&r.el, &r.property) != r.original {
+        write(&r.el, &r.property, r.original.as_deref());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,7 +375,7 @@ mod tests {
         let mutator = Rc::new(RefCell::new(Mutator::default()));
         let m = mutator.clone();
         let observer = DomObserver::new(&document(), move |records| {
-            m.borrow_mut().on_records(&records)
+            m.borrow_mut().on_records(records)
         })
         .unwrap();
         (mutator, observer)
@@ -394,8 +447,26 @@ mod tests {
         settle().await;
         assert_eq!(inner("#s"), "hola one two");
         // Revert restores the page's last value, not the value before webexp ran.
-        m.borrow_mut().revert_all();
+        m.borrow_mut().set_all_active(false);
         assert_eq!(inner("#s"), "hola");
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    fn one_mutation_can_be_switched_off_alone_and_on_again() {
+        let root = fixture("alone", "<p id='al'>base</p>");
+        let mut m = Mutator::default();
+        let one = m
+            .add(mutation("#al", Property::Html, Op::Append, " one"), 1)
+            .unwrap();
+        m.add(mutation("#al", Property::Html, Op::Append, " two"), 2)
+            .unwrap();
+        assert_eq!(inner("#al"), "base one two");
+        m.set_active(one, false);
+        assert_eq!(inner("#al"), "base two");
+        m.set_active(one, true);
+        assert_eq!(inner("#al"), "base one two");
+        assert_eq!(m.ids_of(2).collect::<Vec<_>>(), vec![1]);
         root.remove();
     }
 
@@ -455,7 +526,7 @@ mod tests {
         a.set_attribute("class", "fresh").unwrap();
         settle().await;
         assert_eq!(a.get_attribute("class").as_deref(), Some("fresh z"));
-        m.borrow_mut().revert_all();
+        m.borrow_mut().set_all_active(false);
         assert_eq!(a.get_attribute("class").as_deref(), Some("fresh"));
         assert_eq!(a.get_attribute("title").as_deref(), Some("t"));
         assert_eq!(a.get_attribute("href").as_deref(), Some("/h"));
@@ -474,7 +545,7 @@ mod tests {
         mv.insert_before_selector = Some("#j".into());
         m.add(mv, 1).unwrap();
         assert_eq!(inner("#l2"), "<li id=\"i\">i</li><li id=\"j\">j</li>");
-        m.revert_all();
+        m.set_all_active(false);
         assert_eq!(inner("#l1"), "<li id=\"i\">i</li>");
         // A missing target leaves the element where it is.
         let mut missing = mutation("#i", Property::Position, Op::Set, "");

@@ -1,15 +1,19 @@
 // The script tag bundle (CONTRACT section 1): one classic synchronous file. The wasm is inlined
-// (base64) and instantiated with initSync, so webexp is set up before the parser reads the next
+// and instantiated with initSync, so webexp is set up before the parser reads the next
 // tag, and its MutationObserver sees every element the parser inserts later, before paint.
-import wasmBase64 from "../../target/gen/webexp_bg.wasm";
 import { initSync, setInitMs } from "../../target/gen/webexp.js";
 import * as api from "./api.js";
 
-function decode(b64) {
-  if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(b64);
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+// The wasm, one character per byte, and the character of each byte value; both written in by
+// src/js/inline-wasm.mjs after bundling (see there for why not base64).
+const WASM = "__WEBEXP_WASM__";
+const TABLE = "__WEBEXP_TABLE__";
+
+function decode(text, table) {
+  const byteOf = new Uint8Array(0x200);
+  for (let b = 0; b < 256; b++) byteOf[table.charCodeAt(b)] = b;
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = byteOf[text.charCodeAt(i)];
   return out;
 }
 
@@ -29,7 +33,7 @@ function readConfig() {
 (() => {
   const t0 = performance.now();
   try {
-    initSync({ module: decode(wasmBase64) });
+    initSync({ module: decode(WASM, TABLE) });
   } catch (e) {
     console.error("webexp: could not start WebAssembly (does the Content-Security-Policy allow 'wasm-unsafe-eval'?):", e);
     return;
