@@ -17,6 +17,8 @@ pub struct Config {
     pub forced_variants: Vec<(String, String)>,
     /// `debug`: log each decision.
     pub debug: bool,
+    /// `experiments` in the compact authoring format, compiled by [`super::compact::compile`].
+    pub experiments: Option<Value>,
 }
 
 /// A part of the config that was skipped: where it is and why.
@@ -99,6 +101,7 @@ pub fn parse_config(v: Value) -> (Config, Vec<ConfigError>) {
                 }
             }
             (b"forcedVariants", _) => errors.push(err("forcedVariants", "must be an object")),
+            (b"experiments", v) => config.experiments = Some(v),
             (b"debug", Value::Bool(b)) => config.debug = b,
             (b"debug", _) => errors.push(err("debug", "must be true or false")),
             _ => {}

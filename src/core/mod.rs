@@ -3,6 +3,7 @@
 
 use crate::prelude::*;
 pub mod actions;
+pub mod compact;
 pub mod config;
 pub mod evaluation;
 pub mod flag;

@@ -1,0 +1,103 @@
+// CONTRACT sections 1 and 2: where the script tag finds its config, the compact authoring format
+// (issue 3), and what it does with bad input: one clear console.error, the rest keeps working.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer } from "../www/server.mjs";
+import { launch, flag, setHtml } from "./support/browser.mjs";
+import { syncPage, loadAndMeasure } from "./support/pages.mjs";
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const CONFIG = {
+  flags: [flag("hero", { experimentKey: "exp-hero", actions: [setHtml("#late", "New headline")] })],
+  user: { web_exp_id: "visitor-1" },
+};
+
+async function load(path, configScript) {
+  server.setRoute(path, { body: syncPage(configScript) });
+  return loadAndMeasure(browser, server.url + path);
+}
+const inline = (config) => `<script>window.webexpConfig = ${JSON.stringify(config)};</script>`;
+
+test("config from <script type=application/json id=webexp-config>", async () => {
+  const tag = `<script type="application/json" id="webexp-config">${JSON.stringify(CONFIG)}</script>`;
+  const r = await load("/json-config.html", tag);
+  assert.deepEqual(r.consoleErrors, []);
+  assert.equal(r.text, "New headline");
+  assert.equal(r.t.seen.html, "New headline");
+});
+
+test("window.webexpConfig wins over the JSON tag", async () => {
+  const other = { flags: [flag("hero", { actions: [setHtml("#late", "From JSON tag")] })] };
+  const both = `<script>window.webexpConfig = ${JSON.stringify(CONFIG)};</script>
+<script type="application/json" id="webexp-config">${JSON.stringify(other)}</script>`;
+  const r = await load("/both.html", both);
+  assert.equal(r.text, "New headline");
+});
+
+test("a bad flag is skipped with one clear console.error; the others run; nothing throws", async () => {
+  const config = {
+    flags: [
+      { key: "broken", segments: [{ bucket: { selector: ["context", "user", "web_exp_id"], salt: 5, allocations: "x" } }], variants: {} },
+      flag("bad-selector", { actions: [setHtml("##nope", "x")] }),
+      CONFIG.flags[0],
+    ],
+  };
+  const r = await load("/bad.html", inline(config));
+  assert.deepEqual(r.pageErrors, []);
+  assert.equal(r.text, "New headline");
+  assert.equal(r.consoleErrors.length, 2, r.consoleErrors.join("\n"));
+  assert.match(r.consoleErrors[0], /flag "broken": segments\[0\]\.bucket\.allocations/);
+  assert.match(r.consoleErrors[1], /flag "bad-selector".*"##nope".*not a valid CSS selector/);
+});
+
+test("no config: one console.error, the page keeps working", async () => {
+  const r = await load("/none.html", "");
+  assert.deepEqual(r.pageErrors, []);
+  assert.equal(r.text, "Original headline");
+  assert.equal(r.consoleErrors.length, 1);
+  assert.match(r.consoleErrors[0], /webexp: no config/);
+});
+
+test("compact format: an experiment written by hand runs like a flag, mixed with flags", async () => {
+  const config = {
+    user: { web_exp_id: "visitor-1" },
+    flags: [flag("other", { actions: [setHtml("p.filler", "flag form")] })],
+    experiments: [{
+      key: "hero-compact",
+      experimentKey: "exp-compact",
+      pages: ["/compact.html"],
+      variants: { treatment: { weight: 100, actions: [setHtml("#late", "Compact headline")] }, control: { weight: 0 } },
+    }],
+  };
+  const r = await load("/compact.html", inline(config));
+  assert.deepEqual(r.consoleErrors, []);
+  assert.equal(r.text, "Compact headline");
+  assert.equal(r.t.seen.html, "Compact headline");
+  assert.deepEqual(r.debug.flags["hero-compact"].variant, "treatment");
+  assert.ok(r.t.events.some((e) => e.eventProperties.flag_key === "hero-compact" && e.eventProperties.experiment_key === "exp-compact"));
+  assert.ok(r.t.events.some((e) => e.eventProperties.flag_key === "other"));
+});
+
+test("compact format errors name the experiment and the field; the others run", async () => {
+  const config = {
+    user: { web_exp_id: "visitor-1" },
+    experiments: [
+      { key: "broken", variants: { a: { weight: -1 } } },
+      { key: "fine", variants: { t: { weight: 1, actions: [setHtml("#late", "Fine")] } } },
+    ],
+  };
+  const r = await load("/compact-bad.html", inline(config));
+  assert.deepEqual(r.pageErrors, []);
+  assert.equal(r.text, "Fine");
+  assert.equal(r.consoleErrors.length, 1);
+  assert.match(r.consoleErrors[0], /experiments\[0\] "broken"\.variants\.a\.weight: must be a number, 0 or more/);
+});
