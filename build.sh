@@ -79,6 +79,7 @@ build() {
   log "optimising wasm (wasm-opt -Oz)"
   node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
     "$GEN/webexp_bg.wasm" -o "$GEN/webexp_bg.wasm"
+  node src/js/minify-names.mjs "$GEN"
   log "bundling dist/webexp.js and the npm package"
   node_modules/.bin/esbuild src/js/script.js --bundle --format=iife --minify \
     --target=es2020 --log-level=warning --log-override:empty-import-meta=silent --outfile=dist/webexp.js
