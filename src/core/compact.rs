@@ -40,10 +40,26 @@ pub struct Compiled {
 const DISTRIBUTION_END: f64 = 42949673.0;
 
 const OPERATORS: [&str; 20] = [
-    "is", "is not", "contains", "does not contain", "less", "less or equal", "greater",
-    "greater or equal", "version less", "version less or equal", "version greater",
-    "version greater or equal", "set is", "set is not", "set contains", "set does not contain",
-    "set contains any", "set does not contain any", "regex match", "regex does not match",
+    "is",
+    "is not",
+    "contains",
+    "does not contain",
+    "less",
+    "less or equal",
+    "greater",
+    "greater or equal",
+    "version less",
+    "version less or equal",
+    "version greater",
+    "version greater or equal",
+    "set is",
+    "set is not",
+    "set contains",
+    "set does not contain",
+    "set contains any",
+    "set does not contain any",
+    "regex match",
+    "regex does not match",
 ];
 
 /// An error at `path` below `experiments[i] "key"`.
@@ -143,7 +159,9 @@ fn experiment<H: Host>(host: &H, e: &Value) -> Result<(Value, Option<Value>), Fa
         conditions(&mut f, audience)?;
         f.extend_from_slice(b"],");
     }
-    f.extend_from_slice(b"\"bucket\":{\"selector\":[\"context\",\"user\",\"web_exp_id\"],\"salt\":");
+    f.extend_from_slice(
+        b"\"bucket\":{\"selector\":[\"context\",\"user\",\"web_exp_id\"],\"salt\":",
+    );
     push_json_str(&mut f, salt);
     f.extend_from_slice(b",\"allocations\":[{\"range\":[0,");
     push_number(&mut f, traffic);
@@ -344,7 +362,10 @@ fn pages(patterns: &Value) -> Result<Vec<u8>, Failure> {
             _ => None,
         };
         let Some(regex) = regex else {
-            return fail(&path, "must be a URL pattern or { regex | exact | prefix | contains | glob }");
+            return fail(
+                &path,
+                "must be a URL pattern or { regex | exact | prefix | contains | glob }",
+            );
         };
         let mut id = String::from("page-");
         push_usize(&mut id, i);
@@ -370,7 +391,10 @@ fn pages(patterns: &Value) -> Result<Vec<u8>, Failure> {
 fn escape(text: &str) -> String {
     let mut out = String::new();
     for c in text.chars() {
-        if matches!(c, '\\' | '^' | '$' | '.' | '|' | '?' | '*' | '+' | '(' | ')' | '[' | ']' | '{' | '}') {
+        if matches!(
+            c,
+            '\\' | '^' | '$' | '.' | '|' | '?' | '*' | '+' | '(' | ')' | '[' | ']' | '{' | '}'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -385,7 +409,10 @@ const ANY_ORIGIN: &str = "^https?://[^/?#]+";
 
 /// Byte offset just after `://`, or 0 (byte search: no `str` pattern machinery in the wasm).
 fn after_scheme(url: &str) -> usize {
-    url.as_bytes().windows(3).position(|w| w == b"://").map_or(0, |i| i + 3)
+    url.as_bytes()
+        .windows(3)
+        .position(|w| w == b"://")
+        .map_or(0, |i| i + 3)
 }
 
 fn has_query_or_hash(p: &str) -> bool {
@@ -400,7 +427,11 @@ fn exact(url: &str) -> String {
     if !url.as_bytes()[path_start..].contains(&b'/') && !has_query_or_hash(url) {
         out.push('/');
     }
-    out.push_str(if has_query_or_hash(url) { "$" } else { ANY_QUERY_OR_HASH });
+    out.push_str(if has_query_or_hash(url) {
+        "$"
+    } else {
+        ANY_QUERY_OR_HASH
+    });
     out
 }
 
@@ -430,7 +461,10 @@ fn glob(pattern: &str) -> String {
         false => {
             let start = after_scheme(pattern);
             let bytes = &pattern.as_bytes()[start..];
-            bytes.iter().position(|&b| b == b'/').map_or(pattern.len(), |i| i + start)
+            bytes
+                .iter()
+                .position(|&b| b == b'/')
+                .map_or(pattern.len(), |i| i + start)
         }
     };
     let mut at = 0;
@@ -442,7 +476,11 @@ fn glob(pattern: &str) -> String {
         out.push_str(&escape(core::str::from_utf8(part).unwrap_or_default()));
         at += part.len() + 1;
     }
-    out.push_str(if has_query_or_hash(pattern) { "$" } else { ANY_QUERY_OR_HASH });
+    out.push_str(if has_query_or_hash(pattern) {
+        "$"
+    } else {
+        ANY_QUERY_OR_HASH
+    });
     out
 }
 
@@ -458,10 +496,19 @@ mod tests {
     }
 
     fn variant_of(flag: &Value, id: &str) -> String {
-        let ctx = parse(&format!(r#"{{"user":{{"web_exp_id":"{id}","country":"us"}}}}"#)).unwrap();
+        let ctx = parse(&format!(
+            r#"{{"user":{{"web_exp_id":"{id}","country":"us"}}}}"#
+        ))
+        .unwrap();
         let e = evaluate(&TestHost, &ctx, core::slice::from_ref(flag));
         assert!(e.errors.is_empty(), "{:?}", e.errors);
-        e.results[0].1.get("key").unwrap().as_str().unwrap().to_string()
+        e.results[0]
+            .1
+            .get("key")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     #[test]
@@ -471,8 +518,15 @@ mod tests {
         );
         assert!(errors.is_empty());
         let d = c.flags[0].get("segments").unwrap().as_array().unwrap()[0]
-            .get("bucket").unwrap().get("allocations").unwrap().as_array().unwrap()[0]
-            .get("distributions").unwrap().to_json();
+            .get("bucket")
+            .unwrap()
+            .get("allocations")
+            .unwrap()
+            .as_array()
+            .unwrap()[0]
+            .get("distributions")
+            .unwrap()
+            .to_json();
         assert_eq!(
             d,
             r#"[{"variant":"a","range":[0,14316558]},{"variant":"b","range":[14316558,28633115]},{"variant":"c","range":[28633115,42949673]}]"#
@@ -496,7 +550,11 @@ mod tests {
         assert!((1900..2100).contains(&counts[0]), "{counts:?}");
         assert!((400..600).contains(&counts[1]), "{counts:?}");
         assert!((1400..1600).contains(&counts[2]), "{counts:?}");
-        let treatment = c.flags[0].get("variants").unwrap().get("treatment").unwrap();
+        let treatment = c.flags[0]
+            .get("variants")
+            .unwrap()
+            .get("treatment")
+            .unwrap();
         assert_eq!(
             treatment.get("payload").unwrap().to_json(),
             r#"[{"action":"redirect","data":{"url":"/b"}}]"#
@@ -523,21 +581,40 @@ mod tests {
         assert!(errors.is_empty(), "{errors:?}");
         let pages = &c.page_objects[0].1;
         let page = pages.get("page-0").unwrap();
-        page.get("conditions").unwrap().as_array().unwrap()[0].as_array().unwrap()[0]
-            .get("values").unwrap().as_array().unwrap()[0].as_str().unwrap().to_string()
+        page.get("conditions").unwrap().as_array().unwrap()[0]
+            .as_array()
+            .unwrap()[0]
+            .get("values")
+            .unwrap()
+            .as_array()
+            .unwrap()[0]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     fn matches(pattern: &str, url: &str) -> bool {
-        regex::Regex::new(&page_regex(pattern)).unwrap().is_match(url)
+        regex::Regex::new(&page_regex(pattern))
+            .unwrap()
+            .is_match(url)
     }
 
     #[test]
     fn page_patterns() {
         // Exact URL: query and hash ignored unless the pattern has them.
-        assert!(matches(r#""https://ex.com/pricing""#, "https://ex.com/pricing?utm=1#x"));
-        assert!(!matches(r#""https://ex.com/pricing""#, "https://ex.com/pricing/team"));
+        assert!(matches(
+            r#""https://ex.com/pricing""#,
+            "https://ex.com/pricing?utm=1#x"
+        ));
+        assert!(!matches(
+            r#""https://ex.com/pricing""#,
+            "https://ex.com/pricing/team"
+        ));
         assert!(matches(r#""https://ex.com""#, "https://ex.com/"));
-        assert!(!matches(r#""https://ex.com/p?a=1""#, "https://ex.com/p?a=2"));
+        assert!(!matches(
+            r#""https://ex.com/p?a=1""#,
+            "https://ex.com/p?a=2"
+        ));
         // Path prefix, by whole segments.
         assert!(matches(r#""/pricing""#, "https://ex.com/pricing"));
         assert!(matches(r#""/pricing""#, "http://ex.com/pricing/team?x"));
@@ -547,14 +624,29 @@ mod tests {
         assert!(matches(r#""a.b(c)""#, "https://ex.com/x?q=a.b(c)"));
         assert!(!matches(r#""a.b""#, "https://ex.com/axb"));
         // Globs with several stars.
-        assert!(matches(r#""/blog/*/comments/*""#, "https://ex.com/blog/2026/comments/7"));
-        assert!(!matches(r#""/blog/*/comments/*""#, "https://ex.com/blog/2026/likes/7"));
-        assert!(matches(r#""https://*.ex.com/*""#, "https://shop.ex.com/cart"));
+        assert!(matches(
+            r#""/blog/*/comments/*""#,
+            "https://ex.com/blog/2026/comments/7"
+        ));
+        assert!(!matches(
+            r#""/blog/*/comments/*""#,
+            "https://ex.com/blog/2026/likes/7"
+        ));
+        assert!(matches(
+            r#""https://*.ex.com/*""#,
+            "https://shop.ex.com/cart"
+        ));
         assert!(matches(r#""*.ex.com/*""#, "https://shop.ex.com/cart"));
         assert!(!matches(r#""*.ex.com/*""#, "https://ex.org/?r=a.ex.com/"));
-        assert!(!matches(r#""https://*.ex.com/*""#, "https://evil.com/x.ex.com/"));
+        assert!(!matches(
+            r#""https://*.ex.com/*""#,
+            "https://evil.com/x.ex.com/"
+        ));
         // Explicit kinds.
-        assert!(matches(r#"{"regex":"^https://ex\\.com/p/\\d+$"}"#, "https://ex.com/p/12"));
+        assert!(matches(
+            r#"{"regex":"^https://ex\\.com/p/\\d+$"}"#,
+            "https://ex.com/p/12"
+        ));
         assert!(matches(r#"{"contains":"/*"}"#, "https://ex.com/*"));
         assert_eq!(page_regex(r#"{"prefix":"/a/"}"#), "^https?://[^/?#]+/a/");
     }
@@ -571,14 +663,29 @@ mod tests {
                 {"variants":{}}]"#,
         );
         assert_eq!(c.flags.len(), 1);
-        let got: Vec<_> = errors.iter().map(|e| (e.path.as_str(), e.message)).collect();
+        let got: Vec<_> = errors
+            .iter()
+            .map(|e| (e.path.as_str(), e.message))
+            .collect();
         assert_eq!(
             got,
             [
-                ("experiments[1] \"w\".variants.a.weight", "must be a number, 0 or more"),
-                ("experiments[2] \"t\".traffic", "must be a whole percent from 0 to 100"),
-                ("experiments[3] \"o\".variants.off", "is a reserved name (\"off\" is the default variant)"),
-                ("experiments[4] \"au\".audience[0].op", "is not one of the 20 operators"),
+                (
+                    "experiments[1] \"w\".variants.a.weight",
+                    "must be a number, 0 or more"
+                ),
+                (
+                    "experiments[2] \"t\".traffic",
+                    "must be a whole percent from 0 to 100"
+                ),
+                (
+                    "experiments[3] \"o\".variants.off",
+                    "is a reserved name (\"off\" is the default variant)"
+                ),
+                (
+                    "experiments[4] \"au\".audience[0].op",
+                    "is not one of the 20 operators"
+                ),
                 (
                     "experiments[5] \"p\".pages[0]",
                     "must be a URL pattern or { regex | exact | prefix | contains | glob }"

@@ -1,21 +1,25 @@
 //! Flag evaluation, bit-exact with the reference JavaScript engine (`@amplitude/experiment-core`
 //! 0.13.6 `EvaluationEngine`), including its coercions and quirks, so a user gets the same
 //! variant here as from Amplitude's own SDKs.
+//!
+//! Flags are read in place (see [`super::flag`]); only results are built.
 
-use super::flag::{scalar_text, Condition, Flag, FlagError, Members, Op, Segment};
+use super::flag::{
+    items, member, members, range, scalar_text, text, variant_key, Condition, Flag, FlagError,
+    Members, Op, Path, Segment,
+};
 use super::json::{self, push_usize, Value};
 use super::murmur3::murmur3_x86_32;
 use super::semver::SemanticVersion;
 use super::{js, Host};
 use crate::prelude::*;
-use alloc::borrow::Cow;
 use core::cmp::Ordering;
 
 /// The outcome of evaluating a set of flags.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Evaluation {
     /// Flag key → variant (with merged `metadata`), in JavaScript property order.
-    pub results: Members,
+    pub results: Vec<(Vec<u8>, Value)>,
     /// One entry per flag that could not be evaluated; the other flags still were.
     pub errors: Vec<FlagError>,
 }
@@ -34,40 +38,37 @@ const BAD_REGEX: &str = "invalid regular expression";
 /// Evaluates `flags` for `context` in dependency order (the SDK's `topologicalSort`), each
 /// flag seeing the results of those evaluated before it under `result`.
 pub fn evaluate<H: Host>(host: &H, context: &Value, flags: &[Value]) -> Evaluation {
-    let parsed: Vec<Result<Flag, FlagError>> = flags.iter().map(Flag::parse).collect();
-    let (order, cyclic) = Sorter::sort(&parsed);
-    let mut out = Evaluation::default();
-    for i in order {
-        let outcome = match &parsed[i] {
-            Err(e) => Err(e.clone()),
-            Ok(flag) if cyclic[i] => Err(FlagError::new(&flag.key, "dependencies".into(), CYCLE)),
-            Ok(flag) => evaluate_flag(host, context, &out.results, flag)
-                .map(|variant| variant.map(|v| (flag.key.clone(), v))),
-        };
-        match outcome {
-            Ok(Some((key, variant))) => set(&mut out.results, key, variant),
-            Ok(None) => {}
-            Err(e) => out.errors.push(e),
-        }
+    // A plain loop: `collect` into this type costs more wasm (measured).
+    let mut read = Vec::with_capacity(flags.len());
+    for flag in flags {
+        read.push(Flag::parse(flag));
     }
-    out
-}
-
-/// `Sorter::index` of a flag not visited yet.
-const NEW: usize = usize::MAX;
-
-/// Tarjan's strongly connected components over dependencies: emits dependencies before
-/// dependents (otherwise the given order), and finds every flag that is part of a cycle, even
-/// one the depth-first search enters from the side.
-struct Sorter<'a> {
-    flags: &'a [Result<Flag, FlagError>],
-    index: Vec<usize>,
-    low: Vec<usize>,
-    next: usize,
-    stack: Vec<usize>,
-    on_stack: Vec<bool>,
-    order: Vec<usize>,
-    cyclic: Vec<bool>,
+    let flags = read;
+    let mut walk = Walk {
+        host,
+        context,
+        flags: &flags,
+        low: vec![0; flags.len()],
+        next: 1,
+        stack: Vec::new(),
+        // An object from the start, so that `select` steps into it like into the context.
+        results: Value::Object(Vec::new()),
+        errors: Vec::new(),
+    };
+    // Like the SDK's flag map, a key stands for the last flag with that key, evaluated at the
+    // first one's place.
+    for (i, flag) in flags.iter().enumerate() {
+        let key = flag.as_ref().ok().map(|f| f.key);
+        walk.visit(key.and_then(|k| find(&flags, k)).unwrap_or(i));
+    }
+    let results = match walk.results {
+        Value::Object(members) => members,
+        _ => Vec::new(),
+    };
+    Evaluation {
+        results,
+        errors: walk.errors,
+    }
 }
 
 /// The flag a key refers to: the last readable one with that key.
@@ -77,59 +78,80 @@ fn find(flags: &[Result<Flag, FlagError>], key: &[u8]) -> Option<usize> {
         .rposition(|f| f.as_ref().is_ok_and(|f| f.key == key))
 }
 
-impl<'a> Sorter<'a> {
-    /// The evaluation order of `flags`, and which of them are part of a cycle. Like the SDK's
-    /// flag map, a key stands for the last flag with that key, evaluated at the first one's
-    /// place.
-    fn sort(flags: &'a [Result<Flag, FlagError>]) -> (Vec<usize>, Vec<bool>) {
-        let n = flags.len();
-        let mut sorter = Sorter {
-            flags,
-            index: vec![NEW; n],
-            low: vec![0; n],
-            next: 0,
-            stack: Vec::new(),
-            on_stack: vec![false; n],
-            order: Vec::new(),
-            cyclic: vec![false; n],
-        };
-        for (i, flag) in flags.iter().enumerate() {
-            let key = flag.as_ref().ok().map(|f| f.key.as_slice());
-            sorter.visit(key.and_then(|k| find(flags, k)).unwrap_or(i));
-        }
-        (sorter.order, sorter.cyclic)
-    }
+/// A depth-first walk over dependencies that evaluates each flag after the flags it depends on
+/// (otherwise in the given order). It is Tarjan's strongly connected components algorithm, so
+/// it also finds every flag that is part of a cycle, even one the walk enters from the side:
+/// those fail instead of being evaluated.
+struct Walk<'w, 'a, H> {
+    host: &'w H,
+    context: &'w Value,
+    flags: &'w [Result<Flag<'a>, FlagError>],
+    /// Per flag: 0 when not visited yet, the lowest visit number it reaches while it is on
+    /// `stack`, `usize::MAX` once evaluated (so it no longer lowers anything).
+    low: Vec<usize>,
+    /// Visit numbers are handed out from 1.
+    next: usize,
+    /// Visited flags not evaluated yet, in visit order.
+    stack: Vec<usize>,
+    /// The results object so far.
+    results: Value,
+    errors: Vec<FlagError>,
+}
 
+impl<H: Host> Walk<'_, '_, H> {
     fn visit(&mut self, v: usize) {
-        if self.index[v] != NEW {
+        if self.low[v] != 0 {
             return;
         }
-        (self.index[v], self.low[v]) = (self.next, self.next);
+        let index = self.next;
         self.next += 1;
+        self.low[v] = index;
+        // Only flags visited from `v` are pushed above it before it is done, so this stays its
+        // place on the stack.
+        let at = self.stack.len();
         self.stack.push(v);
-        self.on_stack[v] = true;
-        let flags = self.flags;
-        if let Ok(flag) = &flags[v] {
-            // A missing dependency is skipped, as the reference does.
-            for w in flag.dependencies.iter().filter_map(|dep| find(flags, dep)) {
-                if self.index[w] == NEW {
-                    self.visit(w);
-                    self.low[v] = self.low[v].min(self.low[w]);
-                } else if self.on_stack[w] {
-                    self.low[v] = self.low[v].min(self.index[w]);
-                    self.cyclic[v] |= w == v;
-                }
+        let mut self_loop = false;
+        if let Ok(flag) = &self.flags[v] {
+            for dep in flag.dependencies {
+                // A missing dependency is skipped, as the reference does.
+                let Some(w) = find(self.flags, text(dep)) else {
+                    continue;
+                };
+                self.visit(w);
+                self.low[v] = self.low[v].min(self.low[w]);
+                self_loop |= w == v;
             }
         }
-        if self.low[v] == self.index[v] {
-            let at = self.stack.iter().rposition(|&w| w == v).unwrap_or(0);
-            let component = self.stack.split_off(at);
-            let cyclic = component.len() > 1;
-            for &w in &component {
-                self.on_stack[w] = false;
-                self.cyclic[w] |= cyclic;
+        if self.low[v] == index {
+            // `v` and the flags above it on the stack are a strongly connected component.
+            let cyclic = self_loop || self.stack.len() - at > 1;
+            for k in at..self.stack.len() {
+                let w = self.stack[k];
+                self.low[w] = usize::MAX;
+                self.evaluate(w, cyclic);
             }
-            self.order.extend(component);
+            self.stack.truncate(at);
+        }
+    }
+
+    /// Evaluates flag `i` into the results, or reports why it cannot be.
+    fn evaluate(&mut self, i: usize, cyclic: bool) {
+        let flag = match &self.flags[i] {
+            Err(e) => return self.errors.push(e.clone()),
+            Ok(flag) if cyclic => {
+                let e = FlagError::new(flag.key, b"dependencies", CYCLE);
+                return self.errors.push(e);
+            }
+            Ok(flag) => flag,
+        };
+        match evaluate_flag(self.host, self.context, &self.results, flag) {
+            Ok(Some(variant)) => {
+                if let Value::Object(results) = &mut self.results {
+                    set(results, flag.key.to_vec(), variant);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => self.errors.push(e),
         }
     }
 }
@@ -146,7 +168,7 @@ fn array_index(key: &[u8]) -> Option<u32> {
 
 /// `object[key] = value` keeping JavaScript's property order: an existing key keeps its place,
 /// array-index keys come first in ascending order, other keys in insertion order.
-fn set(members: &mut Members, key: Vec<u8>, value: Value) {
+fn set(members: &mut Vec<(Vec<u8>, Value)>, key: Vec<u8>, value: Value) {
     if let Some(m) = members.iter_mut().find(|(k, _)| *k == key) {
         m.1 = value;
         return;
@@ -161,149 +183,149 @@ fn set(members: &mut Members, key: Vec<u8>, value: Value) {
     members.insert(at, (key, value));
 }
 
-/// `object[key]` for a parsed object (the last duplicate wins, as with `JSON.parse`).
-fn member<'a>(members: &'a [(Vec<u8>, Value)], key: &[u8]) -> Option<&'a Value> {
-    members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
-}
-
-/// One step of `select`: own properties of objects, indices and `length` of arrays.
-fn child<'a>(v: &'a Value, key: &[u8]) -> Option<Cow<'a, Value>> {
-    match v {
-        Value::Object(members) => member(members, key).map(Cow::Borrowed),
-        Value::Array(items) if key == b"length" => {
-            let mut n = String::new();
-            push_usize(&mut n, items.len());
-            Some(Cow::Owned(Value::Number(n.into())))
-        }
-        Value::Array(items) => items.get(array_index(key)? as usize).map(Cow::Borrowed),
-        _ => None,
-    }
-}
-
-/// The evaluation target `{context, result}`, `result` holding the variants so far.
-struct Target<'a> {
+/// The reference's `select` on `{context, result}` (`results` is an object): `None` for
+/// undefined and null. An array's `length` is stored nowhere, so it is written to `length` and
+/// selected from there.
+fn select<'a>(
     context: &'a Value,
-    results: &'a Members,
-}
-
-/// The reference's `select`: `None` for undefined and null.
-fn select<'a>(target: &Target<'a>, selector: &[Vec<u8>]) -> Option<Cow<'a, Value>> {
-    let (first, mut rest) = selector.split_first()?;
-    let mut v = match first.as_slice() {
-        b"context" => Cow::Borrowed(target.context),
-        b"result" => match rest.split_first() {
-            Some((key, more)) => {
-                rest = more;
-                Cow::Borrowed(member(target.results, key)?)
-            }
-            None => Cow::Owned(Value::Object(target.results.clone())),
-        },
+    results: &'a Value,
+    selector: &[Value],
+    length: &'a mut Value,
+) -> Option<&'a Value> {
+    let (first, rest) = selector.split_first()?;
+    let mut v = match scalar_text(first)? {
+        b"context" => context,
+        b"result" => results,
         _ => return None,
     };
-    for key in rest {
+    for (i, key) in rest.iter().enumerate() {
+        let key = scalar_text(key)?;
         v = match v {
-            Cow::Borrowed(v) => child(v, key)?,
-            // Owned values are numbers or the last step: nothing to step into.
-            Cow::Owned(_) => return None,
+            Value::Object(members) => member(members, key)?,
+            // Stepping into a number gives undefined, so only the last step can be `length`.
+            Value::Array(items) if key == b"length" && i + 1 == rest.len() => {
+                let mut n = String::new();
+                push_usize(&mut n, items.len());
+                *length = Value::Number(n.into());
+                return Some(length);
+            }
+            Value::Array(items) => items.get(array_index(key)? as usize)?,
+            _ => return None,
         };
     }
     (!v.is_null()).then_some(v)
 }
 
-/// `coerceString`: JSON text for objects and arrays, `String(v)` for scalars, `None` for null.
-fn coerce_string(v: &Value) -> Option<Vec<u8>> {
-    match v {
-        Value::Null => None,
-        Value::Array(_) | Value::Object(_) => {
-            let mut out = Vec::new();
-            json::write(&mut out, v);
-            Some(out)
-        }
-        _ => scalar_text(v),
+/// Appends `coerceString` of a value that is not null: JSON text for objects and arrays,
+/// `String(v)` for scalars.
+fn push_coerced(out: &mut Vec<u8>, v: &Value) {
+    match scalar_text(v) {
+        Some(text) => out.extend_from_slice(text),
+        None => json::write(out, v),
     }
+}
+
+/// `coerceString` of a value that is not null.
+fn coerce_string(v: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    push_coerced(&mut out, v);
+    out
 }
 
 /// `JSON.parse` of a JavaScript string. Lone surrogates become `\u` escapes first (our parser
 /// reads UTF-8), except right after an escaping backslash, where `JSON.parse` throws.
 fn parse_json(s: &[u8]) -> Option<Value> {
     let mut text = Vec::with_capacity(s.len());
+    // Whether the last byte copied is a backslash that escapes the next character.
+    let mut escaping = false;
     let mut i = 0;
-    while i < s.len() {
-        if s[i] == 0xED && s.get(i + 1).is_some_and(|&b| b >= 0xA0) && i + 2 < s.len() {
-            let backslashes = text.iter().rev().take_while(|&&c| c == b'\\').count();
-            if backslashes % 2 == 1 {
+    while let Some(&c) = s.get(i) {
+        if let [0xED, b1 @ 0xA0..=0xFF, b2, ..] = s[i..] {
+            if escaping {
                 return None;
             }
-            let cp = 0xD000 | (u32::from(s[i + 1] & 0x3F) << 6) | u32::from(s[i + 2] & 0x3F);
+            let cp = 0xD000 | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
             text.extend_from_slice(b"\\u");
             for shift in [12, 8, 4, 0] {
                 text.push(b"0123456789abcdef"[((cp >> shift) & 15) as usize]);
             }
             i += 3;
         } else {
-            text.push(s[i]);
+            escaping = c == b'\\' && !escaping;
+            text.push(c);
             i += 1;
         }
     }
-    json::parse(&String::from_utf8(text).ok()?).ok()
+    json::parse(core::str::from_utf8(&text).ok()?).ok()
 }
 
-/// A value produced by `JSON.parse`, rewritten as `String()`/`JSON.stringify` would see it:
+/// Rewrites a value produced by `JSON.parse` as `String()`/`JSON.stringify` would see it:
 /// numbers as `String(n)` (`null` inside containers when not finite), object keys in
-/// JavaScript property order without duplicates.
-fn canonical<H: Host>(host: &H, v: &Value, nested: bool) -> Value {
+/// JavaScript property order without duplicates. In place: the value is ours to change.
+fn canonicalize<H: Host>(host: &H, v: &mut Value, nested: bool) {
     match v {
         Value::Number(text) => {
             let n = js::number(host, text.as_bytes());
-            if nested && !n.is_finite() {
+            *v = if nested && !n.is_finite() {
                 Value::Null
             } else {
                 Value::Number(host.number_to_string(n).into())
-            }
+            };
         }
         Value::Array(items) => {
-            Value::Array(items.iter().map(|e| canonical(host, e, true)).collect())
+            for e in items {
+                canonicalize(host, e, true);
+            }
         }
         Value::Object(members) => {
-            let mut out = Vec::new();
-            for (k, e) in members {
-                set(&mut out, k.clone(), canonical(host, e, true));
+            let mut ordered = Vec::new();
+            for (k, mut e) in core::mem::take(members) {
+                canonicalize(host, &mut e, true);
+                set(&mut ordered, k, e);
             }
-            Value::Object(out)
+            *members = ordered;
         }
-        _ => v.clone(),
+        _ => {}
     }
 }
 
 /// `coerceStringArray`: arrays, or strings holding a JSON array, as their elements'
-/// `coerceString`, dropping null and empty strings (`.filter(Boolean)`).
-fn coerce_string_array<H: Host>(host: &H, v: &Value) -> Option<Vec<Vec<u8>>> {
-    let items: Vec<Option<Vec<u8>>> = match v {
-        Value::Array(items) => items.iter().map(coerce_string).collect(),
-        Value::Str(s) if s.first() == Some(&b'[') => match parse_json(s)? {
-            Value::Array(items) => items
-                .iter()
-                .map(|e| coerce_string(&canonical(host, e, false)))
-                .collect(),
-            _ => return None,
-        },
+/// `coerceString`, dropping null and empty strings (`.filter(Boolean)`). The strings are
+/// [`Value::Str`]s, like condition values, so both go through the same comparisons.
+fn coerce_string_array<H: Host>(host: &H, v: &Value) -> Option<Vec<Value>> {
+    let mut parsed;
+    let elements = match v {
+        Value::Array(items) => items,
+        Value::Str(s) if s.first() == Some(&b'[') => {
+            parsed = parse_json(s)?;
+            let Value::Array(items) = &mut parsed else {
+                return None;
+            };
+            for e in items.iter_mut() {
+                canonicalize(host, e, false);
+            }
+            items
+        }
         _ => return None,
     };
-    Some(
-        items
-            .into_iter()
-            .flatten()
-            .filter(|s| !s.is_empty())
-            .collect(),
-    )
+    let mut strings = Vec::new();
+    for e in elements {
+        if !e.is_null() {
+            let s = coerce_string(e);
+            if !s.is_empty() {
+                strings.push(Value::Str(s));
+            }
+        }
+    }
+    Some(strings)
 }
 
-fn contains_none(values: &[Vec<u8>]) -> bool {
-    values.iter().any(|v| v == b"(none)")
+fn contains_none(values: &[Value]) -> bool {
+    values.iter().any(|v| text(v) == b"(none)")
 }
 
 /// `matchNull`: how a condition treats an undefined or null value.
-fn match_null(op: Op, values: &[Vec<u8>]) -> bool {
+fn match_null(op: Op, values: &[Value]) -> bool {
     use Op::*;
     match op {
         Is
@@ -331,18 +353,22 @@ fn is_boolean(s: &[u8]) -> bool {
 }
 
 /// `matchesIs`: equality, case-insensitive for booleans when some value is a boolean.
-fn matches_is(prop: &[u8], values: &[Vec<u8>]) -> bool {
-    if is_boolean(prop) && values.iter().any(|v| is_boolean(v)) {
-        return values.iter().any(|v| v.eq_ignore_ascii_case(prop));
-    }
-    values.iter().any(|v| v == prop)
+fn matches_is(prop: &[u8], values: &[Value]) -> bool {
+    let booleans = is_boolean(prop) && values.iter().any(|v| is_boolean(text(v)));
+    values.iter().any(|v| {
+        if booleans {
+            text(v).eq_ignore_ascii_case(prop)
+        } else {
+            text(v) == prop
+        }
+    })
 }
 
-fn matches_contains<H: Host>(host: &H, prop: &[u8], values: &[Vec<u8>]) -> bool {
+fn matches_contains<H: Host>(host: &H, prop: &[u8], values: &[Value]) -> bool {
     let prop = js::to_lower(host, prop);
     values
         .iter()
-        .any(|v| js::includes(&prop, &js::to_lower(host, v)))
+        .any(|v| js::includes(&prop, &js::to_lower(host, text(v))))
 }
 
 /// The reference's `comparator` applied to an ordering (`None` for NaN: always false).
@@ -360,31 +386,37 @@ fn compare(op: Op, ord: Option<Ordering>) -> bool {
 
 /// `matchesComparable` with `Number()`: it never yields undefined, so the string fallback
 /// only happens with no values, where it is false.
-fn matches_number<H: Host>(host: &H, prop: &[u8], op: Op, values: &[Vec<u8>]) -> bool {
+fn matches_number<H: Host>(host: &H, prop: &[u8], op: Op, values: &[Value]) -> bool {
     let p = js::number(host, prop);
     values
         .iter()
-        .any(|v| compare(op, p.partial_cmp(&js::number(host, v))))
+        .any(|v| compare(op, p.partial_cmp(&js::number(host, text(v)))))
 }
 
 /// `matchesComparable` with versions: string comparison unless both sides parse.
-fn matches_version<H: Host>(host: &H, prop: &[u8], op: Op, values: &[Vec<u8>]) -> bool {
-    let parsed: Vec<SemanticVersion> = values
-        .iter()
-        .filter_map(|v| SemanticVersion::parse(host, v))
-        .collect();
-    match SemanticVersion::parse(host, prop) {
-        Some(p) if !parsed.is_empty() => parsed.iter().any(|v| compare(op, Some(p.compare_to(v)))),
-        _ => values
-            .iter()
-            .any(|v| compare(op, Some(js::cmp_utf16(prop, v)))),
+fn matches_version<H: Host>(host: &H, prop: &[u8], op: Op, values: &[Value]) -> bool {
+    let p = SemanticVersion::parse(host, prop);
+    let (mut parsed, mut matched) = (false, false);
+    for v in values {
+        if let Some(v) = SemanticVersion::parse(host, text(v)) {
+            parsed = true;
+            matched |= p
+                .as_ref()
+                .is_some_and(|p| compare(op, Some(p.compare_to(&v))));
+        }
     }
+    if p.is_some() && parsed {
+        return matched;
+    }
+    values
+        .iter()
+        .any(|v| compare(op, Some(js::cmp_utf16(prop, text(v)))))
 }
 
 /// `matchesRegex`; `Err(i)` when `values[i]` is not a valid pattern (the reference throws).
-fn matches_regex<H: Host>(host: &H, prop: &[u8], values: &[Vec<u8>]) -> Result<bool, usize> {
+fn matches_regex<H: Host>(host: &H, prop: &[u8], values: &[Value]) -> Result<bool, usize> {
     for (i, v) in values.iter().enumerate() {
-        if host.regex_exec(v, prop).ok_or(i)? {
+        if host.regex_exec(text(v), prop).ok_or(i)? {
             return Ok(true);
         }
     }
@@ -392,7 +424,7 @@ fn matches_regex<H: Host>(host: &H, prop: &[u8], values: &[Vec<u8>]) -> Result<b
 }
 
 /// `matchString`.
-fn match_string<H: Host>(host: &H, prop: &[u8], op: Op, values: &[Vec<u8>]) -> Result<bool, usize> {
+fn match_string<H: Host>(host: &H, prop: &[u8], op: Op, values: &[Value]) -> Result<bool, usize> {
     use Op::*;
     Ok(match op {
         Is => matches_is(prop, values),
@@ -410,28 +442,29 @@ fn match_string<H: Host>(host: &H, prop: &[u8], op: Op, values: &[Vec<u8>]) -> R
 }
 
 /// `new Set(xs).size`.
-fn distinct(xs: &[Vec<u8>]) -> usize {
-    xs.iter()
-        .enumerate()
-        .filter(|(i, x)| !xs[..*i].contains(x))
-        .count()
+fn distinct(xs: &[Value]) -> usize {
+    let mut n = 0;
+    for (i, x) in xs.iter().enumerate() {
+        n += usize::from(!xs[..i].contains(x));
+    }
+    n
 }
 
-fn set_equals(xs: &[Vec<u8>], ys: &[Vec<u8>]) -> bool {
+fn set_equals(xs: &[Value], ys: &[Value]) -> bool {
     distinct(xs) == distinct(ys) && ys.iter().all(|y| xs.contains(y))
 }
 
 /// `matchesSetContainsAll`, including its raw length check and swapped `matchesIs`.
-fn contains_all(props: &[Vec<u8>], values: &[Vec<u8>]) -> bool {
-    props.len() >= values.len() && values.iter().all(|v| matches_is(v, props))
+fn contains_all(props: &[Value], values: &[Value]) -> bool {
+    props.len() >= values.len() && values.iter().all(|v| matches_is(text(v), props))
 }
 
-fn contains_any(props: &[Vec<u8>], values: &[Vec<u8>]) -> bool {
-    values.iter().any(|v| matches_is(v, props))
+fn contains_any(props: &[Value], values: &[Value]) -> bool {
+    values.iter().any(|v| matches_is(text(v), props))
 }
 
 /// `matchSet`.
-fn match_set(props: &[Vec<u8>], op: Op, values: &[Vec<u8>]) -> bool {
+fn match_set(props: &[Value], op: Op, values: &[Value]) -> bool {
     use Op::*;
     match op {
         SetIs => set_equals(props, values),
@@ -445,20 +478,26 @@ fn match_set(props: &[Vec<u8>], op: Op, values: &[Vec<u8>]) -> bool {
 }
 
 /// `matchCondition`; `Err(i)` names an invalid regular expression in `values`.
-fn match_condition<H: Host>(host: &H, target: &Target, c: &Condition) -> Result<bool, usize> {
-    let Some(prop) = select(target, &c.selector) else {
-        return Ok(match_null(c.op, &c.values));
+fn match_condition<H: Host>(
+    host: &H,
+    context: &Value,
+    results: &Value,
+    c: &Condition,
+) -> Result<bool, usize> {
+    let mut length = Value::Null;
+    let Some(prop) = select(context, results, c.selector, &mut length) else {
+        return Ok(match_null(c.op, c.values));
     };
-    let list = coerce_string_array(host, &prop);
+    let list = coerce_string_array(host, prop);
     if c.op.is_set() {
-        return Ok(list.is_some_and(|l| match_set(&l, c.op, &c.values)));
+        return Ok(list.is_some_and(|l| match_set(&l, c.op, c.values)));
     }
     let Some(list) = list else {
-        let s = coerce_string(&prop).unwrap_or_default();
-        return match_string(host, &s, c.op, &c.values);
+        return match_string(host, &coerce_string(prop), c.op, c.values);
     };
+    // `matchStringsNonSet`.
     for s in &list {
-        if match_string(host, s, c.op, &c.values)? {
+        if match_string(host, text(s), c.op, c.values)? {
             return Ok(true);
         }
     }
@@ -469,12 +508,14 @@ fn match_condition<H: Host>(host: &H, target: &Target, c: &Condition) -> Result<
 /// `(or index, and index, value index)`.
 fn match_conditions<H: Host>(
     host: &H,
-    target: &Target,
-    ors: &[Vec<Condition>],
+    context: &Value,
+    results: &Value,
+    ors: &[Value],
 ) -> Result<bool, (usize, usize, usize)> {
     'or: for (i, ands) in ors.iter().enumerate() {
-        for (j, c) in ands.iter().enumerate() {
-            if !match_condition(host, target, c).map_err(|k| (i, j, k))? {
+        for (j, c) in items(Some(ands)).iter().enumerate() {
+            let c = Condition::read(c);
+            if !match_condition(host, context, results, &c).map_err(|k| (i, j, k))? {
                 continue 'or;
             }
         }
@@ -483,55 +524,65 @@ fn match_conditions<H: Host>(
     Ok(false)
 }
 
-fn in_range<H: Host>(host: &H, range: &[Box<str>; 2], x: f64) -> bool {
-    js::number(host, range[0].as_bytes()) <= x && x < js::number(host, range[1].as_bytes())
+/// Whether `x` is in the `[start, end)` of an allocation or distribution object.
+fn in_range<H: Host>(host: &H, v: &Value, x: f64) -> bool {
+    range(v).is_some_and(|[start, end]| {
+        js::number(host, start.as_bytes()) <= x && x < js::number(host, end.as_bytes())
+    })
 }
 
 /// The reference's `bucket`: the variant key for the target, `None` for undefined.
-fn bucket<'s, H: Host>(host: &H, target: &Target, segment: &'s Segment) -> Option<&'s [u8]> {
-    let default = segment.variant.as_deref();
-    let Some(b) = &segment.bucket else {
+fn bucket<'s, H: Host>(
+    host: &H,
+    context: &Value,
+    results: &Value,
+    segment: &Segment<'s>,
+) -> Option<&'s [u8]> {
+    let default = segment.variant;
+    let Some(b) = segment.bucket else {
         return default;
     };
-    let value = match select(target, &b.selector).and_then(|v| coerce_string(&v)) {
-        Some(v) if !v.is_empty() => v,
-        _ => return default,
+    let mut length = Value::Null;
+    let Some(value) = select(context, results, b.selector, &mut length) else {
+        return default;
     };
-    let mut key = b.salt.clone();
+    // The reference hashes `${salt}/${value}`, and only a value that is not empty.
+    let mut key = b.salt.to_vec();
     key.push(b'/');
-    key.extend_from_slice(&value);
+    let prefix = key.len();
+    push_coerced(&mut key, value);
+    if key.len() == prefix {
+        return default;
+    }
     let hash = murmur3_x86_32(&key, 0);
     let (allocation, distribution) = (f64::from(hash % 100), f64::from(hash / 100));
-    for a in b
-        .allocations
-        .iter()
-        .filter(|a| in_range(host, &a.range, allocation))
-    {
-        if let Some(d) = a
-            .distributions
-            .iter()
-            .find(|d| in_range(host, &d.range, distribution))
-        {
-            return d.variant.as_deref();
+    for a in b.allocations {
+        if in_range(host, a, allocation) {
+            for d in items(a.get("distributions")) {
+                if in_range(host, d, distribution) {
+                    return variant_key(d.get("variant"));
+                }
+            }
         }
     }
     default
 }
 
+/// `Object.assign(into, from)` for parsed objects.
+fn assign(into: &mut Vec<(Vec<u8>, Value)>, from: &Members) {
+    for (k, v) in from {
+        set(into, k.clone(), v.clone());
+    }
+}
+
 /// The variant with metadata merged as `Object.assign({}, flag, segment, variant)` metadata.
 fn with_metadata(flag: &Flag, segment: &Segment, variant: &Value) -> Value {
-    let own: &[(Vec<u8>, Value)] = match variant.get("metadata") {
-        Some(Value::Object(m)) => m,
-        _ => &[],
-    };
     let mut metadata = Vec::new();
-    for (k, v) in flag.metadata.iter().chain(&segment.metadata).chain(own) {
-        set(&mut metadata, k.clone(), v.clone());
-    }
+    assign(&mut metadata, flag.metadata);
+    assign(&mut metadata, segment.metadata);
+    assign(&mut metadata, members(variant.get("metadata")));
     let mut result = Vec::new();
-    for (k, v) in variant.as_object().unwrap_or_default() {
-        set(&mut result, k.clone(), v.clone());
-    }
+    assign(&mut result, members(Some(variant)));
     set(&mut result, b"metadata".to_vec(), Value::Object(metadata));
     Value::Object(result)
 }
@@ -540,21 +591,21 @@ fn with_metadata(flag: &Flag, segment: &Segment, variant: &Value) -> Value {
 fn evaluate_flag<H: Host>(
     host: &H,
     context: &Value,
-    results: &Members,
+    results: &Value,
     flag: &Flag,
 ) -> Result<Option<Value>, FlagError> {
-    let target = Target { context, results };
     for (s, segment) in flag.segments.iter().enumerate() {
-        if let Some(ors) = &segment.conditions {
-            match match_conditions(host, &target, ors) {
+        let segment = Segment::read(segment);
+        if let Some(ors) = segment.conditions {
+            match match_conditions(host, context, results, ors) {
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(at) => return Err(regex_error(flag, s, at)),
             }
         }
-        let variant = bucket(host, &target, segment).and_then(|key| flag.variant(key));
+        let variant = bucket(host, context, results, &segment).and_then(|key| flag.variant(key));
         if let Some(variant) = variant {
-            return Ok(Some(with_metadata(flag, segment, variant)));
+            return Ok(Some(with_metadata(flag, &segment, variant)));
         }
     }
     Ok(None)
@@ -562,12 +613,15 @@ fn evaluate_flag<H: Host>(
 
 /// `segments[s].conditions[i][j].values[k]: invalid regular expression`.
 fn regex_error(flag: &Flag, s: usize, (i, j, k): (usize, usize, usize)) -> FlagError {
-    let mut path = String::from("segments[");
-    for (n, sep) in [(s, "].conditions["), (i, "]["), (j, "].values["), (k, "]")] {
-        push_usize(&mut path, n);
-        path.push_str(sep);
-    }
-    FlagError::new(&flag.key, path, BAD_REGEX)
+    let mut path = Path::default();
+    path.enter(b"segments");
+    path.index(s);
+    path.enter(b"conditions");
+    path.index(i);
+    path.index(j);
+    path.enter(b"values");
+    path.index(k);
+    FlagError::new(flag.key, &path.0, BAD_REGEX)
 }
 
 #[cfg(test)]
@@ -1101,6 +1155,27 @@ mod tests {
         keys.sort();
         assert_eq!(keys, ["a", "b", "c"]);
         assert_eq!(e.results_json(), r#"{"x":{"key":"on","metadata":{}}}"#);
+    }
+
+    #[test]
+    fn a_cycle_joined_through_a_finished_flag_fails_all_its_flags() {
+        let flag = |key: &str, deps: &str| {
+            format!(
+                r#"{{"key":"{key}","dependencies":{deps},"variants":{{"on":{{"key":"on"}}}},"segments":[{{"variant":"on"}}]}}"#
+            )
+        };
+        // b is done with its own dependencies (a) when c reaches it, yet c -> b -> a -> c is a
+        // cycle; d only depends on the cycle.
+        let flags = [
+            flag("a", r#"["b","c"]"#),
+            flag("b", r#"["a"]"#),
+            flag("c", r#"["b"]"#),
+            flag("d", r#"["c"]"#),
+        ];
+        let e = run("{}", &format!("[{}]", flags.join(",")));
+        let keys: Vec<&str> = e.errors.iter().map(|e| e.flag_key.as_str()).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        assert_eq!(e.results_json(), r#"{"d":{"key":"on","metadata":{}}}"#);
     }
 
     #[test]

@@ -1,88 +1,19 @@
-//! Flags as typed data, read from the JSON the flag API serves.
+//! Flags as the flag API serves them: checked once, then read in place.
 //!
-//! Reading a flag up front turns every shape the reference engine would throw on (a missing
-//! `segments`, a non-string condition value, …) into one [`FlagError`] for that flag, so one bad
-//! flag cannot break the others. Shapes the reference tolerates are read with its meaning
-//! (a null `conditions` matches everyone, a null `metadata` is empty, …).
+//! [`Flag::parse`] checks a whole flag up front, so every shape the reference engine would throw
+//! on (a missing `segments`, a non-string condition value, …) becomes one [`FlagError`] for that
+//! flag, and one bad flag cannot break the others. Evaluation then reads the flag's JSON in place
+//! through the borrowed views here ([`Flag`], [`Segment`], [`Bucket`], [`Condition`]): nothing is
+//! copied, which keeps both the wasm and the work small. Shapes the reference tolerates are read
+//! with its meaning (a null `conditions` matches everyone, a null `metadata` is empty, …).
 
 use super::json::{push_usize, Value};
 use crate::prelude::*;
 
 /// Object members in order, as [`Value::Object`] holds them.
-pub type Members = Vec<(Vec<u8>, Value)>;
+pub type Members = [(Vec<u8>, Value)];
 
-/// One flag: which variant each segment of users gets.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Flag {
-    /// The key results are reported under and dependencies refer to.
-    pub key: Vec<u8>,
-    /// Variant key → the whole variant object, so fields we do not know reach the result.
-    pub variants: Members,
-    /// Tried in order; the first that yields a variant wins.
-    pub segments: Vec<Segment>,
-    /// Keys of flags whose results this flag's conditions read (`["result", key, …]`).
-    pub dependencies: Vec<Vec<u8>>,
-    /// Merged under the segment's and the variant's metadata in the result.
-    pub metadata: Members,
-}
-
-/// A group of users (by conditions) and how they are split between variants.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Segment {
-    /// How users are split; `None` gives everyone [`Segment::variant`].
-    pub bucket: Option<Bucket>,
-    /// OR of ANDs; `None` (null or missing) matches everyone, an empty list no one.
-    pub conditions: Option<Vec<Vec<Condition>>>,
-    /// The variant key when bucketing does not decide, as JavaScript would spell the property
-    /// key (`null` is `"null"`); `None` when missing, which makes the segment yield nothing.
-    pub variant: Option<Vec<u8>>,
-    /// Merged between the flag's and the variant's metadata in the result.
-    pub metadata: Members,
-}
-
-/// Deterministic split of users by the hash of a selected value.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Bucket {
-    /// Path to the value users are bucketed by (empty: select nothing).
-    pub selector: Vec<Vec<u8>>,
-    /// Prefix of the hashed text, as a JavaScript template literal writes it.
-    pub salt: Vec<u8>,
-    /// Tried in order against `hash % 100`.
-    pub allocations: Vec<Allocation>,
-}
-
-/// A share of users (`hash % 100` in `range`) and how it is divided.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Allocation {
-    /// `[start, end)` over `hash % 100`.
-    /// Bounds as number text: converted with the host's exact `Number()` when bucketing.
-    pub range: [Box<str>; 2],
-    /// Tried in order against `floor(hash / 100)`.
-    pub distributions: Vec<Distribution>,
-}
-
-/// The variant for users whose `floor(hash / 100)` falls in `range`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Distribution {
-    /// The variant key; `None` (missing) makes the segment yield nothing.
-    pub variant: Option<Vec<u8>>,
-    /// `[start, end)` over `floor(hash / 100)`.
-    /// Bounds as number text: converted with the host's exact `Number()` when bucketing.
-    pub range: [Box<str>; 2],
-}
-
-/// One test of a selected value.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Condition {
-    /// Path into `{context, result}` (empty: select nothing).
-    pub selector: Vec<Vec<u8>>,
-    /// The comparison.
-    pub op: Op,
-    /// What the selected value is compared with.
-    pub values: Vec<Vec<u8>>,
-}
-
-/// The reference engine's operators, spelled as in flag JSON.
+/// The reference's operators, spelled as in flag JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
     /// `is`
@@ -186,11 +117,11 @@ pub struct FlagError {
 }
 
 impl FlagError {
-    /// An error for the flag `key`.
-    pub fn new(key: &[u8], path: String, message: &'static str) -> Self {
+    /// An error for the flag `key` at `path` (WTF-8 both, as flag JSON spells them).
+    pub fn new(key: &[u8], path: &[u8], message: &'static str) -> Self {
         FlagError {
             flag_key: String::from_utf8_lossy(key).into_owned(),
-            path,
+            path: String::from_utf8_lossy(path).into_owned(),
             message,
         }
     }
@@ -209,37 +140,6 @@ impl FlagError {
     }
 }
 
-const OBJECT: &str = "must be an object";
-const STRING: &str = "must be a string";
-const ARRAY: &str = "must be an array";
-const RANGE: &str = "must be an array of two numbers";
-const SELECTOR: &str = "must be an array of strings";
-
-type Res<T> = Result<T, (String, &'static str)>;
-
-fn fail<T>(path: &str, message: &'static str) -> Res<T> {
-    Err((path.into(), message))
-}
-
-/// `path.name`.
-fn field(path: &str, name: &str) -> String {
-    let mut p = String::from(path);
-    if !p.is_empty() {
-        p.push('.');
-    }
-    p.push_str(name);
-    p
-}
-
-/// `path[i]`.
-fn index(path: &str, i: usize) -> String {
-    let mut p = String::from(path);
-    p.push('[');
-    push_usize(&mut p, i);
-    p.push(']');
-    p
-}
-
 /// JavaScript truthiness of a JSON value.
 pub(crate) fn truthy(v: &Value) -> bool {
     match v {
@@ -256,216 +156,392 @@ pub(crate) fn truthy(v: &Value) -> bool {
     }
 }
 
-/// `String(v)` of a scalar, which is also the property key JavaScript looks up with it. Number
-/// text is taken as is: the input is `JSON.stringify` output, whose numbers are canonical.
-pub(crate) fn scalar_text(v: &Value) -> Option<Vec<u8>> {
-    let text: &[u8] = match v {
+/// `String(v)` of a scalar, which is also the property key JavaScript looks up with it; `None`
+/// for arrays and objects. Number text is taken as is: the input is `JSON.stringify` output,
+/// whose numbers are canonical.
+pub(crate) fn scalar_text(v: &Value) -> Option<&[u8]> {
+    Some(match v {
         Value::Null => b"null",
         Value::Bool(true) => b"true",
         Value::Bool(false) => b"false",
         Value::Number(n) => n.as_bytes(),
         Value::Str(s) => s,
         Value::Array(_) | Value::Object(_) => return None,
-    };
-    Some(text.to_vec())
+    })
 }
 
-fn array<'v>(v: Option<&'v Value>, path: &str) -> Res<&'v [Value]> {
+/// The bytes of a string value; empty for anything else (checked flags hold strings where this
+/// is used).
+pub(crate) fn text(v: &Value) -> &[u8] {
     match v {
-        Some(Value::Array(items)) => Ok(items),
-        _ => fail(path, ARRAY),
+        Value::Str(s) => s,
+        _ => &[],
     }
 }
 
-fn each<T>(items: &[Value], path: &str, f: fn(&Value, &str) -> Res<T>) -> Res<Vec<T>> {
-    let read = |(i, v)| f(v, &index(path, i));
-    items.iter().enumerate().map(read).collect()
-}
-
-fn object(v: &Value, path: &str) -> Res<()> {
+/// An array's elements; empty for anything else, which a checked flag only has where the
+/// reference reads nothing.
+pub(crate) fn items(v: Option<&Value>) -> &[Value] {
     match v {
-        Value::Object(_) => Ok(()),
-        _ => fail(path, OBJECT),
-    }
-}
-
-/// An object's members; null or missing is empty, as `Object.assign` treats it.
-fn members(v: Option<&Value>, path: &str) -> Res<Members> {
-    match v {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Object(m)) => Ok(m.clone()),
-        _ => fail(path, OBJECT),
-    }
-}
-
-fn string(v: &Value, path: &str) -> Res<Vec<u8>> {
-    match v {
-        Value::Str(s) => Ok(s.clone()),
-        _ => fail(path, STRING),
-    }
-}
-
-fn strings(v: Option<&Value>, path: &str) -> Res<Vec<Vec<u8>>> {
-    each(array(v, path)?, path, string)
-}
-
-/// A variant key, as the property key JavaScript would look it up with.
-fn variant_key(v: Option<&Value>, path: &str) -> Res<Option<Vec<u8>>> {
-    v.map(|v| scalar_text(v).ok_or((path.into(), STRING)))
-        .transpose()
-}
-
-/// A selector, read so that selecting gives what `select` gives: a falsy selector or element
-/// selects nothing, and so does a string (its characters are never keys of `{context, result}`).
-fn selector(v: Option<&Value>, path: &str) -> Res<Vec<Vec<u8>>> {
-    let items = match v {
         Some(Value::Array(items)) => items,
-        Some(v @ (Value::Bool(_) | Value::Number(_) | Value::Object(_))) if truthy(v) => {
-            return fail(path, SELECTOR)
-        }
-        _ => return Ok(Vec::new()),
-    };
-    let mut keys = Vec::new();
-    for item in items {
-        if !truthy(item) {
-            return Ok(Vec::new());
-        }
-        keys.push(scalar_text(item).ok_or((path.into(), SELECTOR))?);
-    }
-    Ok(keys)
-}
-
-fn range(v: Option<&Value>, path: &str) -> Res<[Box<str>; 2]> {
-    match v.and_then(Value::as_array) {
-        Some([Value::Number(start), Value::Number(end), ..]) => Ok([start.clone(), end.clone()]),
-        _ => fail(path, RANGE),
+        _ => &[],
     }
 }
 
-fn condition(v: &Value, path: &str) -> Res<Condition> {
-    object(v, path)?;
-    let op = match v.get("op") {
-        Some(Value::Str(name)) => Op::parse(name),
-        _ => Op::Unknown,
-    };
-    Ok(Condition {
-        selector: selector(v.get("selector"), &field(path, "selector"))?,
-        op,
-        values: strings(v.get("values"), &field(path, "values"))?,
-    })
-}
-
-fn and_conditions(v: &Value, path: &str) -> Res<Vec<Condition>> {
-    each(array(Some(v), path)?, path, condition)
-}
-
-fn conditions(v: Option<&Value>, path: &str) -> Res<Option<Vec<Vec<Condition>>>> {
+/// An object's members; empty for anything else (null or missing is empty, as `Object.assign`
+/// treats it).
+pub(crate) fn members(v: Option<&Value>) -> &Members {
     match v {
-        Some(v) if truthy(v) => each(array(Some(v), path)?, path, and_conditions).map(Some),
-        _ => Ok(None),
+        Some(Value::Object(members)) => members,
+        _ => &[],
     }
 }
 
-fn distribution(v: &Value, path: &str) -> Res<Distribution> {
-    object(v, path)?;
-    Ok(Distribution {
-        variant: variant_key(v.get("variant"), &field(path, "variant"))?,
-        range: range(v.get("range"), &field(path, "range"))?,
-    })
+/// `object[key]` for a parsed object (the last duplicate wins, as with `JSON.parse`).
+pub(crate) fn member<'a>(members: &'a Members, key: &[u8]) -> Option<&'a Value> {
+    members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
-fn allocation(v: &Value, path: &str) -> Res<Allocation> {
-    object(v, path)?;
-    let dists = field(path, "distributions");
-    Ok(Allocation {
-        range: range(v.get("range"), &field(path, "range"))?,
-        distributions: each(array(v.get("distributions"), &dists)?, &dists, distribution)?,
-    })
+/// A variant key (`variant`), as the property key JavaScript would look it up with; `None` when
+/// missing (or, in a flag that failed its check, not a scalar).
+pub(crate) fn variant_key(v: Option<&Value>) -> Option<&[u8]> {
+    v.and_then(scalar_text)
 }
 
-fn bucket(v: &Value, path: &str) -> Res<Bucket> {
-    let salt = match v.get("salt") {
-        None => b"undefined".to_vec(),
-        Some(s) => scalar_text(s).ok_or((field(path, "salt"), STRING))?,
-    };
-    let allocs = field(path, "allocations");
-    Ok(Bucket {
-        selector: selector(v.get("selector"), &field(path, "selector"))?,
-        salt,
-        allocations: each(array(v.get("allocations"), &allocs)?, &allocs, allocation)?,
-    })
+/// A selector as `select` sees it: its keys, or nothing at all when it is not an array or holds a
+/// falsy element (a string selector's characters are never keys of `{context, result}`).
+/// `None`, a malformed flag, when it holds an array or object before any falsy element, or is a
+/// truthy boolean, number or object.
+fn selector(v: Option<&Value>) -> Option<&[Value]> {
+    match v {
+        Some(Value::Array(keys)) => {
+            for key in keys {
+                if !truthy(key) {
+                    return Some(&[]);
+                }
+                scalar_text(key)?;
+            }
+            Some(keys)
+        }
+        Some(v @ (Value::Bool(_) | Value::Number(_) | Value::Object(_))) if truthy(v) => None,
+        _ => Some(&[]),
+    }
 }
 
-fn segment(v: &Value, path: &str) -> Res<Segment> {
-    object(v, path)?;
-    let bucket = match v.get("bucket") {
-        // Any other value selects no bucketing value, which gives the segment's variant.
-        Some(b @ Value::Object(_)) => Some(bucket(b, &field(path, "bucket"))?),
+/// A `range`'s `[start, end)` as number text (converted with the host's exact `Number()` when
+/// bucketing); `None` unless it starts with two numbers.
+pub(crate) fn range(v: &Value) -> Option<[&str; 2]> {
+    match v.get("range") {
+        Some(Value::Array(r)) => match &r[..] {
+            [Value::Number(start), Value::Number(end), ..] => Some([start, end]),
+            _ => None,
+        },
         _ => None,
-    };
-    Ok(Segment {
-        bucket,
-        conditions: conditions(v.get("conditions"), &field(path, "conditions"))?,
-        variant: variant_key(v.get("variant"), &field(path, "variant"))?,
-        metadata: members(v.get("metadata"), &field(path, "metadata"))?,
-    })
+    }
 }
 
-/// Variants must be objects (their metadata too); a falsy one counts as missing, as in the
-/// reference's `if (result)`.
-fn variants(v: Option<&Value>, path: &str) -> Res<Members> {
-    let Some(Value::Object(variants)) = v else {
-        return fail(path, OBJECT);
-    };
-    for (key, variant) in variants {
-        let p = field(path, &String::from_utf8_lossy(key));
-        if truthy(variant) {
-            object(variant, &p)?;
-            members(variant.get("metadata"), &field(&p, "metadata"))?;
+/// One flag, read in place from its checked JSON object.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Flag<'a> {
+    /// The key results are reported under and dependencies refer to.
+    pub key: &'a [u8],
+    /// Variant key → the whole variant object, so fields we do not know reach the result.
+    pub variants: &'a Members,
+    /// Tried in order (each read with [`Segment::read`]); the first that yields a variant wins.
+    pub segments: &'a [Value],
+    /// Keys (strings) of flags whose results this flag's conditions read (`["result", key, …]`).
+    pub dependencies: &'a [Value],
+    /// Merged under the segment's and the variant's metadata in the result.
+    pub metadata: &'a Members,
+}
+
+/// A group of users (by conditions) and how they are split between variants.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Segment<'a> {
+    /// How users are split; `None` gives everyone [`Segment::variant`].
+    pub bucket: Option<Bucket<'a>>,
+    /// OR of ANDs (arrays of conditions, each read with [`Condition::read`]); `None` (falsy)
+    /// matches everyone, an empty list no one.
+    pub conditions: Option<&'a [Value]>,
+    /// The variant key when bucketing does not decide, as JavaScript would spell the property
+    /// key (`null` is `"null"`); `None` when missing, which makes the segment yield nothing.
+    pub variant: Option<&'a [u8]>,
+    /// Merged between the flag's and the variant's metadata in the result.
+    pub metadata: &'a Members,
+}
+
+/// Deterministic split of users by the hash of a selected value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bucket<'a> {
+    /// Keys of the value users are bucketed by (empty: select nothing).
+    pub selector: &'a [Value],
+    /// Prefix of the hashed text, as a JavaScript template literal writes it.
+    pub salt: &'a [u8],
+    /// Tried in order against `hash % 100`: objects with a `range` and `distributions`, tried
+    /// in order against `floor(hash / 100)`: objects with a `range` and a `variant`.
+    pub allocations: &'a [Value],
+}
+
+/// One test of a selected value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Condition<'a> {
+    /// Keys of the value in `{context, result}` (empty: select nothing).
+    pub selector: &'a [Value],
+    /// The comparison.
+    pub op: Op,
+    /// What the selected value is compared with (strings).
+    pub values: &'a [Value],
+}
+
+impl<'a> Segment<'a> {
+    /// Reads a segment of a checked flag.
+    pub fn read(v: &'a Value) -> Self {
+        let bucket = match v.get("bucket") {
+            // Any other value selects no bucketing value, which gives the segment's variant.
+            Some(b @ Value::Object(_)) => Some(Bucket {
+                selector: selector(b.get("selector")).unwrap_or_default(),
+                salt: b
+                    .get("salt")
+                    .map_or(&b"undefined"[..], |s| scalar_text(s).unwrap_or_default()),
+                allocations: items(b.get("allocations")),
+            }),
+            _ => None,
+        };
+        Segment {
+            bucket,
+            conditions: v
+                .get("conditions")
+                .filter(|c| truthy(c))
+                .map(|c| items(Some(c))),
+            variant: variant_key(v.get("variant")),
+            metadata: members(v.get("metadata")),
         }
     }
-    Ok(variants.clone())
 }
 
-fn dependencies(v: Option<&Value>) -> Res<Vec<Vec<u8>>> {
-    match v {
-        Some(v) if truthy(v) => strings(Some(v), "dependencies"),
-        _ => Ok(Vec::new()),
-    }
-}
-
-impl Flag {
-    /// Reads a flag from its JSON object.
-    pub fn parse(v: &Value) -> Result<Flag, FlagError> {
-        if v.as_object().is_none() {
-            return Err(FlagError::new(b"", String::new(), OBJECT));
+impl<'a> Condition<'a> {
+    /// Reads a condition of a checked flag.
+    pub fn read(v: &'a Value) -> Self {
+        Condition {
+            selector: selector(v.get("selector")).unwrap_or_default(),
+            op: Op::parse(text(v.get("op").unwrap_or(&Value::Null))),
+            values: items(v.get("values")),
         }
-        let key = string(v.get("key").unwrap_or(&Value::Null), "key")
-            .map_err(|(path, message)| FlagError::new(b"", path, message))?;
-        Self::fields(v, key.clone()).map_err(|(path, message)| FlagError::new(&key, path, message))
     }
+}
 
-    fn fields(v: &Value, key: Vec<u8>) -> Res<Flag> {
-        let segments = array(v.get("segments"), "segments")?;
+impl<'a> Flag<'a> {
+    /// Checks a flag's JSON object and reads it.
+    pub fn parse(v: &'a Value) -> Result<Flag<'a>, FlagError> {
+        let (mut key, mut path) = (&[][..], Path::default());
+        check_flag(v, &mut key, &mut path)
+            .map_err(|message| FlagError::new(key, &path.0, message))?;
         Ok(Flag {
-            variants: variants(v.get("variants"), "variants")?,
-            segments: each(segments, "segments", segment)?,
-            dependencies: dependencies(v.get("dependencies"))?,
-            metadata: members(v.get("metadata"), "metadata")?,
             key,
+            variants: members(v.get("variants")),
+            segments: items(v.get("segments")),
+            dependencies: items(v.get("dependencies")),
+            metadata: members(v.get("metadata")),
         })
     }
 
     /// The variant object for `key`; `None` when missing or falsy, which moves evaluation on to
     /// the next segment.
-    pub fn variant(&self, key: &[u8]) -> Option<&Value> {
-        self.variants
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v)
-            .filter(|v| truthy(v))
+    pub fn variant(&self, key: &[u8]) -> Option<&'a Value> {
+        member(self.variants, key).filter(|v| truthy(v))
     }
+}
+
+const OBJECT: &str = "must be an object";
+const STRING: &str = "must be a string";
+const ARRAY: &str = "must be an array";
+const RANGE: &str = "must be an array of two numbers";
+const SELECTOR: &str = "must be an array of strings";
+
+/// What is wrong where the [`Path`] points.
+type Check = Result<(), &'static str>;
+
+/// A place in a flag (`segments[1].bucket`), as [`FlagError::path`] spells it, in bytes
+/// (member names are keys of the flag JSON). A failed check returns at once, leaving the path at
+/// the problem, so the path costs nothing until there is an error to report.
+#[derive(Default)]
+pub(crate) struct Path(pub(crate) Vec<u8>);
+
+impl Path {
+    /// Enters member `name`; returns the length to truncate to when leaving it.
+    pub(crate) fn enter(&mut self, name: &[u8]) -> usize {
+        let len = self.0.len();
+        if len > 0 {
+            self.0.push(b'.');
+        }
+        self.0.extend_from_slice(name);
+        len
+    }
+
+    /// Enters element `i`; returns the length to truncate to when leaving it.
+    pub(crate) fn index(&mut self, i: usize) -> usize {
+        let len = self.0.len();
+        let mut digits = String::new();
+        push_usize(&mut digits, i);
+        self.0.push(b'[');
+        self.0.extend_from_slice(digits.as_bytes());
+        self.0.push(b']');
+        len
+    }
+
+    /// The outcome of checking member `name`, which has nothing nested to point into: the path
+    /// only enters it to report a problem.
+    fn field(&mut self, name: &[u8], check: Check) -> Check {
+        if check.is_err() {
+            self.enter(name);
+        }
+        check
+    }
+
+    /// Checks that member `name` is an array, then each element with `check`.
+    fn list(
+        &mut self,
+        name: &[u8],
+        v: Option<&Value>,
+        check: fn(&Value, &mut Path) -> Check,
+    ) -> Check {
+        let len = self.enter(name);
+        self.elements(v, check)?;
+        self.0.truncate(len);
+        Ok(())
+    }
+
+    /// Checks that `v` is an array, then each element with `check`, the path pointing at it.
+    fn elements(&mut self, v: Option<&Value>, check: fn(&Value, &mut Path) -> Check) -> Check {
+        let Some(Value::Array(items)) = v else {
+            return Err(ARRAY);
+        };
+        for (i, item) in items.iter().enumerate() {
+            let len = self.index(i);
+            check(item, self)?;
+            self.0.truncate(len);
+        }
+        Ok(())
+    }
+}
+
+fn object(v: &Value) -> Check {
+    match v {
+        Value::Object(_) => Ok(()),
+        _ => Err(OBJECT),
+    }
+}
+
+/// A string (the path is unused: a list element check, see [`Path::list`]).
+fn string(v: &Value, _: &mut Path) -> Check {
+    match v {
+        Value::Str(_) => Ok(()),
+        _ => Err(STRING),
+    }
+}
+
+/// An object, or null or missing (read as empty).
+fn optional_object(v: Option<&Value>) -> Check {
+    match v {
+        None | Some(Value::Null) => Ok(()),
+        Some(v) => object(v),
+    }
+}
+
+/// A scalar (a variant key or salt), or missing.
+fn optional_scalar(v: Option<&Value>) -> Check {
+    match v.map(scalar_text) {
+        Some(None) => Err(STRING),
+        _ => Ok(()),
+    }
+}
+
+/// `v.range`: see [`range`].
+fn check_range(v: &Value) -> Check {
+    range(v).map(drop).ok_or(RANGE)
+}
+
+/// A selector: see [`selector`].
+fn check_selector(v: Option<&Value>) -> Check {
+    selector(v).map(drop).ok_or(SELECTOR)
+}
+
+/// What [`Condition::read`] reads.
+fn check_condition(v: &Value, p: &mut Path) -> Check {
+    object(v)?;
+    p.field(b"selector", check_selector(v.get("selector")))?;
+    p.list(b"values", v.get("values"), string)
+}
+
+/// An element of `conditions`: conditions that must all match.
+fn check_and(v: &Value, p: &mut Path) -> Check {
+    p.elements(Some(v), check_condition)
+}
+
+/// An element of an allocation's `distributions`.
+fn check_distribution(v: &Value, p: &mut Path) -> Check {
+    object(v)?;
+    p.field(b"variant", optional_scalar(v.get("variant")))?;
+    p.field(b"range", check_range(v))
+}
+
+/// An element of a bucket's `allocations`.
+fn check_allocation(v: &Value, p: &mut Path) -> Check {
+    object(v)?;
+    p.field(b"range", check_range(v))?;
+    p.list(b"distributions", v.get("distributions"), check_distribution)
+}
+
+/// What [`Segment::read`] reads.
+fn check_segment(v: &Value, p: &mut Path) -> Check {
+    object(v)?;
+    if let Some(b @ Value::Object(_)) = v.get("bucket") {
+        let len = p.enter(b"bucket");
+        p.field(b"salt", optional_scalar(b.get("salt")))?;
+        p.field(b"selector", check_selector(b.get("selector")))?;
+        p.list(b"allocations", b.get("allocations"), check_allocation)?;
+        p.0.truncate(len);
+    }
+    match v.get("conditions") {
+        Some(c) if truthy(c) => p.list(b"conditions", Some(c), check_and)?,
+        _ => {}
+    }
+    p.field(b"variant", optional_scalar(v.get("variant")))?;
+    p.field(b"metadata", optional_object(v.get("metadata")))
+}
+
+/// Checks everything evaluation reads, in the order the fields have always been checked in (so
+/// the problem reported first stays the same), and reads the key (a problem found before it has
+/// no key to report).
+fn check_flag<'a>(v: &'a Value, key: &mut &'a [u8], p: &mut Path) -> Check {
+    object(v)?;
+    let Some(Value::Str(k)) = v.get("key") else {
+        return p.field(b"key", Err(STRING));
+    };
+    *key = k;
+    let segments = v.get("segments");
+    let array = segments.and_then(Value::as_array).map(drop);
+    p.field(b"segments", array.ok_or(ARRAY))?;
+    // Variants must be objects (their metadata too); a falsy one counts as missing, as in the
+    // reference's `if (result)`.
+    let Some(Value::Object(variants)) = v.get("variants") else {
+        return p.field(b"variants", Err(OBJECT));
+    };
+    for (key, variant) in variants {
+        if truthy(variant) {
+            let len = p.enter(b"variants");
+            p.enter(key);
+            object(variant)?;
+            p.field(b"metadata", optional_object(variant.get("metadata")))?;
+            p.0.truncate(len);
+        }
+    }
+    p.list(b"segments", segments, check_segment)?;
+    match v.get("dependencies") {
+        Some(d) if truthy(d) => p.list(b"dependencies", Some(d), string)?,
+        _ => {}
+    }
+    p.field(b"metadata", optional_object(v.get("metadata")))
 }
 
 #[cfg(test)]
@@ -473,8 +549,25 @@ mod tests {
     use super::*;
     use crate::core::json;
 
-    fn parse(text: &str) -> Result<Flag, FlagError> {
-        Flag::parse(&json::parse(text).unwrap())
+    /// Flags borrow their JSON; a test's JSON lives as long as the test run.
+    fn parse(text: &str) -> Result<Flag<'static>, FlagError> {
+        Flag::parse(Box::leak(Box::new(json::parse(text).unwrap())))
+    }
+
+    /// The segments as evaluation reads them.
+    fn segments<'a>(f: &Flag<'a>) -> Vec<Segment<'a>> {
+        f.segments.iter().map(Segment::read).collect()
+    }
+
+    /// A segment's conditions (OR of ANDs) as evaluation reads them.
+    fn conditions<'a>(s: &Segment<'a>) -> Option<Vec<Vec<Condition<'a>>>> {
+        let and = |ands: &'a Value| items(Some(ands)).iter().map(Condition::read).collect();
+        s.conditions.map(|ors| ors.iter().map(and).collect())
+    }
+
+    /// A selector's keys, as `select` looks them up.
+    fn keys(selector: &[Value]) -> Vec<&[u8]> {
+        selector.iter().filter_map(scalar_text).collect()
     }
 
     fn error(text: &str) -> String {
@@ -512,7 +605,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.key, b"hero");
-        assert_eq!(f.dependencies, [b"dep".to_vec()]);
+        assert_eq!(f.dependencies, [Value::string("dep")]);
         assert_eq!(f.metadata.len(), 1);
         assert_eq!(
             f.variant(b"on").unwrap().get("payload").unwrap().to_json(),
@@ -520,23 +613,21 @@ mod tests {
         );
         assert_eq!(f.variant(b"off"), None);
         assert_eq!(f.variant(b"nope"), None);
-        let s = &f.segments[0];
-        assert_eq!(s.variant.as_deref(), Some(&b"off"[..]));
-        let conditions = s.conditions.as_ref().unwrap();
+        let s = &segments(&f)[0];
+        assert_eq!(s.variant, Some(&b"off"[..]));
+        let conditions = conditions(s).unwrap();
         assert_eq!(conditions[0][0].op, Op::SetContainsAny);
-        assert_eq!(conditions[0][0].selector, [&b"context"[..], b"user", b"id"]);
+        assert_eq!(
+            keys(conditions[0][0].selector),
+            [&b"context"[..], b"user", b"id"]
+        );
         assert_eq!(conditions[0][1].op, Op::Unknown);
         let b = s.bucket.as_ref().unwrap();
         assert_eq!(b.salt, b"xyz");
-        assert_eq!(b.allocations[0].range, ["0".into(), "50".into()]);
-        assert_eq!(
-            b.allocations[0].distributions[0].range,
-            ["0".into(), "42949673".into()]
-        );
-        assert_eq!(
-            b.allocations[0].distributions[0].variant.as_deref(),
-            Some(&b"on"[..])
-        );
+        assert_eq!(range(&b.allocations[0]), Some(["0", "50"]));
+        let distribution = &items(b.allocations[0].get("distributions"))[0];
+        assert_eq!(range(distribution), Some(["0", "42949673"]));
+        assert_eq!(variant_key(distribution.get("variant")), Some(&b"on"[..]));
     }
 
     #[test]
@@ -562,15 +653,17 @@ mod tests {
         )
         .unwrap();
         assert!(f.metadata.is_empty() && f.dependencies.is_empty());
-        let [a, b, c] = &f.segments[..] else { panic!() };
-        assert_eq!(a.conditions, None);
+        let [a, b, c] = &segments(&f)[..] else {
+            panic!()
+        };
+        assert_eq!(conditions(a), None);
         assert_eq!(a.bucket, None);
-        assert_eq!(a.variant.as_deref(), Some(&b"null"[..]));
-        assert_eq!(b.conditions, Some(vec![]));
+        assert_eq!(a.variant, Some(&b"null"[..]));
+        assert_eq!(conditions(b), Some(vec![]));
         let bucket = b.bucket.as_ref().unwrap();
         assert_eq!(bucket.salt, b"undefined");
         assert!(bucket.selector.is_empty());
-        assert_eq!(b.variant.as_deref(), Some(&b"1"[..]));
+        assert_eq!(b.variant, Some(&b"1"[..]));
         assert_eq!(
             (&c.conditions, &c.bucket, &c.variant),
             (&None, &None, &None)
@@ -583,14 +676,11 @@ mod tests {
             let f = parse(&with_condition(&format!(
                 r#""selector":{s},"op":"is","values":[]"#
             )));
-            f.unwrap().segments[0].conditions.as_ref().unwrap()[0][0]
-                .selector
-                .clone()
+            keys(conditions(&segments(&f.unwrap())[0]).unwrap()[0][0].selector)
         };
-        let keys = |ks: &[&str]| ks.iter().map(|k| k.as_bytes().to_vec()).collect::<Vec<_>>();
         assert_eq!(
             selector(r#"["context",1,true]"#),
-            keys(&["context", "1", "true"])
+            [&b"context"[..], b"1", b"true"]
         );
         // A falsy element, a falsy or string selector: nothing is selected.
         for nothing in [

@@ -4,6 +4,7 @@
 //! Our strings are WTF-8; these helpers give the answers a JavaScript engine gives for the
 //! corresponding UTF-16 strings, so conditions match exactly as in the reference.
 
+use super::json::push_code_point;
 use super::Host;
 use crate::prelude::*;
 use core::cmp::Ordering;
@@ -25,73 +26,43 @@ fn decode(s: &[u8], i: usize) -> (u32, usize) {
     (cp, len)
 }
 
-/// The UTF-16 code units of a WTF-8 string, in order.
-pub struct Units<'a> {
-    s: &'a [u8],
-    i: usize,
-    low: Option<u16>,
-}
-
-impl<'a> Units<'a> {
-    /// Iterates the code units JavaScript sees for the WTF-8 string `s`.
-    pub fn new(s: &'a [u8]) -> Self {
-        Units { s, i: 0, low: None }
-    }
-}
-
-impl Iterator for Units<'_> {
-    type Item = u16;
-
-    fn next(&mut self) -> Option<u16> {
-        if let Some(low) = self.low.take() {
-            return Some(low);
-        }
-        if self.i >= self.s.len() {
-            return None;
-        }
-        let (cp, len) = decode(self.s, self.i);
-        self.i += len;
+/// The string with each supplementary character written as its two surrogates (CESU-8), so that
+/// bytes stand for UTF-16 code units: JavaScript compares and searches strings by code units,
+/// which then is comparing and searching bytes (each unit's encoding is prefix-free, order
+/// preserving and self-synchronising, so a match cannot start inside a unit).
+fn utf16_bytes(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let (cp, len) = decode(s, i);
         if cp >= 0x10000 {
             let c = cp - 0x10000;
-            self.low = Some(0xDC00 | (c & 0x3FF) as u16);
-            Some(0xD800 | (c >> 10) as u16)
+            push_code_point(&mut out, 0xD800 | (c >> 10));
+            push_code_point(&mut out, 0xDC00 | (c & 0x3FF));
         } else {
-            Some(cp as u16)
+            out.extend_from_slice(&s[i..i + len]);
         }
+        i += len;
     }
+    out
 }
 
 /// `a < b` ordering of JavaScript strings (by UTF-16 code units), for WTF-8 strings.
 pub fn cmp_utf16(a: &[u8], b: &[u8]) -> Ordering {
-    Units::new(a).cmp(Units::new(b))
+    utf16_bytes(a).cmp(&utf16_bytes(b))
 }
 
-/// True when the WTF-8 string holds a lone surrogate (`ED A0..BF xx`).
-fn has_surrogate(s: &[u8]) -> bool {
-    s.windows(2).any(|w| w[0] == 0xED && w[1] >= 0xA0)
-}
-
-/// `haystack.includes(needle)` of JavaScript strings.
-///
-/// Byte search is exact unless the needle holds a lone surrogate, which JavaScript also finds
-/// inside a surrogate pair; only then do we compare code units.
+/// `haystack.includes(needle)` of JavaScript strings, which also finds a lone surrogate inside a
+/// surrogate pair.
 pub fn includes(haystack: &[u8], needle: &[u8]) -> bool {
-    if has_surrogate(needle) {
-        let h: Vec<u16> = Units::new(haystack).collect();
-        let n: Vec<u16> = Units::new(needle).collect();
-        return n.is_empty() || h.windows(n.len()).any(|w| w == n.as_slice());
-    }
+    let (haystack, needle) = (utf16_bytes(haystack), utf16_bytes(needle));
     needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// `s.toLowerCase()`: ASCII is lowered here, anything else by the host's engine, whose Unicode
-/// tables we do not want to ship.
+/// `s.toLowerCase()`, by the host's engine, whose Unicode tables we do not want to ship. ASCII
+/// goes there too: an ASCII fast path here measured as more wasm than it saves in calls.
 pub fn to_lower<H: Host>(host: &H, s: &[u8]) -> Vec<u8> {
-    if s.is_ascii() {
-        s.to_ascii_lowercase()
-    } else {
-        host.to_lower_case(s)
-    }
+    host.to_lower_case(s)
 }
 
 /// JavaScript's StrWhiteSpaceChar: WhiteSpace and LineTerminator code points.
@@ -114,16 +85,17 @@ fn is_js_space(cp: u32) -> bool {
 
 /// `s` without the JavaScript white space at either end.
 fn trim(s: &[u8]) -> &[u8] {
-    let (mut start, mut end, mut i) = (None, 0, 0);
+    // The first and the end of the last character that is not white space.
+    let (mut start, mut end, mut i) = (s.len(), 0, 0);
     while i < s.len() {
         let (cp, len) = decode(s, i);
         if !is_js_space(cp) {
-            start.get_or_insert(i);
+            start = start.min(i);
             end = i + len;
         }
         i += len;
     }
-    start.map_or(&[], |start| &s[start..end])
+    &s[start.min(end)..end]
 }
 
 /// The value of the digits of `s` in radix `2^bits`, correctly rounded like JavaScript does;
@@ -134,7 +106,16 @@ fn radix_value(s: &[u8], bits: u32) -> Option<f64> {
     }
     let (mut m, mut sticky, mut extra) = (0u64, false, 0u32);
     for &c in s {
-        let d = char::from(c).to_digit(1 << bits)?;
+        // Not `char::to_digit`: with a radix it cannot see is constant, it keeps a panic path.
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return None,
+        };
+        if d >> bits != 0 {
+            return None;
+        }
         if m < 1 << (64 - bits) {
             m = (m << bits) | u64::from(d);
         } else {
@@ -181,57 +162,14 @@ fn is_decimal(s: &[u8]) -> bool {
     i == s.len()
 }
 
-/// Powers of ten that are exact in an f64 (Clinger's fast path).
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
-/// A validated decimal literal as an f64 when that is exact without big arithmetic: at most
-/// 2^53 significant value and a power of ten up to 22 (one rounding, so correctly rounded).
-/// Everything else goes to the host's parser (the browser's own `Number`), which keeps the
-/// correctly rounded slow path out of the wasm.
-fn exact_decimal(s: &[u8]) -> Option<f64> {
-    let (mut mantissa, mut exp, mut i) = (0u64, 0i32, 0);
-    let mut seen_point = false;
-    while let Some(&c) = s.get(i) {
-        match c {
-            b'0'..=b'9' => {
-                if mantissa >= 1 << 53 {
-                    return None;
-                }
-                mantissa = mantissa * 10 + u64::from(c - b'0');
-                exp -= i32::from(seen_point);
-            }
-            b'.' => seen_point = true,
-            _ => break,
-        }
-        i += 1;
-    }
-    if mantissa > 1 << 53 {
+/// A validated decimal literal that is a plain integer of at most 15 digits (below 2^53, so
+/// exact), which covers ranges, counts and ids. Everything else goes to the host's parser (the
+/// browser's own `Number`), which keeps correctly rounded decimal conversion out of the wasm.
+fn small_integer(s: &[u8]) -> Option<f64> {
+    if s.len() > 15 || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    if let Some(b'e' | b'E') = s.get(i) {
-        let (sign, digits) = match &s[i + 1..] {
-            [b'-', d @ ..] => (-1, d),
-            [b'+', d @ ..] => (1, d),
-            d => (1, d),
-        };
-        if digits.len() > 4 {
-            return None;
-        }
-        let e: i32 = digits.iter().fold(0, |a, &d| a * 10 + i32::from(d - b'0'));
-        exp += sign * e;
-    }
-    let m = mantissa as f64;
-    if mantissa == 0 {
-        return Some(0.0);
-    }
-    match exp {
-        0..=22 => Some(m * POW10[exp as usize]),
-        -22..=-1 => Some(m / POW10[(-exp) as usize]),
-        _ => None,
-    }
+    Some(s.iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0')) as f64)
 }
 
 /// `Number(s)` for a JavaScript string, which numeric conditions and versions rely on
@@ -260,7 +198,7 @@ pub fn number<H: Host>(host: &H, s: &[u8]) -> f64 {
     let magnitude = if unsigned == b"Infinity" {
         f64::INFINITY
     } else if is_decimal(unsigned) {
-        exact_decimal(unsigned).unwrap_or_else(|| {
+        small_integer(unsigned).unwrap_or_else(|| {
             // Validated above: ASCII digits, '.', 'e', signs.
             host.parse_decimal(core::str::from_utf8(unsigned).unwrap_or("NaN"))
         })
@@ -277,7 +215,6 @@ pub fn number<H: Host>(host: &H, s: &[u8]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::json::push_code_point;
     use crate::core::test_host::TestHost;
 
     fn wtf8(cps: &[u32]) -> Vec<u8> {
@@ -384,7 +321,7 @@ mod tests {
     }
 
     #[test]
-    fn lowercases_ascii_itself_and_the_rest_via_the_host() {
+    fn lowercases_via_the_host() {
         assert_eq!(to_lower(&TestHost, b"HeLLo"), b"hello");
         assert_eq!(to_lower(&TestHost, "ÀÉ".as_bytes()), "àé".as_bytes());
         assert_eq!(to_lower(&TestHost, "\u{212a}".as_bytes()), b"k");

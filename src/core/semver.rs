@@ -22,50 +22,58 @@ pub struct SemanticVersion<'a> {
     pub pre_release: Option<&'a [u8]>,
 }
 
-/// The length of the run of ASCII digits at the start of `s`.
-fn digits(s: &[u8]) -> usize {
-    s.iter().take_while(|c| c.is_ascii_digit()).count()
-}
-
 /// Whether `s` matches `([-\w]+\.?)*` entirely: word characters, `-` and single dots, not
 /// starting with a dot.
 fn is_pre_release_body(s: &[u8]) -> bool {
-    let word = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-';
-    s.first().is_none_or(word)
-        && s.iter().all(|c| word(c) || *c == b'.')
-        && !s.windows(2).any(|w| w == b"..")
-}
-
-/// Splits a non-empty run of digits off the front of `s`.
-fn number<'s, H: Host>(host: &H, s: &'s [u8]) -> Option<(f64, &'s [u8])> {
-    let n = digits(s);
-    (n > 0).then(|| (js::number(host, &s[..n]), &s[n..]))
+    // At the start and after a dot, a word character must come next.
+    let mut after_dot = true;
+    for &c in s {
+        if c == b'.' {
+            if after_dot {
+                return false;
+            }
+            after_dot = true;
+        } else if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' {
+            after_dot = false;
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 impl<'a> SemanticVersion<'a> {
     /// `SemanticVersion.parse`: `None` where the reference returns `undefined`.
     pub fn parse<H: Host>(host: &H, s: &'a [u8]) -> Option<Self> {
-        let (major, rest) = number(host, s)?;
-        let (minor, rest) = number(host, rest.strip_prefix(b".")?)?;
-        let mut v = SemanticVersion {
-            major,
-            minor,
-            patch: 0.0,
-            pre_release: None,
-        };
-        if rest.is_empty() {
-            return Some(v);
-        }
-        let (patch, rest) = number(host, rest.strip_prefix(b".")?)?;
-        v.patch = patch;
-        if !rest.is_empty() {
-            let body = rest.strip_prefix(b"-")?;
-            if !is_pre_release_body(body) {
+        // Major, minor and the optional patch: each a run of digits, read with `Number()`.
+        let mut numbers = [0.0; 3];
+        let mut rest = s;
+        for (i, number) in numbers.iter_mut().enumerate() {
+            let n = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+            if n == 0 {
                 return None;
             }
-            v.pre_release = Some(rest);
+            *number = js::number(host, &rest[..n]);
+            rest = &rest[n..];
+            match rest.first() {
+                Some(b'.') if i < 2 => rest = &rest[1..],
+                None if i > 0 => break,
+                Some(b'-') if i == 2 => break,
+                _ => return None,
+            }
         }
-        Some(v)
+        let pre_release = match rest {
+            [] => None,
+            [b'-', body @ ..] if is_pre_release_body(body) => Some(rest),
+            _ => return None,
+        };
+        let [major, minor, patch] = numbers;
+        Some(SemanticVersion {
+            major,
+            minor,
+            patch,
+            pre_release,
+        })
     }
 
     /// `compareTo`: numbers first, then a version without pre-release above one with, then
@@ -77,9 +85,12 @@ impl<'a> SemanticVersion<'a> {
             (self.patch, other.patch),
         ];
         for (a, b) in numbers {
-            match a.partial_cmp(&b) {
-                Some(Ordering::Equal) | None => {}
-                Some(o) => return o,
+            if a != b {
+                return if a < b {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                };
             }
         }
         match (self.pre_release, other.pre_release) {
