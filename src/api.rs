@@ -6,6 +6,7 @@ use crate::core::json;
 use crate::dom::host::BrowserHost;
 use crate::prelude::*;
 use crate::runtime;
+use core::cell::RefCell;
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 
@@ -24,20 +25,41 @@ pub fn set_init_ms(ms: f64) {
     runtime::set_init_ms(ms);
 }
 
-/// `evaluate(context, flags)` on JSON text; returns the results as JSON text. Malformed flags are
-/// reported with `console.error` and left out; the others are evaluated.
+/// The parsed flags of the last `evaluate` call. Callers usually evaluate one flag set for many
+/// contexts, and reading the flags is most of the work, so the JS side sends them only when their
+/// JSON text changed (it compares the text itself, which is cheaper than sending it).
+struct LastFlags(RefCell<Vec<json::Value>>);
+
+// wasm32-unknown-unknown without atomics has one thread.
+unsafe impl Sync for LastFlags {}
+
+static LAST_FLAGS: LastFlags = LastFlags(RefCell::new(Vec::new()));
+
+/// `evaluate(context, flags)` on JSON text; returns the results as JSON text. `flags_json` is
+/// `undefined` when the flags are those of the previous call. Malformed flags are reported with
+/// `console.error` and left out; the others are evaluated.
 #[wasm_bindgen]
-pub fn evaluate(context_json: &str, flags_json: &str) -> JsString {
+pub fn evaluate(context_json: &str, flags_json: Option<String>) -> JsString {
     let context = match json::parse(context_json) {
         Ok(v) => v,
         Err(e) => wasm_bindgen::throw_str(e.what),
     };
-    let flags = match json::parse(flags_json) {
-        Ok(json::Value::Array(flags)) => flags,
-        Ok(_) => wasm_bindgen::throw_str("flags must be an array"),
-        Err(e) => wasm_bindgen::throw_str(e.what),
+    if let Some(text) = flags_json {
+        let flags = match json::parse(&text) {
+            Ok(json::Value::Array(flags)) => flags,
+            Ok(_) => wasm_bindgen::throw_str("flags must be an array"),
+            Err(e) => wasm_bindgen::throw_str(e.what),
+        };
+        if let Ok(mut last) = LAST_FLAGS.0.try_borrow_mut() {
+            *last = flags;
+        }
+    }
+    // Nothing below throws while the flags are borrowed: a JS throw skips Rust destructors and
+    // would leave them borrowed for good.
+    let Ok(last) = LAST_FLAGS.0.try_borrow() else {
+        wasm_bindgen::throw_str("evaluate was called from inside evaluate")
     };
-    let result = evaluation::evaluate(&BrowserHost, &context, &flags);
+    let result = evaluation::evaluate(&BrowserHost, &context, &last);
     for e in &result.errors {
         let mut s = String::from("webexp: ");
         s.push_str(&e.message());

@@ -155,8 +155,9 @@ impl Mutator {
 
     /// Handles one observer batch: finds new matches among added nodes and re-applies on top of
     /// external writes to the elements we changed.
-    pub fn on_records(&mut self, records: &[MutationRecord]) {
-        for record in records {
+    pub fn on_records(&mut self, records: &js_sys::Array) {
+        for i in 0..records.length() {
+            let record: MutationRecord = records.get(i).unchecked_into();
             let Some(target) = record.target() else {
                 continue;
             };

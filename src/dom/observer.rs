@@ -1,9 +1,8 @@
 //! An RAII `MutationObserver`.
 
-use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{MutationObserver, MutationObserverInit, MutationRecord, Node};
+use web_sys::{MutationObserver, MutationObserverInit, Node};
 
 /// A `MutationObserver` on a subtree that owns its callback and disconnects when dropped.
 #[must_use = "the observer disconnects when dropped"]
@@ -13,16 +12,14 @@ pub struct DomObserver {
 }
 
 impl DomObserver {
-    /// Observes child lists, attributes and text below `root`, calling `on_records` with each batch.
+    /// Observes child lists, attributes and text below `root`, calling `on_records` with each
+    /// batch (an `Array` of `MutationRecord`).
     pub fn new(
         root: &Node,
-        mut on_records: impl FnMut(&[MutationRecord]) + 'static,
+        mut on_records: impl FnMut(&js_sys::Array) + 'static,
     ) -> Result<DomObserver, JsValue> {
         let callback = Closure::<dyn FnMut(js_sys::Array, MutationObserver)>::new(
             move |records: js_sys::Array, _: MutationObserver| {
-                // An Array of MutationRecord: reinterpret, no per-record checks or copies.
-                let records: Vec<MutationRecord> =
-                    records.into_iter().map(JsCast::unchecked_into).collect();
                 on_records(&records);
             },
         );
@@ -39,14 +36,6 @@ impl DomObserver {
         })
     }
 
-    /// Records queued but not yet delivered (used to drop the echo of our own writes).
-    pub fn take_records(&self) -> Vec<MutationRecord> {
-        self.observer
-            .take_records()
-            .iter()
-            .map(JsCast::unchecked_into)
-            .collect()
-    }
 }
 
 impl Drop for DomObserver {

@@ -28,9 +28,19 @@ export function start(config) {
   return guard("start", () => wasm.start(json(config, {})));
 }
 
+// The JSON text of the flags the wasm holds parsed: they are sent again only when it changes.
+let flagsSent;
+
 /** Evaluates flags for a context exactly as @amplitude/experiment-core's EvaluationEngine does. */
 export function evaluate(context, flags) {
-  return guard("evaluate", () => JSON.parse(wasm.evaluate(json(context, {}), json(flags, []))), {});
+  return guard("evaluate", () => {
+    const text = json(flags, []);
+    const changed = text !== flagsSent;
+    flagsSent = undefined; // until the wasm has them
+    const result = wasm.evaluate(json(context, {}), changed ? text : undefined);
+    flagsSent = text;
+    return JSON.parse(result);
+  }, {});
 }
 
 /** { flagKey: variant } for the current page view. */
