@@ -4,7 +4,6 @@
 //! after that borrow is released, so page code that calls back into webexp cannot break it.
 
 use crate::core::actions::{parse_payload, Action};
-use crate::core::compact;
 use crate::core::config::{parse_config, Config};
 use crate::core::evaluation::evaluate;
 use crate::core::json::{self, Value};
@@ -168,17 +167,9 @@ impl Runtime {
                 return;
             }
         };
-        let (mut config, errors) = parse_config(value);
+        let (config, errors) = parse_config(&BrowserHost, value);
         for e in &errors {
             report("config.", &e.path, e.message);
-        }
-        if let Some(experiments) = config.experiments.take() {
-            let (compiled, errors) = compact::compile(&BrowserHost, &experiments);
-            for e in &errors {
-                report("config.", &e.path, e.message);
-            }
-            config.flags.extend(compiled.flags);
-            config.page_objects.extend(compiled.page_objects);
         }
         self.config = config;
         let context = build_context(&self.config);

@@ -1,7 +1,9 @@
 //! Variant actions (CONTRACT section 3): the payload `[{ action, data }]` read into a typed plan,
 //! and the pure value transforms that `mutate` applies.
 
-use super::json::{push_usize, Value};
+use super::config::{fail, push_error, ConfigError};
+use super::flag::Path;
+use super::json::Value;
 use crate::prelude::*;
 
 /// One action of a variant's payload.
@@ -82,63 +84,63 @@ pub struct Redirect {
     pub scope: Vec<String>,
 }
 
-/// A malformed action: the field path (from the payload) and what is wrong.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ActionError {
-    /// Path such as `payload[0].data.mutations[2].attribute`.
-    pub path: String,
-    /// What is wrong.
-    pub message: &'static str,
-}
+/// A malformed action: the field path (from the payload, such as
+/// `payload[0].data.mutations[2].attribute`) and what is wrong. The same type as config errors.
+pub type ActionError = ConfigError;
 
-fn error(path: &str, field: &str, message: &'static str) -> ActionError {
-    let mut p = String::from(path);
-    if !field.is_empty() {
-        p.push('.');
-        p.push_str(field);
-    }
-    ActionError { path: p, message }
-}
+/// The outcome of a check: on failure the message, with the [`Path`] left at the problem.
+type Check<T> = Result<T, &'static str>;
 
-fn indexed(path: &str, field: &str, i: usize) -> String {
-    let mut p = String::from(path);
-    p.push('.');
-    p.push_str(field);
-    p.push('[');
-    push_usize(&mut p, i);
-    p.push(']');
-    p
-}
-
-fn required_str(v: &Value, path: &str, field: &str) -> Result<String, ActionError> {
-    optional_str(v, path, field)?.ok_or_else(|| error(path, field, "is required"))
-}
-
-fn optional_str(v: &Value, path: &str, field: &str) -> Result<Option<String>, ActionError> {
-    match v.get(field) {
+/// Member `name` as text; `None` when absent or `null`.
+fn optional_str<'v>(v: &'v Value, name: &str, path: &mut Path) -> Check<Option<&'v str>> {
+    match v.get(name) {
         None | Some(Value::Null) => Ok(None),
-        Some(s) => s
-            .as_str()
-            .map(|s| Some(s.to_string()))
-            .ok_or_else(|| error(path, field, "must be a string")),
+        Some(s) => match s.as_str() {
+            Some(s) => Ok(Some(s)),
+            None => Err(fail(path, name, "must be a string")),
+        },
     }
 }
 
-fn scope(v: Option<&Value>, path: &str) -> Result<Vec<String>, ActionError> {
-    let Some(v) = v.filter(|v| !v.is_null()) else {
-        return Ok(Vec::new());
-    };
-    let items = v
-        .as_array()
-        .ok_or_else(|| error(path, "", "must be an array of page ids"))?;
-    items
-        .iter()
-        .map(|s| {
-            s.as_str()
-                .map(str::to_string)
-                .ok_or_else(|| error(path, "", "must be an array of page ids"))
-        })
-        .collect()
+/// Member `name` as text, which must be there.
+fn required_str<'v>(v: &'v Value, name: &str, path: &mut Path) -> Check<&'v str> {
+    match optional_str(v, name, path)? {
+        Some(s) => Ok(s),
+        None => Err(fail(path, name, "is required")),
+    }
+}
+
+/// Page ids at `name` (checked here, copied by [`page_ids`] once the whole action is valid);
+/// absent or `null` is none.
+fn scope<'v>(v: Option<&'v Value>, name: &str, path: &mut Path) -> Check<&'v [Value]> {
+    match v {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(ids)) if ids.iter().all(|id| id.as_str().is_some()) => Ok(ids),
+        _ => Err(fail(path, name, "must be an array of page ids")),
+    }
+}
+
+/// `metadata.scope` of `v`.
+fn metadata_scope<'v>(v: &'v Value, path: &mut Path) -> Check<&'v [Value]> {
+    scope(
+        v.get("metadata").and_then(|m| m.get("scope")),
+        "metadata.scope",
+        path,
+    )
+}
+
+/// Checked page ids, copied.
+fn page_ids(ids: &[Value]) -> Vec<String> {
+    let mut out = Vec::new();
+    for id in ids {
+        out.push(id.as_str().unwrap_or_default().into());
+    }
+    out
+}
+
+/// A checked optional text, copied.
+fn owned(s: Option<&str>) -> Option<String> {
+    s.map(String::from)
 }
 
 /// `true` for attribute names the DOM accepts and dom-mutator allows (`^[a-zA-Z:_][a-zA-Z0-9:_.-]*$`).
@@ -148,61 +150,72 @@ pub fn is_valid_attribute_name(name: &str) -> bool {
         && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'.' | b'-'))
 }
 
-/// Reads one mutation at `path`.
-pub fn parse_mutation(v: &Value, path: &str) -> Result<Mutation, ActionError> {
+/// Reads one mutation; the path points at it. Everything is checked before anything is copied,
+/// so a failed check has nothing to free.
+fn parse_mutation(v: &Value, path: &mut Path, out: &mut Vec<Mutation>) -> Check<()> {
     if v.as_object().is_none() {
-        return Err(error(path, "", "must be an object"));
+        return Err("must be an object");
     }
-    let selector = required_str(v, path, "selector")?;
-    let op = match required_str(v, path, "action")?.as_str() {
+    let selector = required_str(v, "selector", path)?;
+    let op = match required_str(v, "action", path)? {
         "set" => Op::Set,
         "append" => Op::Append,
         "remove" => Op::Remove,
         _ => {
-            return Err(error(
+            return Err(fail(
                 path,
                 "action",
                 "must be \"set\", \"append\" or \"remove\"",
             ))
         }
     };
-    let attribute = required_str(v, path, "attribute")?;
-    let property = match attribute.as_str() {
-        "html" => Property::Html,
-        "class" | "className" => Property::Class,
-        "position" => Property::Position,
-        name if is_valid_attribute_name(name) => Property::Attribute(name.to_string()),
-        _ => return Err(error(path, "attribute", "is not a valid attribute name")),
-    };
-    let supported = !matches!(
-        (&property, op),
-        (Property::Html, Op::Remove) | (Property::Position, Op::Append | Op::Remove)
-    );
-    if !supported {
-        return Err(error(path, "action", "is not supported for this attribute"));
+    let attribute = required_str(v, "attribute", path)?;
+    // Plain flags, not a `Property`: its `Attribute` owns a `String`, which every failed check
+    // after this point would have to free.
+    let html = attribute == "html";
+    let class = matches!(attribute, "class" | "className");
+    let position = attribute == "position";
+    if !(html || class || position || is_valid_attribute_name(attribute)) {
+        return Err(fail(path, "attribute", "is not a valid attribute name"));
     }
-    let value = match op {
-        Op::Remove if property != Property::Class => {
-            optional_str(v, path, "value")?.unwrap_or_default()
-        }
-        _ if property == Property::Position => optional_str(v, path, "value")?.unwrap_or_default(),
-        _ => required_str(v, path, "value")?,
+    let unsupported = match op {
+        Op::Set => false,
+        Op::Append => position,
+        Op::Remove => position || html,
     };
-    let parent_selector = optional_str(v, path, "parentSelector")?;
-    if property == Property::Position && parent_selector.is_none() {
-        return Err(error(path, "parentSelector", "is required for position"));
+    if unsupported {
+        return Err(fail(path, "action", "is not supported for this attribute"));
     }
-    let mut scope_path = String::from(path);
-    scope_path.push_str(".metadata.scope");
-    Ok(Mutation {
-        selector,
+    let value = if position || (op == Op::Remove && !class) {
+        optional_str(v, "value", path)?.unwrap_or_default()
+    } else {
+        required_str(v, "value", path)?
+    };
+    let parent_selector = optional_str(v, "parentSelector", path)?;
+    if position && parent_selector.is_none() {
+        return Err(fail(path, "parentSelector", "is required for position"));
+    }
+    let insert_before_selector = optional_str(v, "insertBeforeSelector", path)?;
+    let scope = metadata_scope(v, path)?;
+    let property = if html {
+        Property::Html
+    } else if class {
+        Property::Class
+    } else if position {
+        Property::Position
+    } else {
+        Property::Attribute(attribute.into())
+    };
+    out.push(Mutation {
+        selector: selector.into(),
         property,
         op,
-        value,
-        parent_selector,
-        insert_before_selector: optional_str(v, path, "insertBeforeSelector")?,
-        scope: scope(v.get("metadata").and_then(|m| m.get("scope")), &scope_path)?,
-    })
+        value: value.into(),
+        parent_selector: owned(parent_selector),
+        insert_before_selector: owned(insert_before_selector),
+        scope: page_ids(scope),
+    });
+    Ok(())
 }
 
 /// Reads a variant payload into actions. Each malformed action (or mutation) is reported and
@@ -210,77 +223,80 @@ pub fn parse_mutation(v: &Value, path: &str) -> Result<Mutation, ActionError> {
 pub fn parse_payload(payload: Option<&Value>) -> (Vec<Action>, Vec<ActionError>) {
     let mut actions = Vec::new();
     let mut errors = Vec::new();
-    let Some(payload) = payload.filter(|p| !p.is_null()) else {
-        return (actions, errors);
-    };
-    let Some(items) = payload.as_array() else {
-        // A payload that is not a list of actions is a plain feature-flag payload: no actions.
-        return (actions, errors);
-    };
+    // A payload that is not a list of actions is a plain feature-flag payload: no actions.
+    let items = payload.and_then(Value::as_array).unwrap_or_default();
+    let mut path = Path::default();
     for (i, item) in items.iter().enumerate() {
-        let mut path = String::from("payload[");
-        push_usize(&mut path, i);
-        path.push(']');
-        match parse_action(item, &path, &mut errors) {
-            Ok(a) => actions.push(a),
-            Err(e) => errors.push(e),
+        path.0.clear();
+        path.enter(b"payload");
+        path.index(i);
+        if let Err(message) = parse_action(item, &mut path, &mut actions, &mut errors) {
+            push_error(&mut errors, &path, message);
         }
     }
     (actions, errors)
 }
 
+/// Reads one action; the path points at it. Malformed mutations are reported into `errors` and
+/// left out of a `mutate` action.
 fn parse_action(
     v: &Value,
-    path: &str,
+    path: &mut Path,
+    actions: &mut Vec<Action>,
     errors: &mut Vec<ActionError>,
-) -> Result<Action, ActionError> {
-    let kind = required_str(v, path, "action")?;
-    let mut data_path = String::from(path);
-    data_path.push_str(".data");
-    let data = v
-        .get("data")
-        .filter(|d| d.as_object().is_some())
-        .ok_or_else(|| error(path, "data", "must be an object"))?;
-    match kind.as_str() {
-        "mutate" => {
-            let list = data
-                .get("mutations")
-                .and_then(Value::as_array)
-                .ok_or_else(|| error(&data_path, "mutations", "must be an array"))?;
-            let mut mutations = Vec::new();
-            for (i, m) in list.iter().enumerate() {
-                match parse_mutation(m, &indexed(&data_path, "mutations", i)) {
-                    Ok(m) => mutations.push(m),
-                    Err(e) => errors.push(e),
-                }
-            }
-            Ok(Action::Mutate(mutations))
-        }
-        "inject" => Ok(Action::Inject(Inject {
-            id: required_str(data, &data_path, "id")?,
-            css: optional_str(data, &data_path, "css")?,
-            js: optional_str(data, &data_path, "js")?,
-            html: optional_str(data, &data_path, "html")?,
-            scope: scope(data.get("scope"), &{
-                let mut p = data_path.clone();
-                p.push_str(".scope");
-                p
-            })?,
-        })),
-        "redirect" => Ok(Action::Redirect(Redirect {
-            url: required_str(data, &data_path, "url")?,
-            scope: scope(data.get("metadata").and_then(|m| m.get("scope")), &{
-                let mut p = data_path.clone();
-                p.push_str(".metadata.scope");
-                p
-            })?,
-        })),
-        _ => Err(error(
+) -> Check<()> {
+    let kind = required_str(v, "action", path)?;
+    let data = v.get("data").filter(|d| d.as_object().is_some());
+    let Some(data) = data else {
+        return Err(fail(path, "data", "must be an object"));
+    };
+    if !matches!(kind, "mutate" | "inject" | "redirect") {
+        return Err(fail(
             path,
             "action",
             "must be \"mutate\", \"inject\" or \"redirect\"",
-        )),
+        ));
     }
+    path.enter(b"data");
+    if kind == "mutate" {
+        let Some(list) = data.get("mutations").and_then(Value::as_array) else {
+            return Err(fail(path, "mutations", "must be an array"));
+        };
+        let mut mutations = Vec::new();
+        let len = path.enter(b"mutations");
+        for (i, m) in list.iter().enumerate() {
+            let len = path.index(i);
+            if let Err(message) = parse_mutation(m, path, &mut mutations) {
+                push_error(errors, path, message);
+            }
+            path.0.truncate(len);
+        }
+        path.0.truncate(len);
+        actions.push(Action::Mutate(mutations));
+        return Ok(());
+    }
+    if kind == "inject" {
+        let id = required_str(data, "id", path)?;
+        let css = optional_str(data, "css", path)?;
+        let js = optional_str(data, "js", path)?;
+        let html = optional_str(data, "html", path)?;
+        let scope = scope(data.get("scope"), "scope", path)?;
+        actions.push(Action::Inject(Inject {
+            id: id.into(),
+            css: owned(css),
+            js: owned(js),
+            html: owned(html),
+            scope: page_ids(scope),
+        }));
+        return Ok(());
+    }
+    let url = required_str(data, "url", path)?;
+    let scope = metadata_scope(data, path)?;
+    actions.push(Action::Redirect(Redirect {
+        url: url.into(),
+        scope: page_ids(scope),
+    }));
+    Ok(())
 }
 
 /// The value a mutation produces from the current one (`None` = attribute absent).

@@ -22,232 +22,229 @@
 //!
 //! Bucketing uses `user.web_exp_id` with the experiment `key` as salt (or `salt`).
 
-use super::config::ConfigError;
+use super::config::{fail, push_error, Config, ConfigError};
+use super::flag::{self, Members, Path};
 use super::json::{self, push_usize, write_string, Value};
 use super::{js, Host};
 use crate::prelude::*;
 
-/// What the experiments compile into.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Compiled {
-    /// One flag per experiment.
-    pub flags: Vec<Value>,
-    /// `pageObjects` entries: flag key and its pages.
-    pub page_objects: Vec<(String, Value)>,
-}
-
 /// Distribution ranges are over `floor(hash / 100)`, whose values are `0..=42949672`.
 const DISTRIBUTION_END: f64 = 42949673.0;
 
-const OPERATORS: [&str; 20] = [
-    "is",
-    "is not",
-    "contains",
-    "does not contain",
-    "less",
-    "less or equal",
-    "greater",
-    "greater or equal",
-    "version less",
-    "version less or equal",
-    "version greater",
-    "version greater or equal",
-    "set is",
-    "set is not",
-    "set contains",
-    "set does not contain",
-    "set contains any",
-    "set does not contain any",
-    "regex match",
-    "regex does not match",
-];
+/// The outcome of a check: on failure the message, with the [`Path`] left at the problem.
+type Check = Result<(), &'static str>;
 
-/// An error at `path` below `experiments[i] "key"`.
-struct Failure(String, &'static str);
-
-fn fail<T>(path: &str, message: &'static str) -> Result<T, Failure> {
-    Err(Failure(path.into(), message))
-}
-
-fn text<'v>(v: Option<&'v Value>, path: &str) -> Result<&'v str, Failure> {
+/// Member `name` as non-empty text.
+fn text<'v>(v: Option<&'v Value>, name: &str, path: &mut Path) -> Result<&'v str, &'static str> {
     match v.and_then(Value::as_str) {
         Some(s) if !s.is_empty() => Ok(s),
-        _ => fail(path, "must be a non-empty string"),
+        _ => Err(fail(path, name, "must be a non-empty string")),
     }
 }
 
-/// Compiles `experiments`. Each bad experiment is reported (naming it and the field) and left
-/// out; the others compile.
-pub fn compile<H: Host>(host: &H, experiments: &Value) -> (Compiled, Vec<ConfigError>) {
-    let mut out = Compiled::default();
-    let mut errors = Vec::new();
+/// Compiles `experiments` into flags and `pageObjects` of `config`. Each bad experiment is
+/// reported into `errors` (naming it and the field) and left out; the others compile.
+pub fn compile<H: Host>(
+    host: &H,
+    experiments: &Value,
+    config: &mut Config,
+    errors: &mut Vec<ConfigError>,
+) {
+    let mut path = Path::default();
     let Some(items) = experiments.as_array() else {
-        errors.push(ConfigError {
-            path: "experiments".into(),
-            message: "must be an array of experiments",
-        });
-        return (out, errors);
+        path.enter(b"experiments");
+        push_error(errors, &path, "must be an array of experiments");
+        return;
     };
+    // The flag's and the pages' JSON text, written by the checks as they go: one pair of
+    // buffers owned here, so a failed check has nothing to free.
+    let (mut flag, mut pages) = (Vec::new(), Vec::new());
     for (i, e) in items.iter().enumerate() {
-        let mut path = String::from("experiments[");
-        push_usize(&mut path, i);
-        path.push(']');
-        if let Some(key) = e.get("key").and_then(Value::as_str) {
-            path.push_str(" \"");
-            path.push_str(key);
-            path.push('"');
+        path.0.clear();
+        path.enter(b"experiments");
+        path.index(i);
+        let key = e.get("key").and_then(Value::as_str);
+        if let Some(key) = key {
+            path.0.extend_from_slice(b" \"");
+            path.0.extend_from_slice(key.as_bytes());
+            path.0.push(b'"');
         }
-        match experiment(host, e) {
-            Ok((flag, pages)) => {
-                let key = text(e.get("key"), "").unwrap_or_default().to_string();
-                if let Some(pages) = pages {
-                    out.page_objects.push((key, pages));
+        flag.clear();
+        pages.clear();
+        match experiment(host, e, &mut path, &mut flag, &mut pages) {
+            Ok(()) => {
+                if !pages.is_empty() {
+                    let key = key.unwrap_or_default().into();
+                    config.page_objects.push((key, parse_own(&pages)));
                 }
-                out.flags.push(flag);
+                config.flags.push(parse_own(&flag));
             }
-            Err(Failure(field, message)) => {
-                if !field.is_empty() {
-                    path.push('.');
-                    path.push_str(&field);
-                }
-                errors.push(ConfigError { path, message });
-            }
+            Err(message) => push_error(errors, &path, message),
         }
     }
-    (out, errors)
 }
 
-fn push_json_str(out: &mut Vec<u8>, s: &str) {
-    write_string(out, s.as_bytes());
-}
-
+/// Appends the decimal digits of `n`.
 fn push_number(out: &mut Vec<u8>, n: usize) {
     let mut s = String::new();
     push_usize(&mut s, n);
     out.extend_from_slice(s.as_bytes());
 }
 
-fn experiment<H: Host>(host: &H, e: &Value) -> Result<(Value, Option<Value>), Failure> {
-    if e.as_object().is_none() {
-        return fail("", "must be an object");
+/// `traffic`: a whole percent from 0 to 100, as `JSON.stringify` writes it (digits only).
+fn percent(v: &Value) -> Option<usize> {
+    let Value::Number(n) = v else {
+        return None;
+    };
+    let mut p = 0;
+    for &d in n.as_bytes() {
+        if !d.is_ascii_digit() || p > 10 {
+            return None;
+        }
+        p = p * 10 + usize::from(d - b'0');
     }
-    let key = text(e.get("key"), "key")?;
+    (!n.is_empty() && p <= 100).then_some(p)
+}
+
+/// Checks experiment `e` and writes its flag into `f` and, when it has `pages`, its pages
+/// object into `pages_out` (which holds the variant objects until then).
+fn experiment<H: Host>(
+    host: &H,
+    e: &Value,
+    path: &mut Path,
+    f: &mut Vec<u8>,
+    pages_out: &mut Vec<u8>,
+) -> Check {
+    if e.as_object().is_none() {
+        return Err("must be an object");
+    }
+    let key = text(e.get("key"), "key", path)?;
     let salt = match e.get("salt") {
         None => key,
-        v => text(v, "salt")?,
+        v => text(v, "salt", path)?,
     };
     let traffic = match e.get("traffic") {
-        None => 100,
-        Some(Value::Number(n)) => match n.parse::<u8>() {
-            Ok(t) if t <= 100 => usize::from(t),
-            _ => return fail("traffic", "must be a whole percent from 0 to 100"),
-        },
-        Some(_) => return fail("traffic", "must be a whole percent from 0 to 100"),
+        None => Some(100),
+        Some(v) => percent(v),
+    };
+    let Some(traffic) = traffic else {
+        return Err(fail(
+            path,
+            "traffic",
+            "must be a whole percent from 0 to 100",
+        ));
     };
 
-    let mut f = Vec::new();
     f.extend_from_slice(b"{\"key\":");
-    push_json_str(&mut f, key);
+    write_string(f, key.as_bytes());
     f.extend_from_slice(b",\"metadata\":{\"deliveryMethod\":\"web\",\"evaluationMode\":\"local\"");
     if let Some(k) = e.get("experimentKey") {
         f.extend_from_slice(b",\"experimentKey\":");
-        push_json_str(&mut f, text(Some(k), "experimentKey")?);
+        write_string(f, text(Some(k), "experimentKey", path)?.as_bytes());
     }
     f.extend_from_slice(b"},\"segments\":[{");
     if let Some(audience) = e.get("audience") {
         f.extend_from_slice(b"\"conditions\":[");
-        conditions(&mut f, audience)?;
+        conditions(f, audience, path)?;
         f.extend_from_slice(b"],");
     }
     f.extend_from_slice(
         b"\"bucket\":{\"selector\":[\"context\",\"user\",\"web_exp_id\"],\"salt\":",
     );
-    push_json_str(&mut f, salt);
+    write_string(f, salt.as_bytes());
     f.extend_from_slice(b",\"allocations\":[{\"range\":[0,");
-    push_number(&mut f, traffic);
+    push_number(f, traffic);
     f.extend_from_slice(b"],\"distributions\":[");
-    let mut variants_json = Vec::new();
-    variants(host, e.get("variants"), &mut f, &mut variants_json)?;
+    // The variant objects go after the segments: written into `pages_out` (empty until the
+    // pages) while the variants are checked, and moved over after.
+    let (variants, total) = variants(host, e.get("variants"), path, pages_out)?;
+    distributions(host, f, variants, total);
     f.extend_from_slice(
         b"]}]},\"variant\":\"off\",\"metadata\":{\"segmentName\":\"Experiment\"}},\
           {\"variant\":\"off\",\"metadata\":{\"segmentName\":\"All Other Users\"}}],\
           \"variants\":{\"off\":{\"key\":\"off\",\"metadata\":{\"default\":true}}",
     );
-    f.extend_from_slice(&variants_json);
+    f.append(pages_out);
     f.extend_from_slice(b"}}");
-    let flag = parse_own(f);
-    let pages = match e.get("pages") {
-        None => None,
-        Some(p) => Some(parse_own(pages(p)?)),
-    };
-    Ok((flag, pages))
+    match e.get("pages") {
+        Some(p) => pages(pages_out, p, path),
+        None => Ok(()),
+    }
 }
 
 /// Parses JSON text this module wrote (always valid: every piece was written by `json`).
-fn parse_own(text: Vec<u8>) -> Value {
-    String::from_utf8(text)
-        .ok()
-        .and_then(|t| json::parse(&t).ok())
-        .unwrap_or(Value::Null)
+fn parse_own(text: &[u8]) -> Value {
+    json::parse_bytes(text).unwrap_or(Value::Null)
 }
 
-/// Writes the distributions into `f` and the variant objects into `out`.
-fn variants<H: Host>(
+/// A variant's `weight` (`-1` when it is not a number).
+fn weight<H: Host>(host: &H, variant: &Value) -> f64 {
+    match variant.get("weight") {
+        Some(Value::Number(n)) => js::number(host, n.as_bytes()),
+        _ => -1.0,
+    }
+}
+
+/// Checks `variants` and writes their objects (each after a comma) into `out`; returns them and
+/// the sum of their weights.
+fn variants<'v, H: Host>(
     host: &H,
-    v: Option<&Value>,
-    f: &mut Vec<u8>,
+    v: Option<&'v Value>,
+    path: &mut Path,
     out: &mut Vec<u8>,
-) -> Result<(), Failure> {
+) -> Result<(&'v Members, f64), &'static str> {
     let members = match v {
         Some(Value::Object(m)) if !m.is_empty() => m,
-        _ => return fail("variants", "must be an object with at least one variant"),
+        _ => {
+            return Err(fail(
+                path,
+                "variants",
+                "must be an object with at least one variant",
+            ))
+        }
     };
-    let mut weights = Vec::new();
+    let mut total = 0.0;
     for (name, variant) in members {
-        let mut path = String::from("variants.");
-        path.push_str(&String::from_utf8_lossy(name));
-        let Ok(name) = core::str::from_utf8(name) else {
-            return fail("variants", "has a name that is not valid text");
-        };
-        if name == "off" || name.is_empty() {
-            return fail(&path, "is a reserved name (\"off\" is the default variant)");
+        if core::str::from_utf8(name).is_err() {
+            return Err(fail(path, "variants", "has a name that is not valid text"));
         }
-        let weight = match variant.get("weight") {
-            Some(Value::Number(n)) => js::number(host, n.as_bytes()),
-            _ => -1.0,
-        };
-        if !(weight >= 0.0 && weight.is_finite()) {
-            path.push_str(".weight");
-            return fail(&path, "must be a number, 0 or more");
+        let len = path.enter(b"variants");
+        path.enter(name);
+        if name == b"off" || name.is_empty() {
+            return Err("is a reserved name (\"off\" is the default variant)");
         }
-        weights.push(weight);
-        out.extend_from_slice(b",");
-        push_json_str(out, name);
+        let w = weight(host, variant);
+        if !(w >= 0.0 && w.is_finite()) {
+            return Err(fail(path, "weight", "must be a number, 0 or more"));
+        }
+        out.push(b',');
+        write_string(out, name);
         out.extend_from_slice(b":{\"key\":");
-        push_json_str(out, name);
+        write_string(out, name);
+        out.extend_from_slice(b",\"payload\":");
         match variant.get("actions") {
-            None | Some(Value::Null) => out.extend_from_slice(b",\"payload\":[]"),
-            Some(actions @ Value::Array(_)) => {
-                out.extend_from_slice(b",\"payload\":");
-                json::write(out, actions);
-            }
-            Some(_) => {
-                path.push_str(".actions");
-                return fail(&path, "must be an array of actions");
-            }
+            None | Some(Value::Null) => out.extend_from_slice(b"[]"),
+            Some(actions @ Value::Array(_)) => json::write(out, actions),
+            Some(_) => return Err(fail(path, "actions", "must be an array of actions")),
         }
         out.push(b'}');
+        total += w;
+        path.0.truncate(len);
     }
-    let total: f64 = weights.iter().sum();
     if total <= 0.0 {
-        return fail("variants", "must have a weight above 0");
+        return Err(fail(path, "variants", "must have a weight above 0"));
     }
+    Ok((members, total))
+}
+
+/// Writes the distributions of checked variants whose weights sum to `total`.
+fn distributions<H: Host>(host: &H, f: &mut Vec<u8>, variants: &Members, total: f64) {
     let (mut cumulative, mut start) = (0.0, 0usize);
-    for (i, ((name, _), w)) in members.iter().zip(&weights).enumerate() {
-        cumulative += w;
+    for (i, (name, variant)) in variants.iter().enumerate() {
+        cumulative += weight(host, variant);
         // Boundaries are rounded cumulative shares; the last is the end itself, so the ranges
         // cover every distribution value exactly once.
-        let end = if i + 1 == weights.len() {
+        let end = if i + 1 == variants.len() {
             DISTRIBUTION_END as usize
         } else {
             // Round half up (no `f64::round` in no_std core; shares are never negative).
@@ -265,19 +262,17 @@ fn variants<H: Host>(
         f.extend_from_slice(b"]}");
         start = end;
     }
-    Ok(())
 }
 
 /// Writes the audience as one AND group of conditions.
-fn conditions(f: &mut Vec<u8>, audience: &Value) -> Result<(), Failure> {
+fn conditions(f: &mut Vec<u8>, audience: &Value, path: &mut Path) -> Check {
     let Some(items) = audience.as_array() else {
-        return fail("audience", "must be an array of conditions");
+        return Err(fail(path, "audience", "must be an array of conditions"));
     };
+    let audience_len = path.enter(b"audience");
     f.push(b'[');
     for (i, c) in items.iter().enumerate() {
-        let mut path = String::from("audience[");
-        push_usize(&mut path, i);
-        path.push(']');
+        let len = path.index(i);
         if i > 0 {
             f.push(b',');
         }
@@ -288,21 +283,27 @@ fn conditions(f: &mut Vec<u8>, audience: &Value) -> Result<(), Failure> {
             }
             (None, Some(prop)) => {
                 f.extend_from_slice(b"[\"context\",\"user\",");
-                push_json_str(f, prop);
+                write_string(f, prop.as_bytes());
                 f.push(b']');
             }
             _ => {
-                path.push_str(".selector");
-                return fail(&path, "must be an array of strings (or give \"prop\")");
+                return Err(fail(
+                    path,
+                    "selector",
+                    "must be an array of strings (or give \"prop\")",
+                ))
             }
         }
-        let op = c.get("op").and_then(Value::as_str).unwrap_or("");
-        if !OPERATORS.contains(&op) {
-            path.push_str(".op");
-            return fail(&path, "is not one of the 20 operators");
+        // The operators evaluation knows, spelled exactly.
+        let op = match c.get("op") {
+            Some(Value::Str(op)) => op.as_slice(),
+            _ => b"",
+        };
+        if flag::Op::parse(op) == flag::Op::Unknown {
+            return Err(fail(path, "op", "is not one of the 20 operators"));
         }
         f.extend_from_slice(b",\"op\":");
-        push_json_str(f, op);
+        write_string(f, op);
         f.extend_from_slice(b",\"values\":[");
         let values = c.get("values").and_then(Value::as_array).unwrap_or(&[]);
         for (j, v) in values.iter().enumerate() {
@@ -310,178 +311,184 @@ fn conditions(f: &mut Vec<u8>, audience: &Value) -> Result<(), Failure> {
                 f.push(b',');
             }
             // Numbers and booleans are accepted as the text the operators compare anyway.
-            match v {
-                Value::Str(s) => write_string(f, s),
-                Value::Number(n) => push_json_str(f, n),
-                Value::Bool(b) => push_json_str(f, if *b { "true" } else { "false" }),
-                _ => {
-                    path.push_str(".values");
-                    return fail(&path, "must be an array of strings");
-                }
-            }
+            let text = match v {
+                Value::Null => None,
+                v => flag::scalar_text(v),
+            };
+            let Some(text) = text else {
+                return Err(fail(path, "values", "must be an array of strings"));
+            };
+            write_string(f, text);
         }
         if values.is_empty() {
-            path.push_str(".values");
-            return fail(&path, "must be a non-empty array");
+            return Err(fail(path, "values", "must be a non-empty array"));
         }
         f.extend_from_slice(b"]}");
+        path.0.truncate(len);
     }
+    path.0.truncate(audience_len);
     f.push(b']');
     Ok(())
 }
 
+/// How a page pattern matches the page URL.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Regex,
+    Exact,
+    Prefix,
+    Contains,
+    Glob,
+}
+
+/// The kinds an object pattern can name. A table rather than a `match` on byte strings, which
+/// compiles to a comparison per byte of every name.
+const KINDS: [(&[u8], Kind); 5] = [
+    (b"regex", Kind::Regex),
+    (b"exact", Kind::Exact),
+    (b"prefix", Kind::Prefix),
+    (b"contains", Kind::Contains),
+    (b"glob", Kind::Glob),
+];
+
+/// The kind of a pattern that does not name one, from its shape.
+fn kind_of(p: &[u8]) -> Kind {
+    if p.contains(&b'*') {
+        Kind::Glob
+    } else if has_scheme(p) {
+        Kind::Exact
+    } else if p.starts_with(b"/") {
+        Kind::Prefix
+    } else {
+        Kind::Contains
+    }
+}
+
 /// `pageObjects` of one flag: a page per pattern, each a `regex match` on the page URL.
-fn pages(patterns: &Value) -> Result<Vec<u8>, Failure> {
+fn pages(f: &mut Vec<u8>, patterns: &Value, path: &mut Path) -> Check {
     let Some(items) = patterns.as_array() else {
-        return fail("pages", "must be an array of URL patterns");
+        return Err(fail(path, "pages", "must be an array of URL patterns"));
     };
-    let mut f = vec![b'{'];
+    let pages_len = path.enter(b"pages");
+    f.push(b'{');
     for (i, p) in items.iter().enumerate() {
-        let mut path = String::from("pages[");
-        push_usize(&mut path, i);
-        path.push(']');
-        let (kind, pattern) = match p {
-            Value::Str(_) => ("", p.as_str().unwrap_or("")),
-            Value::Object(m) if m.len() == 1 => {
-                let kind = core::str::from_utf8(&m[0].0).unwrap_or("");
-                (kind, m[0].1.as_str().unwrap_or(""))
-            }
-            _ => ("?", ""),
+        let len = path.index(i);
+        // The kind's name (empty: from the pattern's shape) and the pattern.
+        let (name, pattern): (&[u8], _) = match p {
+            Value::Str(_) => (b"", p.as_str()),
+            Value::Object(m) => match &m[..] {
+                // A name that is not text is no name, as for a string pattern.
+                [(name, pattern)] => match core::str::from_utf8(name) {
+                    Ok(name) => (name.as_bytes(), pattern.as_str()),
+                    Err(_) => (b"", pattern.as_str()),
+                },
+                _ => (b"?", None),
+            },
+            _ => (b"?", None),
         };
-        let regex = match (kind, pattern) {
-            (_, "") => None,
-            ("regex", p) => Some(p.to_string()),
-            ("exact", p) => Some(exact(p)),
-            ("prefix", p) => Some(prefix(p)),
-            ("contains", p) => Some(escape(p)),
-            ("glob", p) => Some(glob(p)),
-            ("", p) if p.as_bytes().contains(&b'*') => Some(glob(p)),
-            ("", p) if p.starts_with("http://") || p.starts_with("https://") => Some(exact(p)),
-            ("", p) if p.starts_with('/') => Some(prefix(p)),
-            ("", p) => Some(escape(p)),
-            _ => None,
+        let pattern = pattern.unwrap_or_default().as_bytes();
+        let kind = match name {
+            _ if pattern.is_empty() => None,
+            b"" => Some(kind_of(pattern)),
+            name => KINDS.iter().find(|(n, _)| *n == name).map(|(_, k)| *k),
         };
-        let Some(regex) = regex else {
-            return fail(
-                &path,
-                "must be a URL pattern or { regex | exact | prefix | contains | glob }",
-            );
+        let Some(kind) = kind else {
+            return Err("must be a URL pattern or { regex | exact | prefix | contains | glob }");
         };
-        let mut id = String::from("page-");
-        push_usize(&mut id, i);
+        path.0.truncate(len);
         if i > 0 {
             f.push(b',');
         }
-        push_json_str(&mut f, &id);
+        page_id(f, i);
         f.extend_from_slice(b":{\"id\":");
-        push_json_str(&mut f, &id);
+        page_id(f, i);
         f.extend_from_slice(b",\"name\":");
-        push_json_str(&mut f, pattern);
+        write_string(f, pattern);
         f.extend_from_slice(
             b",\"trigger_type\":\"url_change\",\"conditions\":[[{\"selector\":[\"context\",\"page\",\"url\"],\"op\":\"regex match\",\"values\":[",
         );
-        push_json_str(&mut f, &regex);
+        let mut re = Vec::new();
+        translate(&mut re, kind, pattern);
+        write_string(f, &re);
         f.extend_from_slice(b"]}]]}");
     }
+    path.0.truncate(pages_len);
     f.push(b'}');
-    Ok(f)
+    Ok(())
 }
 
-/// `text` with every regular-expression metacharacter escaped.
-fn escape(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if matches!(
-            c,
-            '\\' | '^' | '$' | '.' | '|' | '?' | '*' | '+' | '(' | ')' | '[' | ']' | '{' | '}'
-        ) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
+/// `"page-<i>"` (nothing in it needs escaping).
+fn page_id(f: &mut Vec<u8>, i: usize) {
+    f.extend_from_slice(b"\"page-");
+    push_number(f, i);
+    f.push(b'"');
 }
 
 /// Matches when the pattern has no query or hash of its own: the page's are ignored.
-const ANY_QUERY_OR_HASH: &str = "(?:[?#].*)?$";
+const ANY_QUERY_OR_HASH: &[u8] = b"(?:[?#].*)?$";
 /// The scheme and host of any page URL, before a path pattern.
-const ANY_ORIGIN: &str = "^https?://[^/?#]+";
+const ANY_ORIGIN: &[u8] = b"^https?://[^/?#]+";
 
-/// Byte offset just after `://`, or 0 (byte search: no `str` pattern machinery in the wasm).
-fn after_scheme(url: &str) -> usize {
-    url.as_bytes()
-        .windows(3)
-        .position(|w| w == b"://")
-        .map_or(0, |i| i + 3)
+fn has_scheme(p: &[u8]) -> bool {
+    p.starts_with(b"http://") || p.starts_with(b"https://")
 }
 
-fn has_query_or_hash(p: &str) -> bool {
-    p.bytes().any(|b| b == b'?' || b == b'#')
-}
-
-fn exact(url: &str) -> String {
-    let mut out = String::from("^");
-    out.push_str(&escape(url));
-    // `https://ex.com` is the page `https://ex.com/`.
-    let path_start = after_scheme(url);
-    if !url.as_bytes()[path_start..].contains(&b'/') && !has_query_or_hash(url) {
-        out.push('/');
+/// Writes the regular expression of pattern `p`: one pass for every kind (anchor, the pattern
+/// with metacharacters escaped and, in a glob, `*` translated, then the end), which is smaller
+/// than a function per kind.
+fn translate(out: &mut Vec<u8>, kind: Kind, p: &[u8]) {
+    if kind == Kind::Regex {
+        out.extend_from_slice(p);
+        return;
     }
-    out.push_str(if has_query_or_hash(url) {
-        "$"
-    } else {
-        ANY_QUERY_OR_HASH
+    let rooted = p.starts_with(b"/");
+    out.extend_from_slice(match kind {
+        Kind::Exact => b"^",
+        Kind::Prefix => ANY_ORIGIN,
+        Kind::Glob if rooted => ANY_ORIGIN,
+        Kind::Glob if has_scheme(p) => b"^",
+        Kind::Glob => b"^https?://",
+        _ => b"",
     });
-    out
-}
-
-fn prefix(path: &str) -> String {
-    let mut out = String::from(ANY_ORIGIN);
-    out.push_str(&escape(path));
-    if !path.ends_with('/') {
-        // A whole segment: `/pricing` matches `/pricing/team` but not `/pricingx`.
-        out.push_str("(?:[/?#]|$)");
-    }
-    out
-}
-
-fn glob(pattern: &str) -> String {
-    let has_scheme = pattern.starts_with("http://") || pattern.starts_with("https://");
-    let mut out = String::from(if pattern.starts_with('/') {
-        ANY_ORIGIN
-    } else if has_scheme {
-        "^"
-    } else {
-        "^https?://"
-    });
+    // Where the path starts: the first `/` after `://` (or after the start without a scheme).
+    let scheme_end = p.windows(3).position(|w| w == b"://").map_or(0, |i| i + 3);
+    let path_start = p[scheme_end..]
+        .iter()
+        .position(|&b| b == b'/')
+        .map_or(p.len(), |i| i + scheme_end);
     // In the host part a `*` stays within the host (`*.ex.com` must not match
     // `ex.org/?r=a.ex.com`); after it, a `*` matches any run of characters.
-    let host_end = match pattern.starts_with('/') {
-        true => 0,
-        false => {
-            let start = after_scheme(pattern);
-            let bytes = &pattern.as_bytes()[start..];
-            bytes
-                .iter()
-                .position(|&b| b == b'/')
-                .map_or(pattern.len(), |i| i + start)
+    let host_end = if rooted { 0 } else { path_start };
+    for (i, &c) in p.iter().enumerate() {
+        if c == b'*' && kind == Kind::Glob {
+            out.extend_from_slice(if i < host_end { b"[^/?#]*" } else { b".*" });
+            continue;
         }
-    };
-    let mut at = 0;
-    for (i, part) in pattern.as_bytes().split(|&b| b == b'*').enumerate() {
-        if i > 0 {
-            out.push_str(if at <= host_end { "[^/?#]*" } else { ".*" });
+        if b"\\^$.|?*+()[]{}".contains(&c) {
+            out.push(b'\\');
         }
-        // Splitting at an ASCII byte keeps every part valid UTF-8.
-        out.push_str(&escape(core::str::from_utf8(part).unwrap_or_default()));
-        at += part.len() + 1;
+        out.push(c);
     }
-    out.push_str(if has_query_or_hash(pattern) {
-        "$"
-    } else {
-        ANY_QUERY_OR_HASH
-    });
-    out
+    let query_or_hash = p.iter().any(|&b| b == b'?' || b == b'#');
+    match kind {
+        Kind::Prefix if !p.ends_with(b"/") => {
+            // A whole segment: `/pricing` matches `/pricing/team` but not `/pricingx`.
+            out.extend_from_slice(b"(?:[/?#]|$)");
+        }
+        Kind::Exact | Kind::Glob => {
+            // `https://ex.com` is the page `https://ex.com/`.
+            if kind == Kind::Exact && path_start == p.len() && !query_or_hash {
+                out.push(b'/');
+            }
+            // Exactly this end when the pattern names a query or hash, else any of the page's.
+            out.extend_from_slice(if query_or_hash {
+                b"$"
+            } else {
+                ANY_QUERY_OR_HASH
+            });
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -491,8 +498,10 @@ mod tests {
     use crate::core::json::parse;
     use crate::core::test_host::TestHost;
 
-    fn compiled(text: &str) -> (Compiled, Vec<ConfigError>) {
-        compile(&TestHost, &parse(text).unwrap())
+    fn compiled(text: &str) -> (Config, Vec<ConfigError>) {
+        let (mut config, mut errors) = (Config::default(), Vec::new());
+        compile(&TestHost, &parse(text).unwrap(), &mut config, &mut errors);
+        (config, errors)
     }
 
     fn variant_of(flag: &Value, id: &str) -> String {

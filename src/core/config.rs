@@ -1,7 +1,10 @@
 //! `WebexpConfig` (CONTRACT section 2), read leniently: each bad part is reported with its path
 //! and skipped, and the rest of the config still runs.
 
-use super::json::{push_usize, Value};
+use super::compact::compile;
+use super::flag::Path;
+use super::json::Value;
+use super::Host;
 use crate::prelude::*;
 
 /// The config, with its parts checked.
@@ -17,11 +20,11 @@ pub struct Config {
     pub forced_variants: Vec<(String, String)>,
     /// `debug`: log each decision.
     pub debug: bool,
-    /// `experiments` in the compact authoring format, compiled by [`super::compact::compile`].
-    pub experiments: Option<Value>,
 }
 
-/// A part of the config that was skipped: where it is and why.
+/// A part of the config that was skipped: where it is and why. Also the error of a payload
+/// ([`super::actions::ActionError`]) and of the compact format: one type, so one copy of its
+/// vector code in the wasm.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
     /// Path such as `forcedVariants.hero`.
@@ -30,82 +33,149 @@ pub struct ConfigError {
     pub message: &'static str,
 }
 
-fn err(path: &str, message: &'static str) -> ConfigError {
-    ConfigError {
-        path: path.to_string(),
-        message,
+impl ConfigError {
+    /// An error at the place `path` points to.
+    ///
+    /// Config, payload and compact readers all build their paths in one [`Path`] buffer (the one
+    /// flag checks use), entering members and elements on the way in: a path costs nothing
+    /// until there is an error, and one builder serves every message.
+    pub(crate) fn at(path: &Path, message: &'static str) -> ConfigError {
+        ConfigError {
+            // Paths are built from validated text only, so the conversion is exact.
+            path: String::from_utf8_lossy(&path.0).into_owned(),
+            message,
+        }
     }
 }
 
-fn key_path(parent: &str, key: &[u8]) -> String {
-    let mut p = String::from(parent);
-    p.push('.');
-    p.push_str(&String::from_utf8_lossy(key));
-    p
+/// Adds the error `message` at the place `path` points to: one call at each place that reports.
+pub(crate) fn push_error(errors: &mut Vec<ConfigError>, path: &Path, message: &'static str) {
+    errors.push(ConfigError::at(path, message));
 }
 
-/// Reads a config value, moving its parts out (flags can be large: no copies). Never fails as a
+/// Enters member `name` and returns `message`: the outcome of a failed check of a member with
+/// nothing nested in it, so the path is only extended when there is a problem to report.
+pub(crate) fn fail(path: &mut Path, name: &str, message: &'static str) -> &'static str {
+    path.enter(name.as_bytes());
+    message
+}
+
+const OBJECT: &str = "must be an object";
+
+/// The parts of the config that are read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Flags,
+    PageObjects,
+    User,
+    ForcedVariants,
+    Debug,
+    Experiments,
+}
+
+const PARTS: [(&[u8], Part); 6] = [
+    (b"flags", Part::Flags),
+    (b"pageObjects", Part::PageObjects),
+    (b"user", Part::User),
+    (b"forcedVariants", Part::ForcedVariants),
+    (b"debug", Part::Debug),
+    (b"experiments", Part::Experiments),
+];
+
+/// Moves a part out of the config, leaving `null`. Parts are taken through `&mut` rather than
+/// by consuming iterators and match arms, which each cost drop code in the wasm.
+fn take(v: &mut Value) -> Value {
+    core::mem::replace(v, Value::Null)
+}
+
+/// Reads a config value, moving its parts out (flags can be large: no copies), and compiles its
+/// `experiments` (the compact authoring format) into more flags and pages. Never fails as a
 /// whole: what cannot be used is reported and left out.
-pub fn parse_config(v: Value) -> (Config, Vec<ConfigError>) {
+pub fn parse_config<H: Host>(host: &H, mut v: Value) -> (Config, Vec<ConfigError>) {
     let mut config = Config::default();
     let mut errors = Vec::new();
-    let Value::Object(members) = v else {
-        errors.push(err("config", "must be an object"));
+    let mut path = Path::default();
+    let mut experiments = None;
+    let Value::Object(members) = &mut v else {
+        path.enter(b"config");
+        push_error(&mut errors, &path, OBJECT);
         return (config, errors);
     };
     for (key, value) in members {
-        match (key.as_slice(), value) {
-            (_, Value::Null) => {}
-            (b"flags", Value::Array(flags)) => {
-                for (i, flag) in flags.into_iter().enumerate() {
+        // A table rather than a `match` on byte strings, which compiles to a comparison per
+        // byte of every name.
+        let Some(&(_, part)) = PARTS.iter().find(|(name, _)| *name == key.as_slice()) else {
+            continue;
+        };
+        // Each part is checked by reference first and moved out after.
+        let (fits, message) = match (part, &*value) {
+            (_, Value::Null) => continue,
+            (Part::Experiments, _) => {
+                experiments = Some(take(value));
+                continue;
+            }
+            (Part::Flags, v) => (matches!(v, Value::Array(_)), "must be an array of flags"),
+            (Part::Debug, v) => (matches!(v, Value::Bool(_)), "must be true or false"),
+            (_, v) => (matches!(v, Value::Object(_)), OBJECT),
+        };
+        path.0.clear();
+        path.enter(key);
+        if !fits {
+            push_error(&mut errors, &path, message);
+            continue;
+        }
+        match (part, value) {
+            (Part::Flags, Value::Array(flags)) => {
+                for (i, flag) in flags.iter_mut().enumerate() {
                     if flag.as_object().is_some() {
-                        config.flags.push(flag);
+                        config.flags.push(take(flag));
                     } else {
-                        let mut p = String::from("flags[");
-                        push_usize(&mut p, i);
-                        p.push(']');
-                        errors.push(err(&p, "must be an object"));
+                        let len = path.index(i);
+                        push_error(&mut errors, &path, OBJECT);
+                        path.0.truncate(len);
                     }
                 }
             }
-            (b"flags", _) => errors.push(err("flags", "must be an array of flags")),
-            (b"pageObjects", Value::Object(members)) => {
-                for (key, pages) in members {
-                    match String::from_utf8(key) {
-                        Ok(k) if pages.as_object().is_some() => {
-                            config.page_objects.push((k, pages))
-                        }
-                        Ok(k) => errors.push(err(
-                            &key_path("pageObjects", k.as_bytes()),
-                            "must be an object of pages",
-                        )),
-                        Err(_) => {}
+            (Part::User, Value::Object(members)) => config.user = core::mem::take(members),
+            (Part::Debug, value) => config.debug = *value == Value::Bool(true),
+            (part, Value::Object(members)) => {
+                let forced = part == Part::ForcedVariants;
+                for (key, v) in members {
+                    // Members whose name is not text (a lone surrogate) cannot be looked up by
+                    // flag key: skipped without a word, as before.
+                    let Ok(name) = core::str::from_utf8(key) else {
+                        continue;
+                    };
+                    let fits = match &*v {
+                        Value::Str(s) => forced && core::str::from_utf8(s).is_ok(),
+                        Value::Object(_) => !forced,
+                        _ => false,
+                    };
+                    if !fits {
+                        let len = path.enter(key);
+                        push_error(
+                            &mut errors,
+                            &path,
+                            if forced {
+                                "must be a variant key (string)"
+                            } else {
+                                "must be an object of pages"
+                            },
+                        );
+                        path.0.truncate(len);
+                    } else if forced {
+                        let variant = v.as_str().unwrap_or_default();
+                        config.forced_variants.push((name.into(), variant.into()));
+                    } else {
+                        config.page_objects.push((name.into(), take(v)));
                     }
                 }
             }
-            (b"pageObjects", _) => errors.push(err("pageObjects", "must be an object")),
-            (b"user", Value::Object(members)) => config.user = members,
-            (b"user", _) => errors.push(err("user", "must be an object")),
-            (b"forcedVariants", Value::Object(members)) => {
-                for (key, variant) in members {
-                    match (String::from_utf8(key), variant) {
-                        (Ok(k), Value::Str(v)) if core::str::from_utf8(&v).is_ok() => config
-                            .forced_variants
-                            .push((k, String::from_utf8(v).unwrap_or_default())),
-                        (Ok(k), _) => errors.push(err(
-                            &key_path("forcedVariants", k.as_bytes()),
-                            "must be a variant key (string)",
-                        )),
-                        (Err(_), _) => {}
-                    }
-                }
-            }
-            (b"forcedVariants", _) => errors.push(err("forcedVariants", "must be an object")),
-            (b"experiments", v) => config.experiments = Some(v),
-            (b"debug", Value::Bool(b)) => config.debug = b,
-            (b"debug", _) => errors.push(err("debug", "must be true or false")),
             _ => {}
         }
+    }
+    if let Some(experiments) = experiments {
+        compile(host, &experiments, &mut config, &mut errors);
     }
     (config, errors)
 }
@@ -114,6 +184,7 @@ pub fn parse_config(v: Value) -> (Config, Vec<ConfigError>) {
 mod tests {
     use super::*;
     use crate::core::json::parse;
+    use crate::core::test_host::TestHost;
 
     #[test]
     fn reads_every_part() {
@@ -122,7 +193,7 @@ mod tests {
                 "forcedVariants":{"a":"treatment"},"debug":true,"unknown":1}"#,
         )
         .unwrap();
-        let (c, errors) = parse_config(v);
+        let (c, errors) = parse_config(&TestHost, v);
         assert!(errors.is_empty());
         assert_eq!(c.flags.len(), 1);
         assert_eq!(c.page_objects[0].0, "a");
@@ -135,7 +206,7 @@ mod tests {
     fn skips_bad_parts_and_names_them() {
         let v = parse(r#"{"flags":[1,{"key":"ok"}],"user":"x","forcedVariants":{"a":1,"b":"on"},"debug":"yes"}"#)
             .unwrap();
-        let (c, errors) = parse_config(v);
+        let (c, errors) = parse_config(&TestHost, v);
         assert_eq!(c.flags.len(), 1);
         assert_eq!(c.forced_variants, vec![("b".into(), "on".into())]);
         let got: Vec<_> = errors
@@ -155,7 +226,7 @@ mod tests {
 
     #[test]
     fn a_config_that_is_not_an_object_is_reported() {
-        let (c, errors) = parse_config(Value::Array(vec![]));
+        let (c, errors) = parse_config(&TestHost, Value::Array(vec![]));
         assert_eq!(c, Config::default());
         assert_eq!(errors[0].path, "config");
     }

@@ -98,178 +98,201 @@ impl Value {
 
 /// Parses a complete JSON text.
 pub fn parse(text: &str) -> Result<Value, JsonError> {
-    let mut p = Parser {
-        b: text.as_bytes(),
-        i: 0,
-    };
-    let v = p.value(0)?;
-    p.ws();
-    if p.i != p.b.len() {
-        return Err(p.err("unexpected text after the JSON value"));
-    }
-    Ok(v)
+    parse_bytes(text.as_bytes())
 }
 
+/// Parses a complete JSON text given as UTF-8 bytes (text this crate wrote, which needs no
+/// check).
+pub fn parse_bytes(text: &[u8]) -> Result<Value, JsonError> {
+    let mut p = Parser {
+        b: text,
+        i: 0,
+        what: "",
+    };
+    let v = p.value(0);
+    if v.is_some() && p.peek_ws().is_some() {
+        p.what = "unexpected text after the JSON value";
+    } else if let Some(v) = v {
+        return Ok(v);
+    }
+    Err(JsonError {
+        offset: p.i,
+        what: p.what,
+    })
+}
+
+/// The parser's state. A failed step records what is wrong in `what` and returns `None`, with
+/// `i` left at the problem: an `Option` is smaller to pass around than a `Result` carrying the
+/// error, and every step shares the one place that builds it.
 struct Parser<'a> {
     b: &'a [u8],
     i: usize,
+    what: &'static str,
 }
 
 impl Parser<'_> {
-    fn err(&self, what: &'static str) -> JsonError {
-        JsonError {
-            offset: self.i,
-            what,
-        }
+    /// Records what is wrong at the current offset.
+    fn fail<T>(&mut self, what: &'static str) -> Option<T> {
+        self.what = what;
+        None
     }
 
-    fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
-            self.i += 1;
-        }
-    }
-
+    // Inlined: an `Option<u8>` returned from a call goes through memory in wasm.
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
-    fn literal(&mut self, word: &[u8], v: Value) -> Result<Value, JsonError> {
-        if self.b[self.i..].starts_with(word) {
-            self.i += word.len();
-            Ok(v)
-        } else {
-            Err(self.err("invalid literal"))
-        }
-    }
-
-    fn value(&mut self, depth: usize) -> Result<Value, JsonError> {
-        if depth > MAX_DEPTH {
-            return Err(self.err("nesting too deep"));
-        }
+    /// Skips whitespace; the next byte.
+    #[inline(always)]
+    fn peek_ws(&mut self) -> Option<u8> {
         self.ws();
-        match self.peek() {
-            None => Err(self.err("unexpected end of JSON")),
-            Some(b'n') => self.literal(b"null", Value::Null),
-            Some(b't') => self.literal(b"true", Value::Bool(true)),
-            Some(b'f') => self.literal(b"false", Value::Bool(false)),
-            Some(b'"') => self.string().map(Value::Str),
-            Some(b'[') => {
-                self.i += 1;
-                let mut items = Vec::new();
-                self.ws();
-                if self.peek() == Some(b']') {
-                    self.i += 1;
-                    return Ok(Value::Array(items));
-                }
-                loop {
-                    items.push(self.value(depth + 1)?);
-                    self.ws();
-                    match self.peek() {
-                        Some(b',') => self.i += 1,
-                        Some(b']') => {
-                            self.i += 1;
-                            return Ok(Value::Array(items));
-                        }
-                        _ => return Err(self.err("expected ',' or ']'")),
-                    }
-                }
-            }
-            Some(b'{') => {
-                self.i += 1;
-                let mut members = Vec::new();
-                self.ws();
-                if self.peek() == Some(b'}') {
-                    self.i += 1;
-                    return Ok(Value::Object(members));
-                }
-                loop {
-                    self.ws();
-                    if self.peek() != Some(b'"') {
-                        return Err(self.err("expected a string key"));
-                    }
-                    let key = self.string()?;
-                    self.ws();
-                    if self.peek() != Some(b':') {
-                        return Err(self.err("expected ':'"));
-                    }
-                    self.i += 1;
-                    let v = self.value(depth + 1)?;
-                    members.push((key, v));
-                    self.ws();
-                    match self.peek() {
-                        Some(b',') => self.i += 1,
-                        Some(b'}') => {
-                            self.i += 1;
-                            return Ok(Value::Object(members));
-                        }
-                        _ => return Err(self.err("expected ',' or '}'")),
-                    }
-                }
-            }
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(_) => Err(self.err("unexpected character")),
+        self.peek()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
         }
     }
 
-    fn digits(&mut self) -> usize {
+    /// Skips `c` if it is next; whether it was.
+    fn skip(&mut self, c: u8) -> bool {
+        let next = self.peek() == Some(c);
+        if next {
+            self.i += 1;
+        }
+        next
+    }
+
+    /// Skips whitespace and `c`; `None` (recording `what`) when the next byte is not `c`.
+    fn expect(&mut self, c: u8, what: &'static str) -> Option<()> {
+        self.ws();
+        if !self.skip(c) {
+            return self.fail(what);
+        }
+        Some(())
+    }
+
+    /// After an element of an array or object: `Some(true)` past the closing `end`,
+    /// `Some(false)` past a comma.
+    fn next(&mut self, end: u8, what: &'static str) -> Option<bool> {
+        self.ws();
+        if self.skip(b',') {
+            return Some(false);
+        }
+        if !self.skip(end) {
+            return self.fail(what);
+        }
+        Some(true)
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return self.fail("nesting too deep");
+        }
+        let Some(c) = self.peek_ws() else {
+            return self.fail("unexpected end of JSON");
+        };
+        match c {
+            b'n' | b't' | b'f' => {
+                let (word, v): (&[u8], _) = match c {
+                    b'n' => (b"null", Value::Null),
+                    b't' => (b"true", Value::Bool(true)),
+                    _ => (b"false", Value::Bool(false)),
+                };
+                if !self.b[self.i..].starts_with(word) {
+                    return self.fail("invalid literal");
+                }
+                self.i += word.len();
+                Some(v)
+            }
+            b'"' => self.string().map(Value::Str),
+            b'[' | b'{' => {
+                // One loop for both: they differ only in the key before each element.
+                let object = c == b'{';
+                let (end, what) = if object {
+                    (b'}', "expected ',' or '}'")
+                } else {
+                    (b']', "expected ',' or ']'")
+                };
+                self.i += 1;
+                let (mut items, mut members) = (Vec::new(), Vec::new());
+                self.ws();
+                if !self.skip(end) {
+                    loop {
+                        let mut key = None;
+                        if object {
+                            if self.peek_ws() != Some(b'"') {
+                                return self.fail("expected a string key");
+                            }
+                            key = Some(self.string()?);
+                            self.expect(b':', "expected ':'")?;
+                        }
+                        let v = self.value(depth + 1)?;
+                        match key {
+                            Some(key) => members.push((key, v)),
+                            None => items.push(v),
+                        }
+                        if self.next(end, what)? {
+                            break;
+                        }
+                    }
+                }
+                Some(if object {
+                    Value::Object(members)
+                } else {
+                    Value::Array(items)
+                })
+            }
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => self.fail("unexpected character"),
+        }
+    }
+
+    /// Skips digits; whether there was one.
+    fn digits(&mut self) -> bool {
         let start = self.i;
         while let Some(b'0'..=b'9') = self.peek() {
             self.i += 1;
         }
-        self.i - start
+        self.i > start
     }
 
-    fn number(&mut self) -> Result<Value, JsonError> {
+    fn number(&mut self) -> Option<Value> {
         let start = self.i;
-        if self.peek() == Some(b'-') {
-            self.i += 1;
-        }
-        match self.peek() {
-            Some(b'0') => self.i += 1,
-            Some(b'1'..=b'9') => {
-                self.digits();
-            }
-            _ => return Err(self.err("invalid number")),
-        }
-        if self.peek() == Some(b'.') {
-            self.i += 1;
-            if self.digits() == 0 {
-                return Err(self.err("invalid number"));
-            }
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.i += 1;
-            }
-            if self.digits() == 0 {
-                return Err(self.err("invalid number"));
-            }
+        self.skip(b'-');
+        let valid = (self.skip(b'0') || self.digits())
+            && (!self.skip(b'.') || self.digits())
+            && (!(self.skip(b'e') || self.skip(b'E')) || {
+                let _sign = self.skip(b'+') || self.skip(b'-');
+                self.digits()
+            });
+        if !valid {
+            return self.fail("invalid number");
         }
         // The slice is ASCII digits and signs, so it is valid UTF-8.
         let text = core::str::from_utf8(&self.b[start..self.i]).unwrap_or("0");
-        Ok(Value::Number(text.into()))
+        Some(Value::Number(text.into()))
     }
 
-    fn hex4(&mut self) -> Result<u32, JsonError> {
+    fn hex4(&mut self) -> Option<u32> {
         let mut n = 0u32;
         for _ in 0..4 {
-            let d = match self.peek() {
-                Some(c @ b'0'..=b'9') => c - b'0',
-                Some(c @ b'a'..=b'f') => c - b'a' + 10,
-                Some(c @ b'A'..=b'F') => c - b'A' + 10,
-                _ => return Err(self.err("invalid \\u escape")),
+            let Some(d) = self.peek().and_then(|c| char::from(c).to_digit(16)) else {
+                return self.fail("invalid \\u escape");
             };
-            n = n * 16 + u32::from(d);
+            n = n * 16 + d;
             self.i += 1;
         }
-        Ok(n)
+        Some(n)
     }
 
-    fn string(&mut self) -> Result<Vec<u8>, JsonError> {
+    fn string(&mut self) -> Option<Vec<u8>> {
         self.i += 1; // opening quote
         let mut out = Vec::new();
         loop {
+            // Copy the run of plain bytes in one go.
             let start = self.i;
             while let Some(c) = self.peek() {
                 if c == b'"' || c == b'\\' || c < 0x20 {
@@ -278,46 +301,44 @@ impl Parser<'_> {
                 self.i += 1;
             }
             out.extend_from_slice(&self.b[start..self.i]);
-            match self.peek() {
-                Some(b'"') => {
+            let Some(c) = self.peek() else {
+                return self.fail("unterminated string");
+            };
+            self.i += 1;
+            match c {
+                b'"' => return Some(out),
+                b'\\' => {
+                    let Some(c) = self.peek() else {
+                        return self.fail("unterminated string");
+                    };
                     self.i += 1;
-                    return Ok(out);
-                }
-                Some(b'\\') => {
-                    self.i += 1;
-                    let c = self.peek().ok_or_else(|| self.err("unterminated string"))?;
-                    self.i += 1;
-                    match c {
-                        b'"' | b'\\' | b'/' => out.push(c),
-                        b'b' => out.push(8),
-                        b'f' => out.push(12),
-                        b'n' => out.push(b'\n'),
-                        b'r' => out.push(b'\r'),
-                        b't' => out.push(b'\t'),
-                        b'u' => {
-                            let mut cp = self.hex4()?;
-                            if (0xD800..0xDC00).contains(&cp)
-                                && self.b[self.i..].starts_with(b"\\u")
-                            {
-                                let save = self.i;
-                                self.i += 2;
-                                let lo = self.hex4()?;
-                                if (0xDC00..0xE000).contains(&lo) {
-                                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                                } else {
-                                    self.i = save;
-                                }
+                    if c == b'u' {
+                        let mut cp = self.hex4()?;
+                        if (0xD800..0xDC00).contains(&cp) && self.b[self.i..].starts_with(b"\\u") {
+                            let save = self.i;
+                            self.i += 2;
+                            let lo = self.hex4()?;
+                            if (0xDC00..0xE000).contains(&lo) {
+                                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                            } else {
+                                self.i = save;
                             }
-                            push_code_point(&mut out, cp);
                         }
-                        _ => {
-                            self.i -= 1;
-                            return Err(self.err("invalid escape"));
-                        }
+                        push_code_point(&mut out, cp);
+                        continue;
                     }
+                    // The other escapes, by a table: smaller than a `match` arm each.
+                    let Some(k) = b"\"\\/bfnrt".iter().position(|&e| e == c) else {
+                        self.i -= 1;
+                        return self.fail("invalid escape");
+                    };
+                    out.push(b"\"\\/\x08\x0c\n\r\t"[k]);
                 }
-                Some(_) => return Err(self.err("control character in string")),
-                None => return Err(self.err("unterminated string")),
+                // The run stopped at a control character.
+                _ => {
+                    self.i -= 1;
+                    return self.fail("control character in string");
+                }
             }
         }
     }
@@ -352,34 +373,28 @@ pub fn write_string(out: &mut Vec<u8>, s: &[u8]) {
     let mut i = 0;
     while i < s.len() {
         let c = s[i];
-        match c {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            8 => out.extend_from_slice(b"\\b"),
-            12 => out.extend_from_slice(b"\\f"),
-            0..=0x1F => {
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[usize::from(c >> 4)]);
-                out.push(HEX[usize::from(c & 15)]);
-            }
-            // A surrogate code point (ED A0..BF xx) can only be a lone one in WTF-8.
-            0xED if s.get(i + 1).is_some_and(|&b| b >= 0xA0) && i + 2 < s.len() => {
-                let cp = (u32::from(c & 0x0F) << 12)
-                    | (u32::from(s[i + 1] & 0x3F) << 6)
-                    | u32::from(s[i + 2] & 0x3F);
-                out.extend_from_slice(b"\\u");
-                for shift in [12, 8, 4, 0] {
-                    out.push(HEX[((cp >> shift) & 15) as usize]);
-                }
-                i += 3;
-                continue;
-            }
-            _ => out.push(c),
-        }
         i += 1;
+        // The short escapes, by a table: smaller than a `match` arm each.
+        if let Some(k) = b"\x08\x0c\n\r\t\"\\".iter().position(|&e| e == c) {
+            out.push(b'\\');
+            out.push(b"bfnrt\"\\"[k]);
+        } else if c < 0x20 {
+            out.extend_from_slice(b"\\u00");
+            out.push(HEX[usize::from(c >> 4)]);
+            out.push(HEX[usize::from(c & 15)]);
+        } else if c == 0xED && s.get(i).is_some_and(|&b| b >= 0xA0) && i + 1 < s.len() {
+            // A surrogate code point (ED A0..BF xx) can only be a lone one in WTF-8.
+            let cp = (u32::from(c & 0x0F) << 12)
+                | (u32::from(s[i] & 0x3F) << 6)
+                | u32::from(s[i + 1] & 0x3F);
+            out.extend_from_slice(b"\\u");
+            for shift in [12, 8, 4, 0] {
+                out.push(HEX[((cp >> shift) & 15) as usize]);
+            }
+            i += 2;
+        } else {
+            out.push(c);
+        }
     }
     out.push(b'"');
 }
@@ -429,9 +444,8 @@ pub fn push_usize(out: &mut String, mut n: usize) {
             break;
         }
     }
-    for &d in &buf[i..] {
-        out.push(char::from(d));
-    }
+    // Digits are ASCII.
+    out.push_str(core::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 #[cfg(test)]

@@ -35,7 +35,6 @@ impl DomObserver {
             _callback: callback,
         })
     }
-
 }
 
 impl Drop for DomObserver {
