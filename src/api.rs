@@ -68,28 +68,17 @@ pub fn evaluate(context_json: &str, flags_json: Option<String>) -> JsString {
     JsString::from(result.results_json().as_str())
 }
 
-/// `{flagKey: variant}` for the current page view, as JSON text.
-#[wasm_bindgen(js_name = getVariants)]
-pub fn get_variants() -> JsString {
-    JsString::from(runtime::variants_json().as_str())
+/// `getVariants()` (0), `getActiveExperiments()` (1) or `getDebugState()` (2) as JSON text: one
+/// export for the three, as each export costs its own glue on both sides.
+#[wasm_bindgen]
+pub fn state(what: u32) -> JsString {
+    JsString::from(runtime::state_json(what).as_str())
 }
 
-/// Flag keys whose actions are applied on this page now, as a JSON array.
-#[wasm_bindgen(js_name = getActiveExperiments)]
-pub fn get_active_experiments() -> JsString {
-    JsString::from(runtime::active_experiments_json().as_str())
-}
-
-/// Re-applies the variants' actions.
-#[wasm_bindgen(js_name = applyVariants)]
-pub fn apply_variants() {
-    runtime::apply_variants();
-}
-
-/// Undoes every applied action.
-#[wasm_bindgen(js_name = revertVariants)]
-pub fn revert_variants() {
-    runtime::revert_variants();
+/// `applyVariants()` (`true`) or `revertVariants()` (`false`).
+#[wasm_bindgen(js_name = setApplied)]
+pub fn set_applied(applied: bool) {
+    runtime::set_applied(applied);
 }
 
 /// The variant of a flag as JSON text (tracking `$exposure`), or `undefined`.
@@ -108,10 +97,4 @@ pub fn set_integration(integration: JsValue) {
 #[wasm_bindgen(js_name = setRedirectHandler)]
 pub fn set_redirect_handler(handler: JsValue) {
     runtime::set_redirect_handler(handler);
-}
-
-/// The debug state as JSON text.
-#[wasm_bindgen(js_name = getDebugState)]
-pub fn get_debug_state() -> JsString {
-    JsString::from(runtime::debug_state_json().as_str())
 }

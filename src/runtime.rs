@@ -361,50 +361,73 @@ pub(crate) fn set_init_ms(ms: f64) {
     with(|rt| rt.init_ms = ms);
 }
 
-/// `{flagKey: variant}` as JSON text.
-pub(crate) fn variants_json() -> String {
-    with(|rt| {
-        let members = rt
-            .flags
-            .iter()
-            .map(|f| (f.key.as_bytes().to_vec(), f.variant.clone()))
-            .collect();
-        Value::Object(members).to_json()
-    })
-    .unwrap_or_else(|| "{}".into())
+/// `state(0)`: `{flagKey: variant}`.
+const STATE_VARIANTS: u32 = 0;
+/// `state(1)`: flag keys with an action applied. Any other value: the debug state.
+const STATE_ACTIVE: u32 = 1;
+
+/// JSON text written directly: smaller code and less work than building `Value` trees only to
+/// serialise them.
+struct Out(Vec<u8>);
+
+impl Out {
+    fn raw(&mut self, s: &str) -> &mut Self {
+        self.0.extend_from_slice(s.as_bytes());
+        self
+    }
+    fn str(&mut self, s: &str) -> &mut Self {
+        json::write_string(&mut self.0, s.as_bytes());
+        self
+    }
+    /// A comma before every item but the first of a list or object.
+    fn item(&mut self, first: &mut bool) -> &mut Self {
+        if !core::mem::take(first) {
+            self.0.push(b',');
+        }
+        self
+    }
 }
 
-/// Keys of flags with an action applied on the page, as a JSON array.
-pub(crate) fn active_experiments_json() -> String {
-    with(|rt| {
-        let keys = rt
-            .flags
-            .iter()
-            .filter(|f| f.applied)
-            .map(|f| Value::string(&f.key))
-            .collect();
-        Value::Array(keys).to_json()
-    })
-    .unwrap_or_else(|| "[]".into())
-}
-
-/// Re-applies every variant's actions (after `revert_variants`, or to pick up page changes).
-pub(crate) fn apply_variants() {
-    with(|rt| {
-        rt.mutator.set_all_active(true);
-        rt.collect_applied();
+/// `getVariants()` (0), `getActiveExperiments()` (1) or `getDebugState()` (2) as JSON text.
+pub(crate) fn state_json(what: u32) -> String {
+    let mut out = Out(Vec::new());
+    with(|rt| match what {
+        STATE_VARIANTS => {
+            out.raw("{");
+            let mut first = true;
+            for f in &rt.flags {
+                out.item(&mut first).str(&f.key).raw(":");
+                json::write(&mut out.0, &f.variant);
+            }
+            out.raw("}");
+        }
+        STATE_ACTIVE => {
+            out.raw("[");
+            let mut first = true;
+            for f in rt.flags.iter().filter(|f| f.applied) {
+                out.item(&mut first).str(&f.key);
+            }
+            out.raw("]");
+        }
+        _ => rt.debug_state(&mut out),
     });
-    flush();
+    String::from_utf8(out.0).unwrap_or_default()
 }
 
-/// Undoes every applied action.
-pub(crate) fn revert_variants() {
+/// `applyVariants()` (`true`): every variant's actions applied again (after a revert, or to pick
+/// up page changes); `revertVariants()` (`false`): every applied action undone.
+pub(crate) fn set_applied(applied: bool) {
     with(|rt| {
-        rt.mutator.set_all_active(false);
-        for f in &mut rt.flags {
-            f.applied = false;
+        rt.mutator.set_all_active(applied);
+        if applied {
+            rt.collect_applied();
+        } else {
+            for f in &mut rt.flags {
+                f.applied = false;
+            }
         }
     });
+    flush();
 }
 
 /// The variant of a flag as JSON text, tracking `$exposure` once per flag and variant per page
@@ -456,45 +479,38 @@ impl DynIntoFunction for JsValue {
     }
 }
 
-/// The debug state as JSON text: init time, per flag decision and actions, events.
-pub(crate) fn debug_state_json() -> String {
-    with(|rt| {
-        let flags = rt
-            .flags
-            .iter()
-            .map(|f| {
-                let mut members = vec![
-                    (
-                        b"variant".to_vec(),
-                        f.variant_key.as_deref().map_or(Value::Null, Value::string),
-                    ),
-                    (b"reason".to_vec(), Value::string(f.reason)),
-                    (b"applied".to_vec(), Value::Bool(f.applied)),
-                ];
-                let pending = f.actions.iter().any(|a| !matches!(a, Action::Mutate(_)));
-                members.push((b"unsupportedActions".to_vec(), Value::Bool(pending)));
-                (f.key.as_bytes().to_vec(), Value::Object(members))
-            })
-            .collect();
-        let events = |sent: bool| {
-            Value::Array(
-                rt.events
-                    .iter()
-                    .filter(|e| e.sent == sent)
-                    .filter_map(|e| json::parse(&e.json).ok())
-                    .collect(),
-            )
-        };
-        let mut ms = String::new();
+impl Runtime {
+    /// The debug state: wasm init time, per flag its variant, why, whether its actions reached
+    /// the page, and the events sent and still queued.
+    fn debug_state(&self, out: &mut Out) {
+        let mut micros = String::new();
         // Whole microseconds, written without float formatting.
-        json::push_usize(&mut ms, (rt.init_ms * 1000.0) as usize);
-        Value::Object(vec![
-            (b"initMicros".to_vec(), Value::Number(ms.into())),
-            (b"flags".to_vec(), Value::Object(flags)),
-            (b"eventsSent".to_vec(), events(true)),
-            (b"eventsQueued".to_vec(), events(false)),
-        ])
-        .to_json()
-    })
-    .unwrap_or_else(|| "{}".into())
+        json::push_usize(&mut micros, (self.init_ms * 1000.0) as usize);
+        out.raw("{\"initMicros\":").raw(&micros).raw(",\"flags\":{");
+        let mut first = true;
+        for f in &self.flags {
+            out.item(&mut first).str(&f.key).raw(":{\"variant\":");
+            match &f.variant_key {
+                Some(k) => out.str(k),
+                None => out.raw("null"),
+            };
+            out.raw(",\"reason\":").str(f.reason);
+            out.raw(if f.applied {
+                ",\"applied\":true}"
+            } else {
+                ",\"applied\":false}"
+            });
+        }
+        for (name, sent) in [
+            ("},\"eventsSent\":[", true),
+            ("],\"eventsQueued\":[", false),
+        ] {
+            out.raw(name);
+            let mut first = true;
+            for e in self.events.iter().filter(|e| e.sent == sent) {
+                out.item(&mut first).raw(&e.json);
+            }
+        }
+        out.raw("]}");
+    }
 }

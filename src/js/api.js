@@ -45,22 +45,22 @@ export function evaluate(context, flags) {
 
 /** { flagKey: variant } for the current page view. */
 export function getVariants() {
-  return guard("getVariants", () => JSON.parse(wasm.getVariants()), {});
+  return guard("getVariants", () => JSON.parse(wasm.state(0)), {});
 }
 
 /** Flag keys whose actions are applied on this page now. */
 export function getActiveExperiments() {
-  return guard("getActiveExperiments", () => JSON.parse(wasm.getActiveExperiments()), []);
+  return guard("getActiveExperiments", () => JSON.parse(wasm.state(1)), []);
 }
 
 /** Re-applies the variants' actions. */
 export function applyVariants() {
-  return guard("applyVariants", () => wasm.applyVariants());
+  return guard("applyVariants", () => wasm.setApplied(true));
 }
 
 /** Undoes every applied action. */
 export function revertVariants() {
-  return guard("revertVariants", () => wasm.revertVariants());
+  return guard("revertVariants", () => wasm.setApplied(false));
 }
 
 /** The variant of a flag, tracking $exposure. */
@@ -83,5 +83,5 @@ export function setRedirectHandler(fn) {
 
 /** Per flag: variant, why, pages, actions applied or pending, events sent or queued. */
 export function getDebugState() {
-  return guard("getDebugState", () => JSON.parse(wasm.getDebugState()), {});
+  return guard("getDebugState", () => JSON.parse(wasm.state(2)), {});
 }
