@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { EvaluationEngine } from "@amplitude/experiment-core";
 import { initSync, evaluate } from "webexp";
@@ -39,6 +40,14 @@ test("Node: initSync + evaluate through the package exports, same answer as the 
     const context = { user: { web_exp_id: id } };
     assert.deepEqual(evaluate(context, FLAGS), engine.evaluate(context, FLAGS));
   }
+});
+
+test("TypeScript: the package's types accept the documented uses and reject wrong ones", () => {
+  // tsc --strict over tests/types/consumer.ts, which imports "webexp" through the exports map;
+  // its @ts-expect-error lines fail the compile if a wrong use stops being an error.
+  const tsc = fileURLToPath(new URL("../node_modules/typescript/bin/tsc", import.meta.url));
+  const project = fileURLToPath(new URL("./types/tsconfig.json", import.meta.url));
+  execFileSync(process.execPath, [tsc, "-p", project], { encoding: "utf8" });
 });
 
 let server, browser;

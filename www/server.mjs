@@ -29,8 +29,10 @@ const STATIC = [
  * `{ chunks: [{ body, delayMs }] }`, or to a function (req) returning one of those.
  * Resolves to { url, port, close(), setRoute(path, route) }.
  */
-export async function startServer({ port = 0, routes = {} } = {}) {
+export async function startServer({ port = 0, routes = {}, staticRoot } = {}) {
   const table = new Map(Object.entries(routes));
+  // `staticRoot`: serve that directory at / instead of the repository's www/ (a built test app).
+  const statics = staticRoot ? [["/", staticRoot]] : STATIC;
   const server = createServer(async (req, res) => {
     const path = new URL(req.url, "http://x").pathname;
     try {
@@ -38,12 +40,13 @@ export async function startServer({ port = 0, routes = {} } = {}) {
       let route = table.get(path);
       if (typeof route === "function") route = await route(req);
       if (route) return await send(res, route);
-      for (const [prefix, dir] of STATIC) {
+      for (const [prefix, dir] of statics) {
         if (path === prefix || (prefix.endsWith("/") && path.startsWith(prefix))) {
           let rel = prefix.endsWith("/") ? path.slice(prefix.length) : "";
           if (rel === "" && prefix.endsWith("/")) rel = "index.html";
-          const file = normalize(join(ROOT, dir, rel));
-          if (!file.startsWith(join(ROOT, dir.replace(/\/$/, "")))) break;
+          const base = staticRoot ? dir : join(ROOT, dir);
+          const file = normalize(join(base, rel));
+          if (!file.startsWith(base.replace(/\/$/, ""))) break;
           const body = await readFile(file);
           res.writeHead(200, { "content-type": TYPES[extname(file)] || "application/octet-stream", "cache-control": "no-store" });
           return res.end(body);
