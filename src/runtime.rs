@@ -287,23 +287,33 @@ impl Runtime {
 
     /// Queues `$impression` for a flag's variant, once per page view.
     fn track_impression(&mut self, index: usize) {
+        self.track(index, false);
+    }
+
+    /// Queues `$impression` (or `$exposure`) for the variant of flag `index`, once per flag and
+    /// variant per page view; the `off` variant is tracked without `variant`.
+    fn track(&mut self, index: usize, exposure: bool) {
         let f = &self.flags[index];
         let variant = if f.is_default {
             None
         } else {
             f.variant_key.clone()
         };
-        let key = (f.key.clone(), variant.clone());
-        if self.impressions.contains(&key) {
+        let key = (f.key.clone(), variant);
+        let (seen, event_type) = match exposure {
+            false => (&mut self.impressions, "$impression"),
+            true => (&mut self.exposures, "$exposure"),
+        };
+        if seen.contains(&key) {
             return;
         }
         let json = event_json(
-            "$impression",
+            event_type,
             &f.key,
-            variant.as_deref(),
+            key.1.as_deref(),
             f.experiment_key.as_deref(),
         );
-        self.impressions.push(key);
+        seen.push(key);
         self.events.push(Event { json, sent: false });
     }
 
@@ -434,25 +444,9 @@ pub(crate) fn set_applied(applied: bool) {
 /// view. `None` when the flag has no variant here.
 pub(crate) fn variant_json(flag_key: &str) -> Option<String> {
     let json = with(|rt| {
-        let f = rt.flags.iter().find(|f| f.key == flag_key)?;
-        let variant = if f.is_default {
-            None
-        } else {
-            f.variant_key.clone()
-        };
-        let key = (f.key.clone(), variant.clone());
-        let out = f.variant.to_json();
-        if !rt.exposures.contains(&key) {
-            let json = event_json(
-                "$exposure",
-                &f.key,
-                variant.as_deref(),
-                f.experiment_key.as_deref(),
-            );
-            rt.exposures.push(key);
-            rt.events.push(Event { json, sent: false });
-        }
-        Some(out)
+        let index = rt.flags.iter().position(|f| f.key == flag_key)?;
+        rt.track(index, true);
+        Some(rt.flags[index].variant.to_json())
     })??;
     flush();
     Some(json)

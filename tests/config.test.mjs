@@ -1,20 +1,11 @@
 // CONTRACT sections 1 and 2: where the script tag finds its config, the compact authoring format
 // (issue 3), and what it does with bad input: one clear console.error, the rest keeps working.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer } from "../www/server.mjs";
-import { launch, flag, setHtml } from "./support/browser.mjs";
+import { serverAndBrowser, flag, setHtml } from "./support/browser.mjs";
 import { syncPage, loadAndMeasure } from "./support/pages.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const live = serverAndBrowser();
 
 const CONFIG = {
   flags: [flag("hero", { experimentKey: "exp-hero", actions: [setHtml("#late", "New headline")] })],
@@ -22,8 +13,8 @@ const CONFIG = {
 };
 
 async function load(path, configScript) {
-  server.setRoute(path, { body: syncPage(configScript) });
-  return loadAndMeasure(browser, server.url + path);
+  live.server.setRoute(path, { body: syncPage(configScript) });
+  return loadAndMeasure(live.browser, live.server.url + path);
 }
 const inline = (config) => `<script>window.webexpConfig = ${JSON.stringify(config)};</script>`;
 

@@ -1,15 +1,14 @@
 // CONTRACT section 0: the npm package. In Node, the documented initSync call works through the
 // package's own exports map (a package can import itself by name); in a browser, `await init()`
 // finds webexp_bg.wasm next to the module by itself, as bundlers do.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { EvaluationEngine } from "@amplitude/experiment-core";
 import { initSync, evaluate } from "webexp";
-import { startServer } from "../www/server.mjs";
-import { launch } from "./support/browser.mjs";
+import { serverAndBrowser } from "./support/browser.mjs";
 
 const FLAGS = [
   {
@@ -50,29 +49,21 @@ test("TypeScript: the package's types accept the documented uses and reject wron
   execFileSync(process.execPath, [tsc, "-p", project], { encoding: "utf8" });
 });
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const live = serverAndBrowser();
 
 test("browser ESM: `await init()` finds the wasm by itself", async () => {
-  server.setRoute("/esm.html", {
+  live.server.setRoute("/esm.html", {
     body: `<!doctype html><script type="module">
       import init, { evaluate } from "/npm/webexp.js";
       await init();
       window.result = evaluate({ user: { web_exp_id: "user-1" } }, ${JSON.stringify(FLAGS)});
     </script>`,
   });
-  const page = await browser.newPage();
+  const page = await live.browser.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  await page.goto(server.url + "/esm.html");
+  await page.goto(live.server.url + "/esm.html");
   await page.waitForFunction(() => window.result !== undefined);
   const result = await page.evaluate(() => window.result);
   assert.deepEqual(errors, []);

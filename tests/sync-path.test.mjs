@@ -1,21 +1,12 @@
 // CONTRACT section 1 / issue 2: the script tag reads window.webexpConfig, installs one observer at
 // script time and changes an element that the parser inserts later, before first paint, without
 // hiding the page. Proven against the `first-paint` performance entry at 1x and 4x CPU.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer } from "../www/server.mjs";
-import { launch, flag, setHtml } from "./support/browser.mjs";
+import { serverAndBrowser, flag, setHtml } from "./support/browser.mjs";
 import { syncPage, loadAndMeasure } from "./support/pages.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const live = serverAndBrowser();
 
 const CONFIG = {
   flags: [flag("hero", { experimentKey: "exp-hero", actions: [setHtml("#late", "New headline")] })],
@@ -24,8 +15,8 @@ const CONFIG = {
 
 for (const cpuThrottle of [1, 4]) {
   test(`a parser-inserted element is changed before first paint (CPU ${cpuThrottle}x)`, async () => {
-    server.setRoute("/sync.html", { body: syncPage(`<script>window.webexpConfig = ${JSON.stringify(CONFIG)};</script>`) });
-    const r = await loadAndMeasure(browser, server.url + "/sync.html", cpuThrottle);
+    live.server.setRoute("/sync.html", { body: syncPage(`<script>window.webexpConfig = ${JSON.stringify(CONFIG)};</script>`) });
+    const r = await loadAndMeasure(live.browser, live.server.url + "/sync.html", cpuThrottle);
     assert.deepEqual(r.pageErrors, []);
     assert.deepEqual(r.consoleErrors, []);
     assert.equal(r.text, "New headline");

@@ -215,15 +215,8 @@ pub fn number<H: Host>(host: &H, s: &[u8]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::json::wtf8_of as wtf8;
     use crate::core::test_host::TestHost;
-
-    fn wtf8(cps: &[u32]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for &cp in cps {
-            push_code_point(&mut out, cp);
-        }
-        out
-    }
 
     fn num(s: &str) -> f64 {
         number(&TestHost, s.as_bytes())

@@ -448,6 +448,16 @@ pub fn push_usize(out: &mut String, mut n: usize) {
     out.push_str(core::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
+/// WTF-8 bytes of a sequence of code points, surrogates allowed (tests build inputs with it).
+#[cfg(test)]
+pub(crate) fn wtf8_of(cps: &[u32]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for &cp in cps {
+        push_code_point(&mut out, cp);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

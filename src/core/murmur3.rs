@@ -42,16 +42,7 @@ pub fn murmur3_x86_32(data: &[u8], seed: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::json::push_code_point;
-
-    /// WTF-8 bytes of a sequence of code points (surrogates allowed).
-    fn wtf8(cps: &[u32]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for &cp in cps {
-            push_code_point(&mut out, cp);
-        }
-        out
-    }
+    use crate::core::json::wtf8_of as wtf8;
 
     #[test]
     fn known_values() {

@@ -99,16 +99,8 @@ impl Host for BrowserHost {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::json::push_code_point;
+    use crate::core::json::wtf8_of as wtf8;
     use wasm_bindgen_test::*;
-
-    fn wtf8(cps: &[u32]) -> Vec<u8> {
-        let mut out = Vec::new();
-        for &cp in cps {
-            push_code_point(&mut out, cp);
-        }
-        out
-    }
 
     #[wasm_bindgen_test]
     fn strings_cross_both_ways_with_lone_surrogates_and_pairs() {

@@ -1,7 +1,9 @@
 // Headless Chromium for the end-to-end tests (Debian's chromium; playwright's own download does
 // not work offline). The browser is a child of this process and closes with it; build.sh also
 // runs the whole test run in its own process group and kills the group at the end.
+import { before, after } from "node:test";
 import { chromium } from "playwright-core";
+import { startServer } from "../../www/server.mjs";
 
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -55,3 +57,20 @@ export const setHtml = (selector, value) => ({
   action: "mutate",
   data: { mutations: [{ selector, action: "set", attribute: "html", value }] },
 });
+
+/**
+ * Registers hooks that start the local server and a browser before the file's tests and close
+ * both after them; the returned object holds them (`{ server, browser }`) once started.
+ */
+export function serverAndBrowser() {
+  const live = {};
+  before(async () => {
+    live.server = await startServer();
+    live.browser = await launch();
+  });
+  after(async () => {
+    await live.browser?.close();
+    await live.server?.close();
+  });
+  return live;
+}
