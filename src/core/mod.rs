@@ -7,6 +7,7 @@ pub mod compact;
 pub mod config;
 pub mod evaluation;
 pub mod flag;
+pub mod ids;
 pub mod js;
 pub mod json;
 pub mod murmur3;

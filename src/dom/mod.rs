@@ -63,14 +63,16 @@ pub fn local_set(key: &str, value: &str) -> bool {
     }
 }
 
-/// `crypto.randomUUID()`, or `None` where it does not exist (insecure contexts).
+/// A new random visitor id (a version 4 UUID) from `crypto.getRandomValues`; `None` where the
+/// page has no `crypto` at all.
 pub fn random_uuid() -> Option<String> {
-    let crypto = js_sys::Reflect::get(&window(), &"crypto".into()).ok()?;
-    let f: js_sys::Function = js_sys::Reflect::get(&crypto, &"randomUUID".into())
+    let mut bytes = [0u8; 16];
+    window()
+        .crypto()
         .ok()?
-        .dyn_into()
+        .get_random_values_with_u8_array(&mut bytes)
         .ok()?;
-    f.call0(&crypto).ok()?.as_string()
+    Some(crate::core::ids::uuid_v4(bytes))
 }
 
 /// Every element matching `selector` in the document; `Err` names a selector the browser rejects.
@@ -84,4 +86,24 @@ pub fn node_list_elements(list: &web_sys::NodeList) -> Vec<Element> {
     (0..list.length())
         .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    #[wasm_bindgen_test]
+    fn visitor_ids_are_random_version_4_uuids() {
+        let a = random_uuid().unwrap();
+        let b = random_uuid().unwrap();
+        assert_ne!(a, b);
+        let bytes = a.as_bytes();
+        assert_eq!(bytes.len(), 36);
+        assert_eq!(
+            (bytes[8], bytes[13], bytes[14], bytes[18], bytes[23]),
+            (b'-', b'-', b'4', b'-', b'-')
+        );
+        assert!(matches!(bytes[19], b'8' | b'9' | b'a' | b'b'));
+    }
 }
