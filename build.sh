@@ -54,7 +54,12 @@ ensure_node_modules() {
   # npm ci when node_modules is missing or older than the lock file.
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "installing npm dev dependencies (npm ci)"
-    npm ci --no-audit --no-fund
+    # Some registries lack a few of rollup's optional per-platform packages, so the lock file
+    # cannot list them and npm ci refuses it; npm install resolves the same locked versions.
+    npm ci --no-audit --no-fund || {
+      log "npm ci refused the lock file; installing the locked versions with npm install"
+      npm install --no-audit --no-fund
+    }
   fi
 }
 
