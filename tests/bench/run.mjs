@@ -7,11 +7,16 @@ import os from "node:os";
 import { startServer } from "../../www/server.mjs";
 import { launch } from "../support/browser.mjs";
 import { evaluationBenchmark } from "./evaluation.mjs";
+import { sizeSection } from "./size.mjs";
+import { churnBenchmark } from "./churn.mjs";
+import { applyLatencyBenchmark } from "./apply.mjs";
 
 const server = await startServer();
 const browser = await launch();
-const sections = [];
+const sections = [sizeSection(new URL("../../", import.meta.url))];
 try {
+  sections.push(await applyLatencyBenchmark({ server, browser }));
+  sections.push(await churnBenchmark({ server, browser }));
   sections.push(await evaluationBenchmark({ server, browser }));
 } finally {
   await browser.close();
