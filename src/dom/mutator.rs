@@ -11,7 +11,6 @@
 //! `querySelectorAll` when a mutation is switched on; afterwards only nodes reported by the
 //! observer are examined, with one combined selector, never the whole document.
 
-use super::node_list_elements;
 use crate::core::actions::{transform, Mutation, Property};
 use crate::prelude::*;
 use wasm_bindgen::JsCast;
@@ -49,6 +48,12 @@ pub struct Mutator {
     records: Vec<Record>,
     /// `"sel1, sel2, ..."` over the active entries, to test a new node once for all of them.
     combined: String,
+    /// `combined` as a JS string, made once per change of the list, not once per tested node.
+    combined_js: Option<js_sys::JsString>,
+    /// The selectors of the active `html` entries, as a JS string: a child-list change concerns
+    /// an html record only inside an element these match, which one `closest` call tells, where
+    /// asking every record would cost a call per record.
+    html_js: Option<js_sys::JsString>,
     /// Owners whose mutation was applied to an element for the first time since the last drain.
     newly_applied: Vec<Owner>,
 }
@@ -146,6 +151,19 @@ impl Mutator {
             }
             self.combined.push_str(&e.mutation.selector);
         }
+        self.combined_js = (!self.combined.is_empty()).then(|| self.combined.as_str().into());
+        let mut html = String::new();
+        for e in self
+            .entries
+            .iter()
+            .filter(|e| e.active && e.mutation.property == Property::Html)
+        {
+            if !html.is_empty() {
+                html.push_str(", ");
+            }
+            html.push_str(&e.mutation.selector);
+        }
+        self.html_js = (!html.is_empty()).then(|| html.as_str().into());
     }
 
     /// Owners whose changes reached an element for the first time since the last call.
@@ -161,22 +179,31 @@ impl Mutator {
             let Some(target) = record.target() else {
                 continue;
             };
-            match record.type_().as_str() {
-                "childList" => {
-                    self.on_external_change(&target, None);
-                    if !self.is_own_write(&target) {
-                        let added = record.added_nodes();
-                        for i in 0..added.length() {
-                            if let Some(el) =
-                                added.item(i).and_then(|n| n.dyn_into::<Element>().ok())
-                            {
-                                self.scan(&el);
-                            }
-                        }
+            // An attribute name means an attribute record (no type string to read per record).
+            if let Some(name) = record.attribute_name() {
+                self.on_external_change(&target, Some(name));
+                continue;
+            }
+            // A child list or text change: it can concern an html record only inside an element
+            // that an html selector matches.
+            let el = match target.node_type() {
+                Node::ELEMENT_NODE => Some(target.clone().unchecked_into::<Element>()),
+                _ => target.parent_element(),
+            };
+            let inside_html = match (&self.html_js, el) {
+                (Some(html), Some(el)) => super::closest_js(&el, html),
+                _ => false,
+            };
+            if inside_html {
+                self.on_external_change(&target, None);
+            }
+            if !(inside_html && self.is_own_write(&target)) {
+                let added = record.added_nodes();
+                for i in 0..added.length() {
+                    if let Some(el) = added.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                        self.scan(&el);
                     }
                 }
-                "attributes" => self.on_external_change(&target, record.attribute_name()),
-                _ => self.on_external_change(&target, None),
             }
         }
     }
@@ -194,14 +221,11 @@ impl Mutator {
 
     /// Attaches every active entry whose selector matches `el` or one of its descendants.
     fn scan(&mut self, el: &Element) {
-        if self.combined.is_empty() {
+        let Some(combined) = &self.combined_js else {
             return;
-        }
-        let hit = el.matches(&self.combined).unwrap_or(false);
-        let below = el
-            .query_selector_all(&self.combined)
-            .map(|l| node_list_elements(&l))
-            .unwrap_or_default();
+        };
+        let hit = super::matches_js(el, combined);
+        let below = super::query_all_js(el, combined);
         if !hit && below.is_empty() {
             return;
         }
@@ -468,6 +492,21 @@ mod tests {
         m.set_active(one, true);
         assert_eq!(inner("#al"), "base one two");
         assert_eq!(m.ids_of(2).collect::<Vec<_>>(), vec![1]);
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_text_change_inside_a_changed_element_is_written_over() {
+        let root = fixture("textin", "<p id='ti'>old</p>");
+        let (m, _observer) = observed();
+        m.borrow_mut()
+            .add(mutation("#ti", Property::Html, Op::Set, "<b>new</b>"), 1)
+            .unwrap();
+        // The page edits the text node inside our <b> (a characterData record on a Text node).
+        let b = document().query_selector("#ti b").unwrap().unwrap();
+        b.first_child().unwrap().set_node_value(Some("page text"));
+        settle().await;
+        assert_eq!(inner("#ti"), "<b>new</b>");
         root.remove();
     }
 
