@@ -5,7 +5,7 @@
 
 use crate::core::actions::{parse_payload, Action};
 use crate::core::config::{parse_config, Config};
-use crate::core::evaluation::evaluate;
+use crate::core::evaluation::{evaluate, with_metadata};
 use crate::core::json::{self, Value};
 use crate::dom::host::BrowserHost;
 use crate::dom::mutator::Mutator;
@@ -127,25 +127,16 @@ fn build_context(config: &Config) -> Value {
     ])
 }
 
-/// A forced variant: the flag's variant object with flag metadata merged under its own.
+/// A forced variant: the flag's variant object with the flag's metadata merged under its own,
+/// by the same merge as evaluation.
 fn forced_variant(flag: &Value, variant_key: &str) -> Option<Value> {
     let variant = flag.get("variants")?.get(variant_key)?;
-    let mut metadata: Vec<(Vec<u8>, Value)> = Vec::new();
-    for source in [flag.get("metadata"), variant.get("metadata")]
-        .into_iter()
-        .flatten()
-    {
-        for (k, v) in source.as_object().unwrap_or(&[]) {
-            match metadata.iter_mut().find(|(mk, _)| mk == k) {
-                Some(slot) => slot.1 = v.clone(),
-                None => metadata.push((k.clone(), v.clone())),
-            }
-        }
-    }
-    let mut members: Vec<(Vec<u8>, Value)> = variant.as_object()?.to_vec();
-    members.retain(|(k, _)| k != b"metadata");
-    members.push((b"metadata".to_vec(), Value::Object(metadata)));
-    Some(Value::Object(members))
+    variant.as_object()?;
+    let flag_metadata = flag
+        .get("metadata")
+        .and_then(Value::as_object)
+        .unwrap_or(&[]);
+    Some(with_metadata(&[flag_metadata], variant))
 }
 
 impl Runtime {

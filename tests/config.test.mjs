@@ -92,3 +92,17 @@ test("compact format errors name the experiment and the field; the others run", 
   assert.equal(r.consoleErrors.length, 1);
   assert.match(r.consoleErrors[0], /experiments\[0\] "broken"\.variants\.a\.weight: must be a number, 0 or more/);
 });
+
+test("forcedVariants skips evaluation and is still tracked, with the flag's metadata merged", async () => {
+  const hero = flag("hero", { experimentKey: "exp-hero", actions: [setHtml("#late", "Forced headline")] });
+  hero.segments = [{ variant: "control" }]; // evaluation alone gives control
+  hero.variants.treatment.metadata = { note: "t" };
+  const config = { user: { web_exp_id: "visitor-1" }, flags: [hero], forcedVariants: { hero: "treatment" } };
+  const r = await load("/forced.html", inline(config));
+  assert.deepEqual(r.consoleErrors, []);
+  assert.equal(r.text, "Forced headline");
+  assert.equal(r.debug.flags.hero.reason, "forced");
+  assert.deepEqual(r.t.events, [
+    { eventType: "$impression", eventProperties: { flag_key: "hero", variant: "treatment", experiment_key: "exp-hero" } },
+  ]);
+});

@@ -575,11 +575,13 @@ fn assign(into: &mut Vec<(Vec<u8>, Value)>, from: &Members) {
     }
 }
 
-/// The variant with metadata merged as `Object.assign({}, flag, segment, variant)` metadata.
-fn with_metadata(flag: &Flag, segment: &Segment, variant: &Value) -> Value {
+/// The variant with metadata merged as `Object.assign({}, ...layers, variant.metadata)`: the
+/// flag's and segment's for an evaluated variant, the flag's for a forced one (the runtime).
+pub fn with_metadata(layers: &[&Members], variant: &Value) -> Value {
     let mut metadata = Vec::new();
-    assign(&mut metadata, flag.metadata);
-    assign(&mut metadata, segment.metadata);
+    for layer in layers {
+        assign(&mut metadata, layer);
+    }
     assign(&mut metadata, members(variant.get("metadata")));
     let mut result = Vec::new();
     assign(&mut result, members(Some(variant)));
@@ -605,7 +607,10 @@ fn evaluate_flag<H: Host>(
         }
         let variant = bucket(host, context, results, &segment).and_then(|key| flag.variant(key));
         if let Some(variant) = variant {
-            return Ok(Some(with_metadata(flag, &segment, variant)));
+            return Ok(Some(with_metadata(
+                &[flag.metadata, segment.metadata],
+                variant,
+            )));
         }
     }
     Ok(None)
