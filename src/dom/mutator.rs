@@ -46,9 +46,8 @@ struct Record {
 pub struct Mutator {
     entries: Vec<Entry>,
     records: Vec<Record>,
-    /// `"sel1, sel2, ..."` over the active entries, to test a new node once for all of them.
-    combined: String,
-    /// `combined` as a JS string, made once per change of the list, not once per tested node.
+    /// `"sel1, sel2, ..."` over the active entries, to test a new node once for all of them; a
+    /// JS string made once per change of the list, not once per tested node.
     combined_js: Option<js_sys::JsString>,
     /// The selectors of the active `html` entries, as a JS string: a child-list change concerns
     /// an html record only inside an element these match, which one `closest` call tells, where
@@ -144,26 +143,25 @@ impl Mutator {
     }
 
     fn rebuild_combined(&mut self) {
-        self.combined.clear();
-        for e in self.entries.iter().filter(|e| e.active) {
-            if !self.combined.is_empty() {
-                self.combined.push_str(", ");
-            }
-            self.combined.push_str(&e.mutation.selector);
-        }
-        self.combined_js = (!self.combined.is_empty()).then(|| self.combined.as_str().into());
-        let mut html = String::new();
+        self.combined_js = self.selector_list(|_| true);
+        self.html_js = self.selector_list(|p| *p == Property::Html);
+    }
+
+    /// `"sel1, sel2, ..."` over the active entries whose property passes `keep`, as a JS string;
+    /// `None` when there is none.
+    fn selector_list(&self, keep: impl Fn(&Property) -> bool) -> Option<js_sys::JsString> {
+        let mut list = String::new();
         for e in self
             .entries
             .iter()
-            .filter(|e| e.active && e.mutation.property == Property::Html)
+            .filter(|e| e.active && keep(&e.mutation.property))
         {
-            if !html.is_empty() {
-                html.push_str(", ");
+            if !list.is_empty() {
+                list.push_str(", ");
             }
-            html.push_str(&e.mutation.selector);
+            list.push_str(&e.mutation.selector);
         }
-        self.html_js = (!html.is_empty()).then(|| html.as_str().into());
+        (!list.is_empty()).then(|| list.as_str().into())
     }
 
     /// Owners whose changes reached an element for the first time since the last call.
