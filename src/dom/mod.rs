@@ -8,6 +8,7 @@
 use crate::prelude::*;
 pub mod bridge;
 pub mod host;
+pub mod html_sink;
 pub mod mutator;
 pub mod observer;
 

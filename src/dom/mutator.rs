@@ -69,7 +69,7 @@ fn read(el: &Element, property: &Property) -> Option<String> {
 fn write(el: &Element, property: &Property, value: Option<&str>) {
     let _ = match (property, value) {
         (Property::Html, Some(v)) => {
-            el.set_inner_html(v);
+            super::html_sink::set_inner_html(el, v);
             Ok(())
         }
         (Property::Class, Some(v)) => el.set_attribute("class", v),
