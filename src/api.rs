@@ -81,6 +81,12 @@ pub fn set_applied(applied: bool) {
     runtime::set_applied(applied);
 }
 
+/// Switches the `manual` pages with this name on or off.
+#[wasm_bindgen(js_name = toggleManualPageObject)]
+pub fn toggle_manual_page_object(name: &str, active: bool) {
+    runtime::toggle_manual_page(name, active);
+}
+
 /// The variant of a flag as JSON text (tracking `$exposure`), or `undefined`.
 #[wasm_bindgen]
 pub fn variant(flag_key: &str) -> JsValue {

@@ -3,12 +3,14 @@
 //! State lives in one `RefCell`; every call into page code (the integration's `track`) happens
 //! after that borrow is released, so page code that calls back into webexp cannot break it.
 
-use crate::core::actions::{parse_payload, Action};
+use crate::core::actions::{parse_payload, Action, Mutation};
 use crate::core::config::{parse_config, Config};
 use crate::core::evaluation::{evaluate, with_metadata};
 use crate::core::json::{self, Value};
+use crate::core::pages::{read_pages, Page};
+use crate::core::redirect::{self, Handoff};
 use crate::dom::host::BrowserHost;
-use crate::dom::mutator::Mutator;
+use crate::dom::mutator::{MutationId, Mutator};
 use crate::dom::observer::DomObserver;
 use crate::dom::{self, bridge};
 use crate::prelude::*;
@@ -17,6 +19,22 @@ use wasm_bindgen::JsValue;
 
 /// localStorage key of the visitor's bucketing id when the config does not give one.
 const ID_KEY: &str = "webexp:web_exp_id";
+
+/// sessionStorage key of the impressions that redirects hand to their destination page.
+const HANDOFF_KEY: &str = "webexp:redirects";
+
+/// A mutation of a flag's variant: waiting for its scope to become active, or handed to the
+/// mutator (which switches it on and off as the scope comes and goes).
+enum Slot {
+    Pending(Mutation),
+    Installed(MutationId),
+}
+
+/// A mutation and the page ids it is scoped to (empty: every active page of its flag).
+struct ScopedMutation {
+    scope: Vec<String>,
+    slot: Slot,
+}
 
 /// One flag's decision on this page view.
 struct FlagState {
@@ -28,7 +46,14 @@ struct FlagState {
     /// `metadata.default == true`: the `off` variant, tracked without `variant`.
     is_default: bool,
     experiment_key: Option<String>,
+    /// The variant's actions other than mutations (their mutations are in `mutations`).
     actions: Vec<Action>,
+    /// The variant's mutations, in config order.
+    mutations: Vec<ScopedMutation>,
+    /// The flag's pages; `None` when `pageObjects` has no entry for it (active everywhere).
+    pages: Option<Vec<Page>>,
+    /// Ids of its pages active now.
+    active_pages: Vec<String>,
     /// Why this variant (`evaluated` or `forced`).
     reason: &'static str,
     /// At least one of its actions reached the page.
@@ -50,6 +75,17 @@ pub(crate) struct Runtime {
     observer: Option<DomObserver>,
     integration: Option<JsValue>,
     redirect_handler: Option<js_sys::Function>,
+    /// The evaluation context of this page view (`{ user, page: { url } }`).
+    context: Value,
+    /// Names of the `manual` pages page code has switched on.
+    manual_on: Vec<String>,
+    /// `revertVariants()` was called and no `applyVariants()` since: scope changes apply nothing.
+    reverted: bool,
+    /// This page view ends in a redirect: nothing more is applied or tracked here.
+    redirecting: bool,
+    /// The destination, until the redirect is performed (outside the runtime's borrow: a
+    /// redirect handler is page code).
+    pending_redirect: Option<String>,
     events: Vec<Event>,
     /// (flag, variant) pairs tracked in this page view; a tuple, so keys cannot collide.
     impressions: Vec<(String, Option<String>)>,
@@ -196,6 +232,30 @@ impl Runtime {
             for e in &errors {
                 report(&flag_prefix(&key), &e.path, e.message);
             }
+            let mut page_errors = Vec::new();
+            let pages = self
+                .config
+                .page_objects
+                .iter()
+                .rev()
+                .find(|(k, _)| *k == key)
+                .map(|(_, p)| read_pages(&key, p, &mut page_errors));
+            for e in &page_errors {
+                report("config.", &e.path, e.message);
+            }
+            let mut mutations = Vec::new();
+            let mut others = Vec::new();
+            for action in actions {
+                match action {
+                    Action::Mutate(list) => {
+                        mutations.extend(list.into_iter().map(|m| ScopedMutation {
+                            scope: m.scope.clone(),
+                            slot: Slot::Pending(m),
+                        }))
+                    }
+                    other => others.push(other),
+                }
+            }
             let metadata = variant.get("metadata");
             self.flags.push(FlagState {
                 variant_key: variant
@@ -209,7 +269,10 @@ impl Runtime {
                     .map(str::to_string),
                 key,
                 variant,
-                actions,
+                actions: others,
+                mutations,
+                pages,
+                active_pages: Vec::new(),
                 reason,
                 applied: false,
             });
@@ -224,34 +287,13 @@ impl Runtime {
                 dom::console_log(&s);
             }
         }
-        self.install();
-    }
-
-    /// Installs every flag's mutations (moved out of its actions into the mutator, which owns
-    /// them from then on); action-less variants are tracked at once (their page is active:
-    /// flags without pages are active everywhere). Then starts observing the document.
-    fn install(&mut self) {
-        for index in 0..self.flags.len() {
-            let actions = core::mem::take(&mut self.flags[index].actions);
-            if actions.is_empty() {
-                self.track_impression(index);
-            }
-            for action in actions {
-                let Action::Mutate(mutations) = action else {
-                    self.flags[index].actions.push(action);
-                    continue;
-                };
-                for m in mutations {
-                    if let Err(m) = self.mutator.add(m, index) {
-                        let mut what = String::from("selector \"");
-                        what.push_str(&m.selector);
-                        what.push_str("\" is not a valid CSS selector; the mutation is skipped");
-                        report(&flag_prefix(&self.flags[index].key), "", &what);
-                    }
-                }
-            }
+        self.context = context;
+        self.deliver_handoffs();
+        self.update_pages();
+        if self.redirect() {
+            return;
         }
-        self.collect_applied();
+        self.sync_scope();
         let observer = DomObserver::new(&dom::document(), |records| {
             with(|rt| {
                 rt.mutator.on_records(records);
@@ -269,6 +311,197 @@ impl Runtime {
         }
     }
 
+    /// Recomputes each flag's active pages for the current context.
+    fn update_pages(&mut self) {
+        for f in &mut self.flags {
+            f.active_pages.clear();
+            for page in f.pages.iter().flatten() {
+                match page.is_active(&BrowserHost, &self.context, &self.manual_on) {
+                    Some(true) => f.active_pages.push(page.id.clone()),
+                    Some(false) => {}
+                    None => {
+                        let mut what = String::from("page \"");
+                        what.push_str(&page.id);
+                        what.push_str("\" has an invalid regular expression; it matches nothing");
+                        report(&flag_prefix(&f.key), "", &what);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Applies what is in scope and undoes what left it. A scoped action runs while one of its
+    /// pages is active; an unscoped one while any page of its flag is (always, for a flag without
+    /// pages). Action-less variants (control, `off`) are tracked when their flag is active.
+    fn sync_scope(&mut self) {
+        if self.reverted {
+            return;
+        }
+        for index in 0..self.flags.len() {
+            let f = &mut self.flags[index];
+            let flag_active = f.pages.is_none() || !f.active_pages.is_empty();
+            let mut failed = Vec::new();
+            for (i, m) in f.mutations.iter_mut().enumerate() {
+                let in_scope = if m.scope.is_empty() {
+                    flag_active
+                } else {
+                    m.scope.iter().any(|p| f.active_pages.contains(p))
+                };
+                match &mut m.slot {
+                    Slot::Installed(id) => self.mutator.set_active(*id, in_scope),
+                    Slot::Pending(_) if !in_scope => {}
+                    Slot::Pending(_) => {
+                        let Slot::Pending(pending) =
+                            core::mem::replace(&mut m.slot, Slot::Installed(0))
+                        else {
+                            continue;
+                        };
+                        match self.mutator.add(pending, index) {
+                            Ok(id) => m.slot = Slot::Installed(id),
+                            Err(bad) => failed.push((i, bad.selector)),
+                        }
+                    }
+                }
+            }
+            // A selector the browser rejects is reported once and its mutation dropped.
+            for (i, selector) in failed.into_iter().rev() {
+                f.mutations.remove(i);
+                let mut what = String::from("selector \"");
+                what.push_str(&selector);
+                what.push_str("\" is not a valid CSS selector; the mutation is skipped");
+                report(&flag_prefix(&f.key), "", &what);
+            }
+            let action_less = f.mutations.is_empty() && f.actions.is_empty();
+            if flag_active && action_less {
+                self.track_impression(index);
+            }
+        }
+        self.collect_applied();
+    }
+
+    /// Performs the first in-scope redirect of this page view, if any; `true` when the page is
+    /// being left. Its impression is handed to the destination (see [`redirect`]).
+    fn redirect(&mut self) -> bool {
+        let current = dom::location_href();
+        for index in 0..self.flags.len() {
+            let f = &self.flags[index];
+            let flag_active = f.pages.is_none() || !f.active_pages.is_empty();
+            let target = f.actions.iter().find_map(|a| match a {
+                Action::Redirect(r) if r.scope.is_empty() && flag_active => Some(r),
+                Action::Redirect(r) if r.scope.iter().any(|p| f.active_pages.contains(p)) => {
+                    Some(r)
+                }
+                _ => None,
+            });
+            let Some(target) = target else {
+                continue;
+            };
+            let Some(resolved) = dom::resolve_url(&target.url, &current) else {
+                report(
+                    &flag_prefix(&f.key),
+                    "",
+                    "redirect url is not a valid URL; the redirect is skipped",
+                );
+                continue;
+            };
+            let to = redirect::destination(&resolved, &current);
+            if redirect::without_fragment(&to) == redirect::without_fragment(&current) {
+                continue;
+            }
+            if let Some(why) = self.redirect_loop(index, &to) {
+                report(&flag_prefix(&f.key), "", why);
+                continue;
+            }
+            self.redirecting = true;
+            let event = self.event_of(index, false);
+            let mut list = dom::session_get(HANDOFF_KEY)
+                .map(|t| redirect::read_handoffs(&t))
+                .unwrap_or_default();
+            list.push(Handoff {
+                at: dom::date_now(),
+                from: current.clone(),
+                to: to.clone(),
+                event: event.clone(),
+            });
+            if !dom::session_set(HANDOFF_KEY, Some(&redirect::write_handoffs(&list))) {
+                // No sessionStorage: the destination cannot receive it, so it goes now rather
+                // than never.
+                self.events.push(Event {
+                    json: event,
+                    sent: false,
+                });
+            }
+            self.pending_redirect = Some(to);
+            return true;
+        }
+        false
+    }
+
+    /// Why redirecting flag `index` to `to` would loop, if it would.
+    fn redirect_loop(&self, index: usize, to: &str) -> Option<&'static str> {
+        let f = &self.flags[index];
+        if let Some(pages) = &f.pages {
+            let mut context = self.context.clone();
+            if let Some(Value::Object(page)) = context_page(&mut context) {
+                page.retain(|(k, _)| k != b"url");
+                page.push((b"url".to_vec(), Value::string(to)));
+            }
+            let again = pages
+                .iter()
+                .any(|p| p.is_active(&BrowserHost, &context, &self.manual_on) == Some(true));
+            if again {
+                return Some("redirect url matches a page of the same flag; the redirect is skipped to avoid a loop");
+            }
+        }
+        let now = dom::date_now();
+        let list = dom::session_get(HANDOFF_KEY)
+            .map(|t| redirect::read_handoffs(&t))
+            .unwrap_or_default();
+        let back = list.iter().any(|h| {
+            now - h.at < redirect::LOOP_WINDOW_MS
+                && redirect::without_fragment(&h.from) == redirect::without_fragment(to)
+        });
+        back.then_some("redirect url is the page that just redirected here; the redirect is skipped to avoid a loop")
+    }
+
+    /// Sends the impressions handed over by redirects whose destination is this page; drops the
+    /// ones whose destination never loaded in time.
+    fn deliver_handoffs(&mut self) {
+        let Some(text) = dom::session_get(HANDOFF_KEY) else {
+            return;
+        };
+        let now = dom::date_now();
+        let here = dom::location_href();
+        let mut list = redirect::read_handoffs(&text);
+        let mut changed = false;
+        list.retain_mut(|h| {
+            let age = now - h.at;
+            let keep = if h.event.is_empty() {
+                age <= redirect::LOOP_WINDOW_MS
+            } else if redirect::address(&h.to) == redirect::address(&here) {
+                self.events.push(Event {
+                    json: core::mem::take(&mut h.event),
+                    sent: false,
+                });
+                changed = true;
+                true
+            } else if age > redirect::HANDOFF_TTL_MS {
+                dom::console_warn(
+                    "webexp: a redirect's destination never loaded; its impression is dropped",
+                );
+                false
+            } else {
+                true
+            };
+            changed |= !keep;
+            keep
+        });
+        if changed {
+            let text = redirect::write_handoffs(&list);
+            dom::session_set(HANDOFF_KEY, (!list.is_empty()).then_some(text.as_str()));
+        }
+    }
+
     fn collect_applied(&mut self) {
         for index in self.mutator.drain_newly_applied() {
             self.flags[index].applied = true;
@@ -281,30 +514,49 @@ impl Runtime {
         self.track(index, false);
     }
 
-    /// Queues `$impression` (or `$exposure`) for the variant of flag `index`, once per flag and
-    /// variant per page view; the `off` variant is tracked without `variant`.
-    fn track(&mut self, index: usize, exposure: bool) {
+    /// The dedupe key of flag `index`'s variant: the flag and the variant key, `None` for `off`
+    /// (a tuple, so keys cannot collide).
+    fn variant_id(&self, index: usize) -> (String, Option<String>) {
         let f = &self.flags[index];
         let variant = if f.is_default {
             None
         } else {
             f.variant_key.clone()
         };
-        let key = (f.key.clone(), variant);
-        let (seen, event_type) = match exposure {
-            false => (&mut self.impressions, "$impression"),
-            true => (&mut self.exposures, "$exposure"),
+        (f.key.clone(), variant)
+    }
+
+    /// The `$impression` (or `$exposure`) of flag `index`'s variant as JSON text; the `off`
+    /// variant is tracked without `variant`.
+    fn event_of(&self, index: usize, exposure: bool) -> String {
+        let (key, variant) = self.variant_id(index);
+        event_json(
+            if exposure { "$exposure" } else { "$impression" },
+            &key,
+            variant.as_deref(),
+            self.flags[index].experiment_key.as_deref(),
+        )
+    }
+
+    /// Queues `$impression` (or `$exposure`) for the variant of flag `index`, once per flag and
+    /// variant per page view. Nothing is tracked on a page that is being left for a redirect.
+    fn track(&mut self, index: usize, exposure: bool) {
+        if self.redirecting {
+            return;
+        }
+        let key = self.variant_id(index);
+        let seen = match exposure {
+            false => &self.impressions,
+            true => &self.exposures,
         };
         if seen.contains(&key) {
             return;
         }
-        let json = event_json(
-            event_type,
-            &f.key,
-            key.1.as_deref(),
-            f.experiment_key.as_deref(),
-        );
-        seen.push(key);
+        let json = self.event_of(index, exposure);
+        match exposure {
+            false => self.impressions.push(key),
+            true => self.exposures.push(key),
+        }
         self.events.push(Event { json, sent: false });
     }
 
@@ -313,6 +565,17 @@ impl Runtime {
         let integration = self.integration.clone().or_else(bridge::page_integration)?;
         let index = self.events.iter().position(|e| !e.sent)?;
         Some((integration, index, self.events[index].json.clone()))
+    }
+}
+
+/// The `page` member of a context.
+fn context_page(context: &mut Value) -> Option<&mut Value> {
+    match context {
+        Value::Object(members) => members
+            .iter_mut()
+            .find(|(k, _)| k == b"page")
+            .map(|(_, v)| v),
+        _ => None,
     }
 }
 
@@ -355,6 +618,27 @@ pub(crate) fn flush() {
 pub(crate) fn start(config_json: &str) {
     with(|rt| rt.start(config_json));
     flush();
+    perform_redirect();
+}
+
+/// Leaves for the pending redirect's destination: through the page's redirect handler when it
+/// set one, else `location.replace`. Called with the runtime's state released.
+fn perform_redirect() {
+    let Some(Some((to, handler))) =
+        with(|rt| Some((rt.pending_redirect.take()?, rt.redirect_handler.clone())))
+    else {
+        return;
+    };
+    match handler {
+        Some(h) => {
+            if h.call1(&JsValue::UNDEFINED, &JsValue::from_str(&to))
+                .is_err()
+            {
+                report("", "", "the redirect handler threw");
+            }
+        }
+        None => dom::location_replace(&to),
+    }
 }
 
 /// Records how long the script tag took to instantiate the wasm.
@@ -415,18 +699,38 @@ pub(crate) fn state_json(what: u32) -> String {
     String::from_utf8(out.0).unwrap_or_default()
 }
 
-/// `applyVariants()` (`true`): every variant's actions applied again (after a revert, or to pick
-/// up page changes); `revertVariants()` (`false`): every applied action undone.
+/// `applyVariants()` (`true`): the actions in scope applied again (after a revert, or to pick up
+/// page changes); `revertVariants()` (`false`): every applied action undone, and nothing applied
+/// by scope changes until the next `applyVariants()`.
 pub(crate) fn set_applied(applied: bool) {
     with(|rt| {
-        rt.mutator.set_all_active(applied);
+        rt.reverted = !applied;
         if applied {
-            rt.collect_applied();
-        } else {
-            for f in &mut rt.flags {
-                f.applied = false;
+            rt.sync_scope();
+            return;
+        }
+        for f in &mut rt.flags {
+            f.applied = false;
+            for m in &f.mutations {
+                if let Slot::Installed(id) = m.slot {
+                    rt.mutator.set_active(id, false);
+                }
             }
         }
+    });
+    flush();
+}
+
+/// Switches the `manual` pages named `name` on or off (`toggleManualPageObject`), applying what
+/// enters scope and undoing what leaves it.
+pub(crate) fn toggle_manual_page(name: &str, active: bool) {
+    with(|rt| {
+        rt.manual_on.retain(|n| n != name);
+        if active {
+            rt.manual_on.push(name.into());
+        }
+        rt.update_pages();
+        rt.sync_scope();
     });
     flush();
 }
@@ -480,6 +784,18 @@ impl Runtime {
                 None => out.raw("null"),
             };
             out.raw(",\"reason\":").str(f.reason);
+            // Active page ids; `null` for a flag without pages (active everywhere).
+            out.raw(",\"pages\":");
+            if f.pages.is_some() {
+                out.raw("[");
+                let mut first = true;
+                for p in &f.active_pages {
+                    out.item(&mut first).str(p);
+                }
+                out.raw("]");
+            } else {
+                out.raw("null");
+            }
             out.raw(if f.applied {
                 ",\"applied\":true}"
             } else {

@@ -524,6 +524,13 @@ fn match_conditions<H: Host>(
     Ok(false)
 }
 
+/// Whether a page's `conditions` (OR of ANDs, checked with [`super::flag::check_and`]) match
+/// `context`, by the rules of segment conditions; `None` when one of its regular expressions is
+/// invalid (`None`). `["result", ...]` selectors select nothing here.
+pub fn match_page_conditions<H: Host>(host: &H, context: &Value, ors: &[Value]) -> Option<bool> {
+    match_conditions(host, context, &Value::Null, ors).ok()
+}
+
 /// Whether `x` is in the `[start, end)` of an allocation or distribution object.
 fn in_range<H: Host>(host: &H, v: &Value, x: f64) -> bool {
     range(v).is_some_and(|[start, end]| {

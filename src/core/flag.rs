@@ -359,7 +359,7 @@ const RANGE: &str = "must be an array of two numbers";
 const SELECTOR: &str = "must be an array of strings";
 
 /// What is wrong where the [`Path`] points.
-type Check = Result<(), &'static str>;
+pub(crate) type Check = Result<(), &'static str>;
 
 /// A place in a flag (`segments[1].bucket`), as [`FlagError::path`] spells it, in bytes
 /// (member names are keys of the flag JSON). A failed check returns at once, leaving the path at
@@ -399,7 +399,7 @@ impl Path {
     }
 
     /// Checks that member `name` is an array, then each element with `check`.
-    fn list(
+    pub(crate) fn list(
         &mut self,
         name: &[u8],
         v: Option<&Value>,
@@ -474,7 +474,7 @@ fn check_condition(v: &Value, p: &mut Path) -> Check {
 }
 
 /// An element of `conditions`: conditions that must all match.
-fn check_and(v: &Value, p: &mut Path) -> Check {
+pub(crate) fn check_and(v: &Value, p: &mut Path) -> Check {
     p.elements(Some(v), check_condition)
 }
 

@@ -12,9 +12,10 @@
 
 use crate::prelude::*;
 /// A parsed JSON value.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub enum Value {
     /// `null`.
+    #[default]
     Null,
     /// `true` or `false`.
     Bool(bool),

@@ -11,6 +11,8 @@ pub mod ids;
 pub mod js;
 pub mod json;
 pub mod murmur3;
+pub mod pages;
+pub mod redirect;
 pub mod semver;
 #[cfg(test)]
 pub(crate) mod test_host;

@@ -105,6 +105,40 @@ pub fn local_set(key: &str, value: &str) -> bool {
     }
 }
 
+/// `sessionStorage.getItem(key)`; `None` when storage is unavailable.
+pub fn session_get(key: &str) -> Option<String> {
+    window().session_storage().ok()??.get_item(key).ok()?
+}
+
+/// `sessionStorage.setItem(key, value)` (or `removeItem` for `None`); `false` when storage is
+/// unavailable or full.
+pub fn session_set(key: &str, value: Option<&str>) -> bool {
+    let Ok(Some(s)) = window().session_storage() else {
+        return false;
+    };
+    match value {
+        Some(v) => s.set_item(key, v).is_ok(),
+        None => s.remove_item(key).is_ok(),
+    }
+}
+
+/// `new URL(url, base).href`; `None` for a URL the browser cannot parse.
+pub fn resolve_url(url: &str, base: &str) -> Option<String> {
+    web_sys::Url::new_with_base(url, base)
+        .ok()
+        .map(|u| u.href())
+}
+
+/// `location.replace(url)`: leaves the page without a history entry for it.
+pub fn location_replace(url: &str) {
+    let _ = window().location().replace(url);
+}
+
+/// `Date.now()`.
+pub fn date_now() -> f64 {
+    js_sys::Date::now()
+}
+
 /// A new random visitor id (a version 4 UUID) from `crypto.getRandomValues`; `None` where the
 /// page has no `crypto` at all.
 pub fn random_uuid() -> Option<String> {

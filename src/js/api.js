@@ -63,6 +63,11 @@ export function revertVariants() {
   return guard("revertVariants", () => wasm.setApplied(false));
 }
 
+/** Switches the manual pages with this name on (default) or off. */
+export function toggleManualPageObject(name, isActive = true) {
+  return guard("toggleManualPageObject", () => wasm.toggleManualPageObject(String(name), isActive !== false));
+}
+
 /** The variant of a flag, tracking $exposure. */
 export function variant(flagKey) {
   return guard("variant", () => {

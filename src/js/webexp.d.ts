@@ -90,6 +90,8 @@ export function getActiveExperiments(): string[];
 export function applyVariants(): void;
 /** Undoes every applied action. */
 export function revertVariants(): void;
+/** Switches the `manual` pages with this name (trigger_value.name, else the page's name or id) on or off. */
+export function toggleManualPageObject(name: string, isActive?: boolean): void;
 /** The variant of a flag, tracking $exposure once per flag and variant per page view. */
 export function variant(flagKey: string): EvaluationVariant | undefined;
 /** Sets the integration that events are delivered to. */

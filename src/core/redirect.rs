@@ -1,0 +1,208 @@
+//! The URL arithmetic of `redirect` actions, and the hand-over of their impressions.
+//!
+//! A redirect's `$impression` is never sent from the page that redirects (the visitor may never see
+//! the destination): it is stored in sessionStorage with the destination, and sent by the
+//! destination page once it has loaded webexp. An entry whose destination never loads is dropped
+//! after [`HANDOFF_TTL_MS`], unsent.
+
+use super::json::{self, Value};
+use crate::prelude::*;
+
+/// How long a handed-over impression waits for its destination page.
+pub const HANDOFF_TTL_MS: f64 = 60_000.0;
+
+/// A redirect loop guard: a redirect back to a page that redirected here this recently is refused.
+pub const LOOP_WINDOW_MS: f64 = 10_000.0;
+
+/// `(before the query, query without '?', fragment with '#')` of an absolute URL.
+fn split(url: &str) -> (&str, &str, &str) {
+    // `split_once`, never index slicing: slicing carries a char-boundary panic path, and with it
+    // the formatting machinery, into the wasm.
+    let (rest, hash) = match url.split_once('#') {
+        Some((rest, _)) => (rest, url.get(rest.len()..).unwrap_or_default()),
+        None => (url, ""),
+    };
+    match rest.split_once('?') {
+        Some((base, query)) => (base, query, hash),
+        None => (rest, "", hash),
+    }
+}
+
+/// The key of a `key=value` query parameter, as written.
+fn key(param: &str) -> &str {
+    param.split('=').next().unwrap_or(param)
+}
+
+/// The redirect destination: `target` (absolute, as the browser resolved it) with the query
+/// parameters of `current` that it lacks appended (the target's own values win), and the
+/// target's fragment (the current page's is dropped).
+pub fn destination(target: &str, current: &str) -> String {
+    let (base, query, hash) = split(target);
+    let (_, current_query, _) = split(current);
+    let mut params: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+    let own = params.len();
+    for p in current_query.split('&').filter(|p| !p.is_empty()) {
+        if !params.iter().take(own).any(|q| key(q) == key(p)) {
+            params.push(p);
+        }
+    }
+    let mut out = String::from(base);
+    for (i, p) in params.iter().enumerate() {
+        out.push(if i == 0 { '?' } else { '&' });
+        out.push_str(p);
+    }
+    out.push_str(hash);
+    out
+}
+
+/// The URL without its fragment: a redirect to where the visitor already is (up to the
+/// fragment) is skipped.
+pub fn without_fragment(url: &str) -> &str {
+    url.split('#').next().unwrap_or(url)
+}
+
+/// The URL without query and fragment: a handed-over impression is sent when the page at this
+/// address loads (servers may add or reorder query parameters on the way).
+pub fn address(url: &str) -> &str {
+    split(url).0
+}
+
+/// One handed-over impression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Handoff {
+    /// When it was stored (`Date.now()`).
+    pub at: f64,
+    /// The page that redirected.
+    pub from: String,
+    /// The destination.
+    pub to: String,
+    /// The event, as JSON text; empty once the destination has sent it (the entry then only
+    /// serves the loop guard, until [`LOOP_WINDOW_MS`] has passed).
+    pub event: String,
+}
+
+/// Reads the stored list (`[{at, from, to, event}]`); unreadable entries are dropped.
+pub fn read_handoffs(text: &str) -> Vec<Handoff> {
+    let Ok(Value::Array(items)) = json::parse(text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in &items {
+        let field = |name| item.get(name).and_then(Value::as_str).map(String::from);
+        let at = match item.get("at") {
+            Some(Value::Number(n)) => parse_millis(n),
+            _ => None,
+        };
+        if let (Some(at), Some(from), Some(to), Some(event)) =
+            (at, field("from"), field("to"), field("event"))
+        {
+            out.push(Handoff {
+                at,
+                from,
+                to,
+                event,
+            });
+        }
+    }
+    out
+}
+
+/// Whole milliseconds written by [`write_handoffs`] (digits only).
+fn parse_millis(n: &str) -> Option<f64> {
+    let mut v = 0.0;
+    for b in n.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10.0 + f64::from(b - b'0');
+    }
+    Some(v)
+}
+
+/// Whole milliseconds as digits. Not `usize`: on wasm32 it is 32 bits, and `Date.now()` is not.
+fn push_millis(out: &mut Vec<u8>, ms: f64) {
+    let mut n = ms as u64;
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(digits.get(i..).unwrap_or_default());
+}
+
+/// The list as stored.
+pub fn write_handoffs(list: &[Handoff]) -> String {
+    let mut out = Vec::new();
+    out.push(b'[');
+    for (i, h) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"at\":");
+        push_millis(&mut out, h.at);
+        for (name, v) in [("from", &h.from), ("to", &h.to), ("event", &h.event)] {
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"\":");
+            json::write_string(&mut out, v.as_bytes());
+        }
+        out.push(b'}');
+    }
+    out.push(b']');
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_destination_keeps_the_visitors_query_parameters_it_lacks() {
+        assert_eq!(
+            destination(
+                "https://shop.example/b?variant=1&utm_source=ad#top",
+                "https://shop.example/a?utm_source=mail&gclid=xyz&variant=0#old"
+            ),
+            "https://shop.example/b?variant=1&utm_source=ad&gclid=xyz#top"
+        );
+        assert_eq!(
+            destination("https://x.example/b", "https://x.example/a?q=1&&r#h"),
+            "https://x.example/b?q=1&r"
+        );
+        assert_eq!(
+            destination("https://x.example/b?", "https://x.example/a"),
+            "https://x.example/b"
+        );
+    }
+
+    #[test]
+    fn addresses_ignore_query_and_fragment() {
+        assert_eq!(address("https://x.example/b?q=1#h"), "https://x.example/b");
+        assert_eq!(
+            without_fragment("https://x.example/b?q=1#h"),
+            "https://x.example/b?q=1"
+        );
+    }
+
+    #[test]
+    fn handoffs_round_trip_and_bad_entries_are_dropped() {
+        let list = vec![Handoff {
+            at: 1_700_000_000_123.0,
+            from: "https://x/a".into(),
+            to: "https://x/b?\"q\"".into(),
+            event: r#"{"eventType":"$impression"}"#.into(),
+        }];
+        let text = write_handoffs(&list);
+        assert_eq!(read_handoffs(&text), list);
+        assert_eq!(read_handoffs("not json"), vec![]);
+        assert_eq!(
+            read_handoffs(r#"[{"at":-1,"from":"a","to":"b","event":"{}"},{"at":5,"from":"a"}]"#),
+            vec![]
+        );
+    }
+}

@@ -1,0 +1,213 @@
+// Page objects and scope (CONTRACT section 2, issue 4 point 2) and redirects (issue 6 point 6):
+// where each flag's actions run, which impressions that gives, and redirects that keep the
+// visitor's query parameters, never loop, and hand their impression to the destination page.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { serverAndBrowser, openPage, flag } from "./support/browser.mjs";
+
+const live = serverAndBrowser();
+
+const urlPage = (id, regex) => ({
+  [id]: { id, name: id, conditions: [[{ selector: ["context", "page", "url"], op: "regex match", values: [regex] }]] },
+});
+
+// Every event any page delivers goes to localStorage with the path of the page that sent it, so
+// events survive navigations and the test sees where each was sent from.
+function page(config, body = "") {
+  return `<!doctype html><html><head><meta charset="utf-8">
+<script>
+  window.experimentIntegration = {
+    getUser() { return {}; },
+    track(e) {
+      const log = JSON.parse(localStorage.getItem("log") || "[]");
+      log.push({ at: location.pathname, ...e });
+      localStorage.setItem("log", JSON.stringify(log));
+      return true;
+    },
+  };
+  window.webexpConfig = ${JSON.stringify(config)};
+</script>
+<script src="/webexp.js"></script>
+</head><body><h1 id="title">Original</h1><p id="note">note</p>${body}</body></html>`;
+}
+
+const mutate = (selector, value, scope) => ({
+  action: "mutate",
+  data: { mutations: [{ selector, action: "set", attribute: "html", value, ...(scope ? { metadata: { scope } } : {}) }] },
+});
+const redirectTo = (url, scope) => ({ action: "redirect", data: { url, ...(scope ? { metadata: { scope } } : {}) } });
+
+async function visit(path, config, { before } = {}) {
+  const paths = Array.isArray(path) ? path : [path];
+  for (const p of paths) live.server.setRoute(p.split("?")[0], { body: page(config) });
+  const opened = await openPage(live.browser);
+  if (before) await before(opened.page);
+  await opened.page.goto(live.server.url + paths[0], { waitUntil: "load" });
+  return opened;
+}
+
+const log = (page) => page.evaluate(() => JSON.parse(localStorage.getItem("log") || "[]"));
+
+test("a flag's actions run only on its pages; control is tracked only there", async () => {
+  const config = {
+    flags: [
+      flag("hero", { experimentKey: "exp-1", actions: [mutate("#title", "Pricing headline")] }),
+      flag("ctl", { variant: "control" }),
+    ],
+    pageObjects: { hero: urlPage("pricing", "/pricing$"), ctl: urlPage("pricing", "/pricing$") },
+    user: { web_exp_id: "v1" },
+  };
+  const off = await visit("/about", config);
+  assert.equal(await off.page.textContent("#title"), "Original");
+  assert.deepEqual(await log(off.page), []);
+  const dbg = await off.page.evaluate(() => webexp.getDebugState());
+  assert.deepEqual(dbg.flags.hero.pages, []);
+  assert.deepEqual(await off.page.evaluate(() => webexp.getActiveExperiments()), []);
+  await off.context.close();
+
+  const on = await visit("/pricing", config);
+  assert.equal(await on.page.textContent("#title"), "Pricing headline");
+  const byFlag = (a, b) => a.eventProperties.flag_key.localeCompare(b.eventProperties.flag_key);
+  assert.deepEqual((await log(on.page)).sort(byFlag), [
+    { at: "/pricing", eventType: "$impression", eventProperties: { flag_key: "ctl", variant: "control" } },
+    { at: "/pricing", eventType: "$impression", eventProperties: { flag_key: "hero", variant: "treatment", experiment_key: "exp-1" } },
+  ]);
+  assert.deepEqual((await on.page.evaluate(() => webexp.getDebugState())).flags.hero.pages, ["pricing"]);
+  assert.deepEqual(on.consoleErrors, []);
+  await on.context.close();
+});
+
+test("a scoped mutation runs only while one of its pages is active", async () => {
+  const config = {
+    flags: [flag("f", { actions: [mutate("#title", "Everywhere"), mutate("#note", "Only on sale", ["sale"])] })],
+    pageObjects: { f: { ...urlPage("shop", "/shop"), ...urlPage("sale", "/shop/sale") } },
+  };
+  const shop = await visit("/shop/list", config);
+  assert.equal(await shop.page.textContent("#title"), "Everywhere");
+  assert.equal(await shop.page.textContent("#note"), "note");
+  await shop.context.close();
+  const sale = await visit("/shop/sale", config);
+  assert.equal(await sale.page.textContent("#title"), "Everywhere");
+  assert.equal(await sale.page.textContent("#note"), "Only on sale");
+  await sale.context.close();
+});
+
+test("a manual page is switched on and off by page code", async () => {
+  const config = {
+    flags: [flag("modal", { actions: [mutate("#title", "Modal variant")] })],
+    pageObjects: { modal: { m: { id: "m", name: "Checkout modal", trigger_type: "manual", trigger_value: { name: "checkout" } } } },
+  };
+  const { page, context, consoleErrors } = await visit("/manual", config);
+  assert.equal(await page.textContent("#title"), "Original");
+  await page.evaluate(() => webexp.toggleManualPageObject("checkout"));
+  assert.equal(await page.textContent("#title"), "Modal variant");
+  assert.equal((await log(page)).length, 1);
+  await page.evaluate(() => webexp.toggleManualPageObject("checkout", false));
+  assert.equal(await page.textContent("#title"), "Original");
+  await page.evaluate(() => webexp.toggleManualPageObject("checkout", true));
+  assert.equal(await page.textContent("#title"), "Modal variant");
+  assert.equal((await log(page)).length, 1, "one impression per page view");
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test("malformed pages are reported with their path; the flag runs nowhere rather than everywhere", async () => {
+  const config = {
+    flags: [flag("f", { actions: [mutate("#title", "Changed")] })],
+    pageObjects: { f: { p: { id: "p", trigger_type: "scrolled_to" } } },
+  };
+  const { page, context, consoleErrors, pageErrors } = await visit("/bad-pages", config);
+  assert.equal(await page.textContent("#title"), "Original");
+  assert.deepEqual(pageErrors, []);
+  assert.equal(consoleErrors.length, 1);
+  assert.match(consoleErrors[0], /pageObjects\.f\.p\.trigger_type: must be "url_change" or "manual"/);
+  await context.close();
+});
+
+test("a redirect keeps the visitor's query parameters, takes the target's hash, and its impression is sent by the destination", async () => {
+  const config = {
+    flags: [flag("move", { experimentKey: "exp-r", actions: [redirectTo("/b?v=2#top")] })],
+    pageObjects: { move: urlPage("a", "/a(\\?|$)") },
+  };
+  const { page, context, consoleErrors } = await visit(["/a?utm_source=mail&v=1#old", "/b"], config);
+  await page.waitForURL(/\/b\?/);
+  await page.waitForFunction(() => document.readyState === "complete");
+  assert.equal(new URL(page.url()).pathname + new URL(page.url()).search + new URL(page.url()).hash, "/b?v=2&utm_source=mail#top");
+  assert.deepEqual(await log(page), [
+    { at: "/b", eventType: "$impression", eventProperties: { flag_key: "move", variant: "treatment", experiment_key: "exp-r" } },
+  ]);
+  const stored = JSON.parse(await page.evaluate(() => sessionStorage.getItem("webexp:redirects")));
+  assert.deepEqual(stored.map((h) => h.event), [""], "handed over once; the entry stays only for the loop guard");
+  // A reload of the destination sends nothing more.
+  await page.reload({ waitUntil: "load" });
+  assert.equal((await log(page)).length, 1);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test("a redirect whose target matches the same flag's page is skipped, with a clear error", async () => {
+  const config = {
+    flags: [flag("loop", { actions: [redirectTo("/loop-b")] })],
+    pageObjects: { loop: urlPage("both", "/loop-") },
+  };
+  const { page, context, consoleErrors } = await visit(["/loop-a", "/loop-b"], config);
+  await page.waitForTimeout(300);
+  assert.equal(new URL(page.url()).pathname, "/loop-a");
+  assert.equal(consoleErrors.length, 1);
+  assert.match(consoleErrors[0], /flag "loop": redirect url matches a page of the same flag/);
+  assert.deepEqual(await log(page), [], "no impression for a redirect that did not happen");
+  await context.close();
+});
+
+test("two flags redirecting to each other's page stop after one redirect", async () => {
+  const config = {
+    flags: [flag("ab", { actions: [redirectTo("/pp-b")] }), flag("ba", { actions: [redirectTo("/pp-a")] })],
+    pageObjects: { ab: urlPage("a", "/pp-a"), ba: urlPage("b", "/pp-b") },
+  };
+  const { page, context, consoleErrors } = await visit(["/pp-a", "/pp-b"], config);
+  await page.waitForURL(/\/pp-b/);
+  await page.waitForFunction(() => document.readyState === "complete");
+  await page.waitForTimeout(300);
+  assert.equal(new URL(page.url()).pathname, "/pp-b");
+  assert.equal(consoleErrors.length, 1);
+  assert.match(consoleErrors[0], /flag "ba": redirect url is the page that just redirected here/);
+  // The redirect that happened is counted on its destination; the refused one is not counted.
+  assert.deepEqual((await log(page)).map((e) => [e.at, e.eventProperties.flag_key]), [["/pp-b", "ab"]]);
+  await context.close();
+});
+
+test("an impression is never sent for a destination that did not load", async () => {
+  const config = {
+    flags: [flag("gone", { actions: [redirectTo("/missing")] })],
+    pageObjects: { gone: urlPage("src", "/src$") },
+  };
+  const { page, context } = await visit(["/src", "/elsewhere"], config);
+  await page.waitForURL(/\/missing/);
+  // The destination is a 404 without webexp; the visitor then opens another page with webexp.
+  await page.goto(live.server.url + "/elsewhere", { waitUntil: "load" });
+  assert.deepEqual(await log(page), []);
+  const stored = JSON.parse(await page.evaluate(() => sessionStorage.getItem("webexp:redirects")));
+  assert.equal(stored.length, 1);
+  assert.match(stored[0].event, /"flag_key":"gone"/, "kept for its destination until it expires");
+  await context.close();
+});
+
+test("a redirect handler is called instead of location.replace (npm package)", async () => {
+  const config = { flags: [flag("h", { actions: [redirectTo("/handled?x=1")] })] };
+  live.server.setRoute("/handler.html", {
+    body: `<!doctype html><html><head><script type="module">
+      import init, { setRedirectHandler, start } from "/npm/webexp.js";
+      await init();
+      setRedirectHandler((url) => { window.__redirectedTo = url; });
+      start(${JSON.stringify(config)});
+      window.__done = true;
+    </script></head><body></body></html>`,
+  });
+  const { page, context, consoleErrors } = await openPage(live.browser);
+  await page.goto(live.server.url + "/handler.html?keep=me");
+  await page.waitForFunction(() => window.__done);
+  assert.equal(await page.evaluate(() => window.__redirectedTo), live.server.url + "/handled?x=1&keep=me");
+  assert.equal(new URL(page.url()).pathname, "/handler.html");
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
