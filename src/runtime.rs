@@ -11,6 +11,7 @@ use crate::core::pages::{read_pages, Page};
 use crate::core::redirect::{self, Handoff};
 use crate::dom::host::BrowserHost;
 use crate::dom::mutator::{MutationId, Mutator};
+use crate::dom::navigation::NavigationWatcher;
 use crate::dom::observer::DomObserver;
 use crate::dom::{self, bridge};
 use crate::prelude::*;
@@ -73,6 +74,7 @@ pub(crate) struct Runtime {
     flags: Vec<FlagState>,
     mutator: Mutator,
     observer: Option<DomObserver>,
+    navigation: Option<NavigationWatcher>,
     integration: Option<JsValue>,
     redirect_handler: Option<js_sys::Function>,
     /// The evaluation context of this page view (`{ user, page: { url } }`).
@@ -199,83 +201,10 @@ impl Runtime {
             report("config.", &e.path, e.message);
         }
         self.config = config;
-        let context = build_context(&self.config);
-        let evaluation = evaluate(&BrowserHost, &context, &self.config.flags);
-        for e in &evaluation.errors {
-            report("", "", &e.message());
-        }
-        let mut decided: Vec<(String, Value, &'static str)> = evaluation
-            .results
-            .into_iter()
-            .map(|(k, v)| (String::from_utf8_lossy(&k).into(), v, "evaluated"))
-            .collect();
-        for (key, variant_key) in &self.config.forced_variants {
-            let flag = self
-                .config
-                .flags
-                .iter()
-                .find(|f| f.get("key").and_then(Value::as_str) == Some(key));
-            match flag.and_then(|f| forced_variant(f, variant_key)) {
-                Some(v) => {
-                    decided.retain(|(k, _, _)| k != key);
-                    decided.push((key.clone(), v, "forced"));
-                }
-                None => report(
-                    "forcedVariants.",
-                    key,
-                    "names no variant of a configured flag",
-                ),
-            }
-        }
-        for (key, variant, reason) in decided {
-            let (actions, errors) = parse_payload(variant.get("payload"));
-            for e in &errors {
-                report(&flag_prefix(&key), &e.path, e.message);
-            }
-            let mut page_errors = Vec::new();
-            let pages = self
-                .config
-                .page_objects
-                .iter()
-                .rev()
-                .find(|(k, _)| *k == key)
-                .map(|(_, p)| read_pages(&key, p, &mut page_errors));
-            for e in &page_errors {
-                report("config.", &e.path, e.message);
-            }
-            let mut mutations = Vec::new();
-            let mut others = Vec::new();
-            for action in actions {
-                match action {
-                    Action::Mutate(list) => {
-                        mutations.extend(list.into_iter().map(|m| ScopedMutation {
-                            scope: m.scope.clone(),
-                            slot: Slot::Pending(m),
-                        }))
-                    }
-                    other => others.push(other),
-                }
-            }
-            let metadata = variant.get("metadata");
-            self.flags.push(FlagState {
-                variant_key: variant
-                    .get("key")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                is_default: metadata.and_then(|m| m.get("default")) == Some(&Value::Bool(true)),
-                experiment_key: metadata
-                    .and_then(|m| m.get("experimentKey"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                key,
-                variant,
-                actions: others,
-                mutations,
-                pages,
-                active_pages: Vec::new(),
-                reason,
-                applied: false,
-            });
+        self.context = build_context(&self.config);
+        for (key, variant, reason) in self.decide(true) {
+            let state = self.flag_state(key, variant, reason, true);
+            self.flags.push(state);
         }
         if self.config.debug {
             for f in &self.flags {
@@ -287,13 +216,17 @@ impl Runtime {
                 dom::console_log(&s);
             }
         }
-        self.context = context;
         self.deliver_handoffs();
         self.update_pages();
         if self.redirect() {
             return;
         }
         self.sync_scope();
+        self.navigation = Some(NavigationWatcher::new(|| {
+            with(Runtime::on_navigation);
+            flush();
+            perform_redirect();
+        }));
         let observer = DomObserver::new(&dom::document(), |records| {
             with(|rt| {
                 rt.mutator.on_records(records);
@@ -308,6 +241,163 @@ impl Runtime {
                 "",
                 "could not observe the document; late elements will not change",
             ),
+        }
+    }
+
+    /// Each flag's variant for the current context: evaluated, or forced by the config. Problems
+    /// are reported when `report` (once per page load, not again on every navigation).
+    fn decide(&self, report_problems: bool) -> Vec<(String, Value, &'static str)> {
+        let evaluation = evaluate(&BrowserHost, &self.context, &self.config.flags);
+        if report_problems {
+            for e in &evaluation.errors {
+                report("", "", &e.message());
+            }
+        }
+        let mut decided: Vec<(String, Value, &'static str)> = evaluation
+            .results
+            .into_iter()
+            .map(|(k, v)| (String::from_utf8(k).unwrap_or_default(), v, "evaluated"))
+            .collect();
+        for (key, variant_key) in &self.config.forced_variants {
+            let flag = self
+                .config
+                .flags
+                .iter()
+                .find(|f| f.get("key").and_then(Value::as_str) == Some(key));
+            match flag.and_then(|f| forced_variant(f, variant_key)) {
+                Some(v) => {
+                    decided.retain(|(k, _, _)| k != key);
+                    decided.push((key.clone(), v, "forced"));
+                }
+                None if report_problems => report(
+                    "forcedVariants.",
+                    key,
+                    "names no variant of a configured flag",
+                ),
+                None => {}
+            }
+        }
+        decided
+    }
+
+    /// A flag's state for its decided variant: actions read from the payload, pages from the
+    /// config, nothing applied yet.
+    fn flag_state(
+        &self,
+        key: String,
+        variant: Value,
+        reason: &'static str,
+        report_problems: bool,
+    ) -> FlagState {
+        let (actions, errors) = parse_payload(variant.get("payload"));
+        let mut page_errors = Vec::new();
+        let pages = self
+            .config
+            .page_objects
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, p)| read_pages(&key, p, &mut page_errors));
+        if report_problems {
+            for e in &errors {
+                report(&flag_prefix(&key), &e.path, e.message);
+            }
+            for e in &page_errors {
+                report("config.", &e.path, e.message);
+            }
+        }
+        let mut mutations = Vec::new();
+        let mut others = Vec::new();
+        for action in actions {
+            match action {
+                Action::Mutate(list) => {
+                    mutations.extend(list.into_iter().map(|m| ScopedMutation {
+                        scope: m.scope.clone(),
+                        slot: Slot::Pending(m),
+                    }))
+                }
+                other => others.push(other),
+            }
+        }
+        let metadata = variant.get("metadata");
+        FlagState {
+            variant_key: variant
+                .get("key")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            is_default: metadata.and_then(|m| m.get("default")) == Some(&Value::Bool(true)),
+            experiment_key: metadata
+                .and_then(|m| m.get("experimentKey"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            key,
+            variant,
+            actions: others,
+            mutations,
+            pages,
+            active_pages: Vec::new(),
+            reason,
+            applied: false,
+        }
+    }
+
+    /// After a possible SPA navigation: a new URL updates the context and is evaluated again; a
+    /// flag whose variant changed has the old variant's actions undone. Then what left scope is
+    /// undone and what entered it applied. A new path is a new page view (impressions and
+    /// exposures count again, also for changes still on the page); a query- or hash-only change
+    /// is not.
+    fn on_navigation(&mut self) {
+        let href = dom::location_href();
+        let Some(page) = context_page(&mut self.context) else {
+            return;
+        };
+        let old = page.get("url").and_then(Value::as_str).unwrap_or_default();
+        if old == href {
+            return;
+        }
+        let new_view = redirect::address(old) != redirect::address(&href);
+        if let Value::Object(members) = page {
+            members.retain(|(k, _)| k != b"url");
+            members.push((b"url".to_vec(), Value::string(&href)));
+        }
+        if new_view {
+            self.impressions.clear();
+            self.exposures.clear();
+        }
+        for (key, variant, reason) in self.decide(false) {
+            let new_key = variant.get("key").and_then(Value::as_str);
+            match self.flags.iter().position(|f| f.key == key) {
+                Some(i) if self.flags[i].variant_key.as_deref() == new_key => {}
+                Some(i) => {
+                    for m in &self.flags[i].mutations {
+                        if let Slot::Installed(id) = m.slot {
+                            self.mutator.set_active(id, false);
+                        }
+                    }
+                    self.flags[i] = self.flag_state(key, variant, reason, false);
+                }
+                None => {
+                    let state = self.flag_state(key, variant, reason, false);
+                    self.flags.push(state);
+                }
+            }
+        }
+        self.deliver_handoffs();
+        self.update_pages();
+        if self.redirect() {
+            return;
+        }
+        self.sync_scope();
+        if new_view {
+            for index in 0..self.flags.len() {
+                let reached = self.flags[index].mutations.iter().any(|m| match m.slot {
+                    Slot::Installed(id) => self.mutator.reaches_page(id),
+                    Slot::Pending(_) => false,
+                });
+                if reached {
+                    self.track_impression(index);
+                }
+            }
         }
     }
 
@@ -372,11 +462,12 @@ impl Runtime {
                 report(&flag_prefix(&f.key), "", &what);
             }
             let action_less = f.mutations.is_empty() && f.actions.is_empty();
+            // Impressions in config order: this flag's, before the next flag is looked at.
+            self.collect_applied();
             if flag_active && action_less {
                 self.track_impression(index);
             }
         }
-        self.collect_applied();
     }
 
     /// Performs the first in-scope redirect of this page view, if any; `true` when the page is

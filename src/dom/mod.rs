@@ -10,6 +10,7 @@ pub mod bridge;
 pub mod host;
 pub mod html_sink;
 pub mod mutator;
+pub mod navigation;
 pub mod observer;
 
 use wasm_bindgen::prelude::*;

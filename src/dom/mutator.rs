@@ -164,6 +164,15 @@ impl Mutator {
         (!list.is_empty()).then(|| list.as_str().into())
     }
 
+    /// Whether mutation `id` is on and has changed at least one element now on the page.
+    pub fn reaches_page(&self, id: MutationId) -> bool {
+        self.entries[id].active
+            && self
+                .records
+                .iter()
+                .any(|r| r.entries.contains(&id) && r.el.is_connected())
+    }
+
     /// Owners whose changes reached an element for the first time since the last call.
     pub fn drain_newly_applied(&mut self) -> Vec<Owner> {
         core::mem::take(&mut self.newly_applied)

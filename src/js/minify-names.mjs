@@ -17,14 +17,26 @@ const out = execFileSync("node_modules/.bin/wasm-opt", [
   "--minify-imports-and-exports-and-modules", wasmPath, "-o", wasmPath,
 ], { encoding: "utf8" });
 const mapping = JSON.parse(out.slice(out.indexOf("{")));
+// The glue's own imports come from "./webexp_bg.js"; `inline_js` snippets are further modules,
+// which binaryen folds into the same single module.
+const GLUE = "./webexp_bg.js";
 const modules = new Set(mapping.imports.map(([module]) => module));
-if (modules.size !== 1) throw new Error("minify-names: expected one import module, got " + [...modules]);
+if (!modules.has(GLUE)) throw new Error("minify-names: no import from " + GLUE + ", got " + [...modules]);
 // The module name binaryen gives is what the minified wasm imports from.
 const module = WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(wasmPath)))[0].module;
 
 let glue = readFileSync(gluePath, "utf8");
 const escape = (s) => s.replace(/[$]/g, "\\$&");
-for (const [, from, to] of mapping.imports) {
+const escapeAll = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+const fromSnippets = [];
+for (const [mod, from, to] of mapping.imports) {
+  if (mod !== GLUE) {
+    // A snippet's function, taken from the namespace the glue binds the snippet module to.
+    const binding = glue.match(new RegExp(`"${escapeAll(mod)}": (import\\d+)`));
+    if (!binding) throw new Error(`minify-names: module ${mod} not found in the glue`);
+    fromSnippets.push(`${JSON.stringify(to)}: ${binding[1]}[${JSON.stringify(from)}]`);
+    continue;
+  }
   const re = new RegExp(`(^|[\\s{,])${escape(from)}(\\s*:\\s*function)`, "g");
   const before = glue;
   glue = glue.replace(re, (_, pre, post) => `${pre}${JSON.stringify(to)}${post}`);
@@ -33,7 +45,11 @@ for (const [, from, to] of mapping.imports) {
 for (const [from, to] of mapping.exports) {
   glue = glue.replace(new RegExp(`\\bwasm\\.${escape(from)}\\b`, "g"), `wasm[${JSON.stringify(to)}]`);
 }
-glue = glue.replace(`"${[...modules][0]}": import0`, `${JSON.stringify(module)}: import0`);
+const merged = fromSnippets.length ? `Object.assign(import0, { ${fromSnippets.join(", ")} })` : "import0";
+glue = glue.replace(`"${GLUE}": import0`, `${JSON.stringify(module)}: ${merged}`);
+for (const mod of modules) {
+  if (mod !== GLUE) glue = glue.replace(new RegExp(`\\s*"${escapeAll(mod)}": import\\d+,?`), "");
+}
 if (/__wbg_[a-zA-Z_]+_[0-9a-f]{16}\s*:/.test(glue) || /\bwasm\.(?!\[)[a-zA-Z_]/.test(glue)) {
   throw new Error("minify-names: the glue still uses an old name");
 }

@@ -1,0 +1,108 @@
+// SPA navigation (issue 4 point 3): history.pushState/replaceState, popstate and hashchange are
+// noticed after the router's own call; what left scope is undone, what entered it applied; a new
+// path is a new page view, a query- or hash-only change is not.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { serverAndBrowser, openPage, flag } from "./support/browser.mjs";
+
+const live = serverAndBrowser();
+
+const urlPage = (id, regex) => ({
+  [id]: { id, conditions: [[{ selector: ["context", "page", "url"], op: "regex match", values: [regex] }]] },
+});
+const mutate = (selector, value) => ({
+  action: "mutate",
+  data: { mutations: [{ selector, action: "set", attribute: "html", value }] },
+});
+
+const CONFIG = {
+  flags: [
+    flag("on-a", { actions: [mutate("#title", "A variant")] }),
+    flag("on-b", { actions: [mutate("#title", "B variant"), mutate("#side", "B side")] }),
+    flag("ctl-b", { variant: "control" }),
+  ],
+  pageObjects: { "on-a": urlPage("a", "/spa/a"), "on-b": urlPage("b", "/spa/b"), "ctl-b": urlPage("b", "/spa/b") },
+  user: { web_exp_id: "spa-visitor" },
+};
+
+function spaPage() {
+  return `<!doctype html><html><head><meta charset="utf-8">
+<script>
+  window.events = [];
+  window.experimentIntegration = { getUser() { return {}; }, track(e) { events.push([location.pathname, e.eventProperties.flag_key]); return true; } };
+  window.webexpConfig = ${JSON.stringify(CONFIG)};
+</script>
+<script src="/webexp.js"></script>
+<script>
+  // A tiny router: it renders synchronously inside its navigate call, right after pushState.
+  window.navigate = (path) => {
+    const returned = history.pushState({ path }, "", path);
+    const seenInside = { returned, path: location.pathname, title: document.getElementById("title").textContent };
+    document.getElementById("title").textContent = "Page " + path;
+    return seenInside;
+  };
+</script>
+</head><body><h1 id="title">Page</h1><p id="side">side</p></body></html>`;
+}
+
+async function open() {
+  live.server.setRoute("/spa/a", { body: spaPage() });
+  const opened = await openPage(live.browser);
+  await opened.page.goto(live.server.url + "/spa/a", { waitUntil: "load" });
+  return opened;
+}
+const text = (page, sel) => page.textContent(sel);
+const settle = (page) => page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+
+test("A to B to A: actions follow their pages, each path change is a new page view", async () => {
+  const { page, context, consoleErrors, pageErrors } = await open();
+  assert.equal(await text(page, "#title"), "A variant");
+  const inside = await page.evaluate(() => navigate("/spa/b"));
+  // The router saw its own change, unchanged by webexp, inside its call; pushState returned undefined.
+  assert.equal(inside.returned, undefined);
+  assert.deepEqual({ ...inside, returned: undefined }, { returned: undefined, path: "/spa/b", title: "A variant" });
+  await settle(page);
+  assert.equal(await text(page, "#title"), "B variant", "applied on top of the router's render");
+  assert.equal(await text(page, "#side"), "B side");
+  await page.evaluate(() => navigate("/spa/a"));
+  await settle(page);
+  assert.equal(await text(page, "#side"), "side", "B's change left with B's page");
+  assert.equal(await text(page, "#title"), "A variant");
+  assert.deepEqual(await page.evaluate(() => events), [
+    ["/spa/a", "on-a"],
+    ["/spa/b", "on-b"],
+    ["/spa/b", "ctl-b"],
+    ["/spa/a", "on-a"],
+  ]);
+  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("back and forward (popstate) are noticed", async () => {
+  const { page, context } = await open();
+  await page.evaluate(() => navigate("/spa/b"));
+  await settle(page);
+  assert.equal(await text(page, "#side"), "B side");
+  await page.goBack();
+  await page.waitForFunction(() => location.pathname === "/spa/a");
+  await settle(page);
+  assert.equal(await text(page, "#side"), "side");
+  await page.goForward();
+  await page.waitForFunction(() => location.pathname === "/spa/b");
+  await settle(page);
+  assert.equal(await text(page, "#side"), "B side");
+  await context.close();
+});
+
+test("query- and hash-only changes are not new page views", async () => {
+  const { page, context } = await open();
+  await page.evaluate(() => history.replaceState(null, "", "/spa/a?tab=2"));
+  await settle(page);
+  await page.evaluate(() => { location.hash = "#section"; });
+  await page.waitForFunction(() => location.hash === "#section");
+  await settle(page);
+  assert.equal(await text(page, "#title"), "A variant");
+  assert.deepEqual(await page.evaluate(() => events), [["/spa/a", "on-a"]]);
+  await context.close();
+});
