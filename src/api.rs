@@ -99,6 +99,12 @@ pub fn set_integration(integration: JsValue) {
     runtime::set_integration(integration);
 }
 
+/// `setConsent("granted" | "pending" | "denied")`.
+#[wasm_bindgen(js_name = setConsent)]
+pub fn set_consent(status: &str) {
+    runtime::set_consent(status);
+}
+
 /// Redirects call `handler(url)` instead of `location.replace(url)`.
 #[wasm_bindgen(js_name = setRedirectHandler)]
 pub fn set_redirect_handler(handler: JsValue) {

@@ -4,18 +4,22 @@
 //! after that borrow is released, so page code that calls back into webexp cannot break it.
 
 use crate::core::actions::{parse_payload, Action, Mutation};
-use crate::core::config::{parse_config, Config};
+use crate::core::config::{parse_config, Config, Consent};
 use crate::core::evaluation::{evaluate, with_metadata};
 use crate::core::json::{self, Value};
 use crate::core::pages::{read_pages, Page};
+use crate::core::queue;
 use crate::core::redirect::{self, Handoff};
+use crate::dom::delivery;
 use crate::dom::host::BrowserHost;
 use crate::dom::mutator::{MutationId, Mutator};
 use crate::dom::navigation::NavigationWatcher;
 use crate::dom::observer::DomObserver;
+use crate::dom::timer::Timeout;
 use crate::dom::{self, bridge};
 use crate::prelude::*;
 use core::cell::RefCell;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsValue;
 
 /// localStorage key of the visitor's bucketing id when the config does not give one.
@@ -61,10 +65,23 @@ struct FlagState {
     applied: bool,
 }
 
-/// An event and whether the integration has accepted it.
+/// Where an event of this page view is on its way to the integration.
+#[derive(PartialEq)]
+enum Delivery {
+    /// Made, not yet offered (or waiting for consent).
+    New,
+    /// In the localStorage queue under this key, for whichever tab delivers first.
+    Stored(String),
+    /// Not accepted and not storable (no localStorage): kept in this tab's memory.
+    Held,
+    /// Accepted by the integration.
+    Sent,
+}
+
+/// An event of this page view and its delivery.
 struct Event {
     json: String,
-    sent: bool,
+    delivery: Delivery,
 }
 
 /// Everything the runtime knows.
@@ -85,6 +102,26 @@ pub(crate) struct Runtime {
     reverted: bool,
     /// This page view ends in a redirect: nothing more is applied or tracked here.
     redirecting: bool,
+    /// Random id of this tab in queue keys; made when the first event is stored.
+    tab: String,
+    /// Number of this tab's next stored event.
+    seq: u32,
+    /// Tabs whose queued events this page delivers: its own, and those it adopted.
+    held_tabs: Vec<String>,
+    /// Tabs whose lock this page has asked for (see [`delivery::adopt`]).
+    requested_tabs: Vec<String>,
+    /// Called when one of those locks is granted.
+    on_adopted: Option<Closure<dyn FnMut(String)>>,
+    /// While set, this page's own queued events wait for older ones of tabs being adopted (a
+    /// reloaded page's previous load lets go of its lock a moment after the new load starts).
+    adoption_wait: Option<Timeout>,
+    /// The next delivery attempt after a refusal, and the wait before it.
+    retry: Option<Timeout>,
+    retry_ms: i32,
+    /// Keeps `window.experimentIntegration = ...` noticed.
+    integration_watch: Option<Closure<dyn FnMut()>>,
+    /// A visitor id made while consent was pending, stored once it is granted.
+    unstored_id: Option<String>,
     /// The destination, until the redirect is performed (outside the runtime's borrow: a
     /// redirect handler is page code).
     pending_redirect: Option<String>,
@@ -131,7 +168,10 @@ fn flag_prefix(key: &str) -> String {
 }
 
 /// The detected browser context (CONTRACT section 3) with the config's `user` merged over it.
-fn build_context(config: &Config) -> Value {
+/// A visitor id made here is stored only with consent; otherwise it comes back as the second
+/// value, to be stored once consent is granted.
+fn build_context(config: &Config) -> (Value, Option<String>) {
+    let mut unstored = None;
     let mut user: Vec<(Vec<u8>, Value)> = Vec::new();
     let configured_id = config
         .user
@@ -143,7 +183,11 @@ fn build_context(config: &Config) -> Value {
         .or_else(|| dom::local_get(ID_KEY))
         .or_else(|| {
             let id = dom::random_uuid()?;
-            dom::local_set(ID_KEY, &id);
+            if config.consent == Consent::Granted {
+                dom::local_set(ID_KEY, &id);
+            } else {
+                unstored = Some(id.clone());
+            }
             Some(id)
         });
     if let Some(id) = id {
@@ -159,10 +203,11 @@ fn build_context(config: &Config) -> Value {
         b"url".to_vec(),
         Value::string(&dom::location_href()),
     )]);
-    Value::Object(vec![
+    let context = Value::Object(vec![
         (b"user".to_vec(), Value::Object(user)),
         (b"page".to_vec(), page),
-    ])
+    ]);
+    (context, unstored)
 }
 
 /// A forced variant: the flag's variant object with the flag's metadata merged under its own,
@@ -201,7 +246,7 @@ impl Runtime {
             report("config.", &e.path, e.message);
         }
         self.config = config;
-        self.context = build_context(&self.config);
+        (self.context, self.unstored_id) = build_context(&self.config);
         for (key, variant, reason) in self.decide(true) {
             let state = self.flag_state(key, variant, reason, true);
             self.flags.push(state);
@@ -222,6 +267,7 @@ impl Runtime {
             return;
         }
         self.sync_scope();
+        self.integration_watch = Some(delivery::on_integration_assigned(flush));
         self.navigation = Some(NavigationWatcher::new(|| {
             with(Runtime::on_navigation);
             flush();
@@ -514,12 +560,13 @@ impl Runtime {
                 to: to.clone(),
                 event: event.clone(),
             });
-            if !dom::session_set(HANDOFF_KEY, Some(&redirect::write_handoffs(&list))) {
-                // No sessionStorage: the destination cannot receive it, so it goes now rather
-                // than never.
+            // Storage is written only with consent. Without sessionStorage the destination
+            // cannot receive the impression, so it goes now rather than never.
+            let granted = self.config.consent == Consent::Granted;
+            if !(granted && dom::session_set(HANDOFF_KEY, Some(&redirect::write_handoffs(&list)))) {
                 self.events.push(Event {
                     json: event,
-                    sent: false,
+                    delivery: Delivery::New,
                 });
             }
             self.pending_redirect = Some(to);
@@ -572,7 +619,7 @@ impl Runtime {
             } else if redirect::address(&h.to) == redirect::address(&here) {
                 self.events.push(Event {
                     json: core::mem::take(&mut h.event),
-                    sent: false,
+                    delivery: Delivery::New,
                 });
                 changed = true;
                 true
@@ -632,7 +679,7 @@ impl Runtime {
     /// Queues `$impression` (or `$exposure`) for the variant of flag `index`, once per flag and
     /// variant per page view. Nothing is tracked on a page that is being left for a redirect.
     fn track(&mut self, index: usize, exposure: bool) {
-        if self.redirecting {
+        if self.redirecting || self.config.consent == Consent::Denied {
             return;
         }
         let key = self.variant_id(index);
@@ -648,14 +695,122 @@ impl Runtime {
             false => self.impressions.push(key),
             true => self.exposures.push(key),
         }
-        self.events.push(Event { json, sent: false });
+        self.events.push(Event {
+            json,
+            delivery: Delivery::New,
+        });
     }
 
-    /// The next event to deliver and the integration to deliver it to.
-    fn next_delivery(&mut self) -> Option<(JsValue, usize, String)> {
-        let integration = self.integration.clone().or_else(bridge::page_integration)?;
-        let index = self.events.iter().position(|e| !e.sent)?;
-        Some((integration, index, self.events[index].json.clone()))
+    /// The integration events go to: the one set with `setIntegration`, else
+    /// `window.experimentIntegration`.
+    fn integration(&self) -> Option<JsValue> {
+        self.integration.clone().or_else(bridge::page_integration)
+    }
+
+    /// The next new event, and the integration to offer it to: none while older events wait in
+    /// the queue (order), or when there is no integration. `None` while consent is not granted.
+    fn next_new(&mut self) -> Option<(usize, String, Option<JsValue>)> {
+        if self.config.consent != Consent::Granted {
+            return None;
+        }
+        let index = self
+            .events
+            .iter()
+            .position(|e| e.delivery == Delivery::New)?;
+        let older_waiting = self.events.iter().any(|e| e.delivery == Delivery::Held)
+            || !delivery::local_keys(queue::PREFIX).is_empty();
+        // (Any queued event counts, also other tabs': a previous load's events go first.)
+        let integration = if older_waiting {
+            None
+        } else {
+            self.integration()
+        };
+        Some((index, self.events[index].json.clone(), integration))
+    }
+
+    /// Records the outcome of offering new event `index`: sent, or stored in the queue (the
+    /// oldest dropped, with a warning, when it is full), or held in memory without storage.
+    fn after_offer(&mut self, index: usize, accepted: bool) {
+        if accepted {
+            self.events[index].delivery = Delivery::Sent;
+            return;
+        }
+        let queued = queue::in_order(delivery::local_keys(queue::PREFIX));
+        if queued.len() >= queue::MAX_QUEUED {
+            for key in queued.iter().take(queued.len() + 1 - queue::MAX_QUEUED) {
+                delivery::local_remove(key);
+            }
+            dom::console_warn("webexp: the event queue is full; its oldest events were dropped");
+        }
+        if self.tab.is_empty() {
+            self.tab = dom::random_uuid().unwrap_or_default();
+            delivery::own_tab(&self.tab);
+            self.held_tabs.push(self.tab.clone());
+        }
+        let key = queue::key(dom::date_now(), self.seq, &self.tab);
+        self.seq += 1;
+        self.events[index].delivery = if dom::local_set(&key, &self.events[index].json) {
+            Delivery::Stored(key)
+        } else {
+            Delivery::Held
+        };
+    }
+
+    /// Delivers what waits, oldest first: this tab's held events, then the shared queue. Runs
+    /// under the queue lock, so each queued event goes to one tab's integration exactly once. On
+    /// a refusal it stops and tries again later, waiting twice as long each time (1 s to 30 s).
+    fn drain(&mut self) -> Option<(JsValue, String, Option<String>)> {
+        if self.adoption_wait.is_some() {
+            return None;
+        }
+        let integration = self.integration()?;
+        if let Some(e) = self.events.iter().find(|e| e.delivery == Delivery::Held) {
+            return Some((integration, e.json.clone(), None));
+        }
+        for key in queue::in_order(delivery::local_keys(queue::PREFIX)) {
+            if !self.held_tabs.iter().any(|t| t == queue::tab_of(&key)) {
+                continue;
+            }
+            if let Some(json) = dom::local_get(&key) {
+                return Some((integration, json, Some(key)));
+            }
+        }
+        None
+    }
+
+    /// Records a delivery made by [`drain`](Self::drain).
+    fn after_drain(&mut self, json: &str, key: Option<String>, accepted: bool) {
+        if !accepted {
+            self.schedule_retry();
+            return;
+        }
+        self.retry_ms = 0;
+        let own = match &key {
+            Some(key) => {
+                delivery::local_remove(key);
+                self.events
+                    .iter_mut()
+                    .find(|e| e.delivery == Delivery::Stored(key.clone()))
+            }
+            None => self
+                .events
+                .iter_mut()
+                .find(|e| e.delivery == Delivery::Held && e.json == json),
+        };
+        if let Some(e) = own {
+            e.delivery = Delivery::Sent;
+        }
+    }
+
+    fn schedule_retry(&mut self) {
+        if self.retry.is_some() {
+            return;
+        }
+        self.retry_ms = (self.retry_ms * 2).clamp(1000, 30_000);
+        self.retry = Timeout::new(self.retry_ms, || {
+            with(|rt| rt.retry = None);
+            request_drain();
+        });
     }
 }
 
@@ -694,14 +849,77 @@ fn event_json(
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// Delivers queued events in order until the integration refuses one.
+/// Offers this page's new events to the integration, in order, storing what it does not accept;
+/// then has the queue delivered. Called with the runtime's state released: `track` is page code.
 pub(crate) fn flush() {
-    while let Some(Some((integration, index, json))) = with(Runtime::next_delivery) {
+    while let Some(Some((index, json, integration))) = with(Runtime::next_new) {
+        let accepted = integration.is_some_and(|i| bridge::track(&i, &json));
+        with(|rt| rt.after_offer(index, accepted));
+    }
+    request_drain();
+}
+
+/// Asks for the events of tabs seen in the queue that this page does not hold yet, then delivers
+/// what it holds. Its own wait up to a second for adoptions to settle, so that a previous load's
+/// events go first.
+fn request_drain() {
+    let ready = with(|rt| {
+        if rt.config.consent != Consent::Granted || rt.integration().is_none() {
+            return false;
+        }
+        let mut new_tabs = Vec::new();
+        for key in delivery::local_keys(queue::PREFIX) {
+            let tab = queue::tab_of(&key);
+            let known = rt
+                .held_tabs
+                .iter()
+                .chain(&rt.requested_tabs)
+                .chain(&new_tabs);
+            if !known.into_iter().any(|t| t == tab) {
+                new_tabs.push(String::from(tab));
+            }
+        }
+        if new_tabs.is_empty() {
+            return true;
+        }
+        let granted = rt.on_adopted.get_or_insert_with(|| {
+            Closure::new(|tab: String| {
+                with(|rt| {
+                    rt.requested_tabs.retain(|t| *t != tab);
+                    rt.held_tabs.push(tab);
+                    if rt.requested_tabs.is_empty() {
+                        rt.adoption_wait = None;
+                    }
+                });
+                deliver_held();
+            })
+        });
+        for tab in &new_tabs {
+            delivery::adopt(tab, granted);
+        }
+        rt.requested_tabs.extend(new_tabs);
+        if rt.adoption_wait.is_none() && !rt.requested_tabs.is_empty() {
+            rt.adoption_wait = Timeout::new(1000, || {
+                with(|rt| rt.adoption_wait = None);
+                deliver_held();
+            });
+        }
+        true
+    });
+    if ready == Some(true) {
+        deliver_held();
+    }
+}
+
+/// Delivers this page's held events and the queued events of the tabs it holds, in order, until
+/// the integration refuses one.
+fn deliver_held() {
+    while let Some(Some((integration, json, key))) = with(Runtime::drain) {
         let accepted = bridge::track(&integration, &json);
+        with(|rt| rt.after_drain(&json, key, accepted));
         if !accepted {
             break;
         }
-        with(|rt| rt.events[index].sent = true);
     }
 }
 
@@ -844,6 +1062,32 @@ pub(crate) fn set_integration(integration: JsValue) {
     flush();
 }
 
+/// `setConsent(status)`: granted stores what waited and sends the events kept in memory; denied
+/// drops them; pending holds them back again.
+pub(crate) fn set_consent(status: &str) {
+    with(|rt| {
+        let Some(consent) = Consent::parse(status) else {
+            report(
+                "setConsent: ",
+                "",
+                "the status must be \"granted\", \"pending\" or \"denied\"",
+            );
+            return;
+        };
+        rt.config.consent = consent;
+        match consent {
+            Consent::Granted => {
+                if let Some(id) = rt.unstored_id.take() {
+                    dom::local_set(ID_KEY, &id);
+                }
+            }
+            Consent::Denied => rt.events.retain(|e| e.delivery != Delivery::New),
+            Consent::Pending => {}
+        }
+    });
+    flush();
+}
+
 /// Sets the redirect handler.
 pub(crate) fn set_redirect_handler(handler: JsValue) {
     with(|rt| rt.redirect_handler = handler.dyn_into_function());
@@ -899,7 +1143,11 @@ impl Runtime {
         ] {
             out.raw(name);
             let mut first = true;
-            for e in self.events.iter().filter(|e| e.sent == sent) {
+            for e in self
+                .events
+                .iter()
+                .filter(|e| (e.delivery == Delivery::Sent) == sent)
+            {
                 out.item(&mut first).raw(&e.json);
             }
         }

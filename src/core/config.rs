@@ -20,6 +20,33 @@ pub struct Config {
     pub forced_variants: Vec<(String, String)>,
     /// `debug`: log each decision.
     pub debug: bool,
+    /// `consent`: `"pending"` or `"denied"` hold back storage writes and events (see
+    /// [`Consent`]); absent is granted.
+    pub consent: Consent,
+}
+
+/// Whether the visitor allows webexp to store data and send events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Consent {
+    /// Everything allowed.
+    #[default]
+    Granted,
+    /// Nothing written, nothing sent: events wait in memory.
+    Pending,
+    /// Nothing written, nothing sent, nothing kept.
+    Denied,
+}
+
+impl Consent {
+    /// `"granted"`, `"pending"` or `"denied"`.
+    pub fn parse(s: &str) -> Option<Consent> {
+        Some(match s {
+            "granted" => Consent::Granted,
+            "pending" => Consent::Pending,
+            "denied" => Consent::Denied,
+            _ => return None,
+        })
+    }
 }
 
 /// A part of the config that was skipped: where it is and why. Also the error of a payload
@@ -71,15 +98,17 @@ enum Part {
     ForcedVariants,
     Debug,
     Experiments,
+    Consent,
 }
 
-const PARTS: [(&[u8], Part); 6] = [
+const PARTS: [(&[u8], Part); 7] = [
     (b"flags", Part::Flags),
     (b"pageObjects", Part::PageObjects),
     (b"user", Part::User),
     (b"forcedVariants", Part::ForcedVariants),
     (b"debug", Part::Debug),
     (b"experiments", Part::Experiments),
+    (b"consent", Part::Consent),
 ];
 
 /// Moves a part out of the config, leaving `null`. Parts are taken through `&mut` rather than
@@ -116,6 +145,10 @@ pub fn parse_config<H: Host>(host: &H, mut v: Value) -> (Config, Vec<ConfigError
             }
             (Part::Flags, v) => (matches!(v, Value::Array(_)), "must be an array of flags"),
             (Part::Debug, v) => (matches!(v, Value::Bool(_)), "must be true or false"),
+            (Part::Consent, v) => (
+                v.as_str().and_then(Consent::parse).is_some(),
+                "must be \"granted\", \"pending\" or \"denied\"",
+            ),
             (_, v) => (matches!(v, Value::Object(_)), OBJECT),
         };
         path.0.clear();
@@ -138,6 +171,9 @@ pub fn parse_config<H: Host>(host: &H, mut v: Value) -> (Config, Vec<ConfigError
             }
             (Part::User, Value::Object(members)) => config.user = core::mem::take(members),
             (Part::Debug, value) => config.debug = *value == Value::Bool(true),
+            (Part::Consent, value) => {
+                config.consent = value.as_str().and_then(Consent::parse).unwrap_or_default()
+            }
             (part, Value::Object(members)) => {
                 let forced = part == Part::ForcedVariants;
                 for (key, v) in members {
@@ -190,7 +226,7 @@ mod tests {
     fn reads_every_part() {
         let v = parse(
             r#"{"flags":[{"key":"a"}],"pageObjects":{"a":{"p":{"id":"p"}}},"user":{"web_exp_id":"u1"},
-                "forcedVariants":{"a":"treatment"},"debug":true,"unknown":1}"#,
+                "forcedVariants":{"a":"treatment"},"debug":true,"consent":"pending","unknown":1}"#,
         )
         .unwrap();
         let (c, errors) = parse_config(&TestHost, v);
@@ -200,11 +236,12 @@ mod tests {
         assert_eq!(c.user[0].0, b"web_exp_id");
         assert_eq!(c.forced_variants, vec![("a".into(), "treatment".into())]);
         assert!(c.debug);
+        assert_eq!(c.consent, Consent::Pending);
     }
 
     #[test]
     fn skips_bad_parts_and_names_them() {
-        let v = parse(r#"{"flags":[1,{"key":"ok"}],"user":"x","forcedVariants":{"a":1,"b":"on"},"debug":"yes"}"#)
+        let v = parse(r#"{"flags":[1,{"key":"ok"}],"user":"x","forcedVariants":{"a":1,"b":"on"},"debug":"yes","consent":"maybe"}"#)
             .unwrap();
         let (c, errors) = parse_config(&TestHost, v);
         assert_eq!(c.flags.len(), 1);
@@ -220,6 +257,7 @@ mod tests {
                 ("user", "must be an object"),
                 ("forcedVariants.a", "must be a variant key (string)"),
                 ("debug", "must be true or false"),
+                ("consent", "must be \"granted\", \"pending\" or \"denied\""),
             ]
         );
     }

@@ -12,6 +12,7 @@ pub mod js;
 pub mod json;
 pub mod murmur3;
 pub mod pages;
+pub mod queue;
 pub mod redirect;
 pub mod semver;
 #[cfg(test)]

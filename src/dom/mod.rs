@@ -7,11 +7,13 @@
 
 use crate::prelude::*;
 pub mod bridge;
+pub mod delivery;
 pub mod host;
 pub mod html_sink;
 pub mod mutator;
 pub mod navigation;
 pub mod observer;
+pub mod timer;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

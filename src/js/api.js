@@ -81,6 +81,11 @@ export function setIntegration(integration) {
   return guard("setIntegration", () => wasm.setIntegration(integration));
 }
 
+/** Consent for storage and events: "granted", "pending" (kept in memory) or "denied" (dropped). */
+export function setConsent(status) {
+  return guard("setConsent", () => wasm.setConsent(String(status)));
+}
+
 /** Redirects call fn(url) instead of location.replace(url). */
 export function setRedirectHandler(fn) {
   return guard("setRedirectHandler", () => wasm.setRedirectHandler(fn));

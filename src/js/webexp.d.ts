@@ -52,6 +52,8 @@ export interface WebexpConfig {
   user?: Record<string, unknown> & { web_exp_id?: string };
   forcedVariants?: Record<string, string>;
   debug?: boolean;
+  /** "pending" or "denied": no storage writes and no events until setConsent("granted"). */
+  consent?: "granted" | "pending" | "denied";
   [extra: string]: unknown;
 }
 
@@ -96,6 +98,8 @@ export function toggleManualPageObject(name: string, isActive?: boolean): void;
 export function variant(flagKey: string): EvaluationVariant | undefined;
 /** Sets the integration that events are delivered to. */
 export function setIntegration(integration: Integration): void;
+/** Consent for storage writes and events: "pending" keeps them in memory, "denied" drops them. */
+export function setConsent(status: "granted" | "pending" | "denied"): void;
 /** Redirects call fn(url) instead of location.replace(url). */
 export function setRedirectHandler(fn: (url: string) => void): void;
 /** Per flag: variant, why, pages, actions applied or pending, events sent or queued. */

@@ -1,0 +1,90 @@
+//! The persistent event queue's keys and bounds (CONTRACT section 4: an event that cannot be
+//! delivered yet is delivered exactly once, later, in order).
+//!
+//! Each undelivered event is its own localStorage item, written once by the tab that made it and
+//! removed once by the tab that delivers it: no item is ever read, changed and written back, so two
+//! tabs never overwrite each other's events. Keys sort in the order the events were made (time,
+//! then a per-tab sequence) and end with the tab's id. A tab delivers only the events of tabs whose
+//! Web Lock it holds: its own, and those of tabs that are gone, which it adopts for good.
+//! (localStorage is not kept in step between tabs at once, so a shared lock alone would let a
+//! second tab see an event the first had just delivered.)
+
+use crate::prelude::*;
+
+/// Prefix of every queued event's key.
+pub const PREFIX: &str = "webexp:q:";
+
+/// At most this many events are kept; beyond it the oldest are dropped, with a warning.
+pub const MAX_QUEUED: usize = 500;
+
+/// Appends `n` in decimal, left-padded with zeros to `width` digits.
+fn push_padded(out: &mut String, mut n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut i = digits.len();
+    while n > 0 && i > 0 {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let start = digits.len().saturating_sub(width).min(i);
+    for &d in digits.get(start..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
+}
+
+/// The key of an event made at `now_ms` (`Date.now()`) as number `seq` of tab `tab`.
+pub fn key(now_ms: f64, seq: u32, tab: &str) -> String {
+    let mut k = String::from(PREFIX);
+    push_padded(&mut k, now_ms as u64, 15);
+    k.push(':');
+    push_padded(&mut k, u64::from(seq), 10);
+    k.push(':');
+    k.push_str(tab);
+    k
+}
+
+/// The queued events' keys among `keys`, oldest first.
+pub fn in_order(mut keys: Vec<String>) -> Vec<String> {
+    keys.retain(|k| k.starts_with(PREFIX));
+    // Insertion sort: the queue is short and mostly in order already, and the standard sorts
+    // cost kilobytes of wasm.
+    for i in 1..keys.len() {
+        let mut j = i;
+        while j > 0 && keys[j - 1] > keys[j] {
+            keys.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    keys
+}
+
+/// The tab that made the event under `key`.
+pub fn tab_of(key: &str) -> &str {
+    key.rsplit(':').next().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_sort_in_the_order_events_were_made() {
+        let a = key(1_700_000_000_000.0, 9, "tabB");
+        let b = key(1_700_000_000_000.0, 10, "tabA");
+        let c = key(1_700_000_000_001.0, 0, "tabA");
+        assert_eq!(a, "webexp:q:001700000000000:0000000009:tabB");
+        assert_eq!(tab_of(&a), "tabB");
+        assert_eq!(
+            in_order(vec![c.clone(), "other".into(), b.clone(), a.clone()]),
+            vec![a, b, c]
+        );
+    }
+
+    #[test]
+    fn padding_keeps_every_digit() {
+        let mut s = String::new();
+        push_padded(&mut s, 0, 3);
+        push_padded(&mut s, 1234, 2);
+        assert_eq!(s, "0001234");
+    }
+}

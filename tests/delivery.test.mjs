@@ -1,0 +1,171 @@
+// Event delivery (CONTRACT section 4, issue 4 points 5 and 9): events the integration does not
+// accept wait in localStorage and are delivered exactly once, in order, across reloads and tabs;
+// a late integration and one that refuses then accepts both get everything; consent holds back
+// storage and events.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { serverAndBrowser, openPage, flag } from "./support/browser.mjs";
+
+const live = serverAndBrowser();
+
+const mutate = (selector, value) => ({
+  action: "mutate",
+  data: { mutations: [{ selector, action: "set", attribute: "html", value }] },
+});
+const CONFIG = {
+  flags: [flag("one", { actions: [mutate("#a", "A")] }), flag("two", { variant: "control" })],
+  user: { web_exp_id: "delivery-visitor" },
+};
+
+// `integration` is JS source run before webexp (it may set window.experimentIntegration).
+function page({ config = CONFIG, integration = "" } = {}) {
+  return `<!doctype html><html><head><meta charset="utf-8">
+<script>${integration}</script>
+<script>window.webexpConfig = ${JSON.stringify(config)};</script>
+<script src="/webexp.js"></script>
+</head><body><p id="a">a</p></body></html>`;
+}
+
+// An integration that posts each accepted event to the test server, so deliveries from every tab
+// and every load are counted in one place.
+// Posts may arrive out of order, so each carries the number of the track call that sent it.
+const POSTING = `window.postingIntegration = (tag) => {
+  let seq = 0;
+  return {
+    getUser() { return {}; },
+    track(e) {
+      fetch("/sink", { method: "POST", body: JSON.stringify({ tag, seq: seq++, flag: e.eventProperties.flag_key, type: e.eventType }), keepalive: true });
+      return true;
+    },
+  };
+};`;
+
+let sink = [];
+function routes() {
+  sink = [];
+  live.server.setRoute("/sink", async (req) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    sink.push(JSON.parse(body));
+    return { body: "ok" };
+  });
+}
+const queued = (page) => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("webexp:q:")).sort());
+const waitSink = async (n) => {
+  for (let i = 0; i < 100 && sink.length < n; i++) await new Promise((r) => setTimeout(r, 50));
+  sink.sort((a, b) => a.tag.localeCompare(b.tag) || a.seq - b.seq);
+};
+// The control's impression is made at start; the treatment's when the parser inserts #a.
+const ORDER = ["two", "one"];
+
+test("without an integration events wait in localStorage; a late window.experimentIntegration gets them in order", async () => {
+  routes();
+  live.server.setRoute("/late.html", { body: page({ integration: POSTING }) });
+  const { page: p, context, consoleErrors } = await openPage(live.browser);
+  await p.goto(live.server.url + "/late.html", { waitUntil: "load" });
+  assert.equal((await queued(p)).length, 2);
+  await p.evaluate(() => { window.experimentIntegration = postingIntegration("late"); });
+  await waitSink(2);
+  assert.deepEqual(sink.map((e) => e.flag), ORDER);
+  assert.deepEqual(await queued(p), []);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test("an integration that refuses, then accepts, gets each event once, in order", async () => {
+  routes();
+  const refusing = `${POSTING}
+    window.accepting = false;
+    const inner = postingIntegration("flaky");
+    window.experimentIntegration = { getUser() { return {}; }, track(e) { return window.accepting && inner.track(e); } };`;
+  live.server.setRoute("/flaky.html", { body: page({ integration: refusing }) });
+  const { page: p, context } = await openPage(live.browser);
+  await p.goto(live.server.url + "/flaky.html", { waitUntil: "load" });
+  assert.equal((await queued(p)).length, 2);
+  await p.evaluate(() => { window.accepting = true; });
+  await waitSink(2); // the retry comes within about a second
+  await p.waitForTimeout(300);
+  assert.deepEqual(sink.map((e) => e.flag), ORDER);
+  assert.deepEqual((await p.evaluate(() => webexp.getDebugState())).eventsQueued, []);
+  await context.close();
+});
+
+test("events queued on one load are delivered on the next, before its own, exactly once", async () => {
+  routes();
+  live.server.setRoute("/reload.html", (req) => ({
+    body: page({ integration: `${POSTING}${req.url.includes("accept") ? "window.experimentIntegration = postingIntegration('second');" : ""}` }),
+  }));
+  const { page: p, context } = await openPage(live.browser);
+  await p.goto(live.server.url + "/reload.html", { waitUntil: "load" });
+  assert.equal((await queued(p)).length, 2);
+  await p.goto(live.server.url + "/reload.html?accept", { waitUntil: "load" });
+  await waitSink(4);
+  await p.waitForTimeout(300);
+  assert.deepEqual(sink.map((e) => e.flag), [...ORDER, ...ORDER]);
+  assert.deepEqual(await queued(p), []);
+  await context.close();
+});
+
+test("two tabs open at the same time deliver the shared queue exactly once", async () => {
+  routes();
+  live.server.setRoute("/tab.html", { body: page({ integration: POSTING }) });
+  const context = await live.browser.newContext();
+  const tabs = [await context.newPage(), await context.newPage()];
+  for (const t of tabs) await t.goto(live.server.url + "/tab.html", { waitUntil: "load" });
+  assert.equal((await queued(tabs[0])).length, 4, "both tabs' events wait in the one queue");
+  // Both tabs get an integration at once; each would deliver everything without the lock.
+  await Promise.all(tabs.map((t, i) => t.evaluate((tag) => { window.experimentIntegration = postingIntegration(tag); }, "tab" + i)));
+  await waitSink(4);
+  await tabs[0].waitForTimeout(500);
+  assert.equal(sink.length, 4, JSON.stringify(sink));
+  assert.deepEqual(sink.map((e) => e.flag).sort(), ["one", "one", "two", "two"]);
+  assert.deepEqual(await queued(tabs[0]), []);
+  await context.close();
+});
+
+test("a full queue drops its oldest events with a warning", async () => {
+  routes();
+  live.server.setRoute("/full.html", { body: page() });
+  const { page: p, context } = await openPage(live.browser);
+  const warnings = [];
+  p.on("console", (m) => { if (m.type() === "warning") warnings.push(m.text()); });
+  await p.goto(live.server.url + "/full.html", { waitUntil: "load" });
+  await p.evaluate(() => {
+    for (let i = 0; i < 500; i++) localStorage.setItem("webexp:q:000000000000001:" + String(i).padStart(10, "0") + ":old", "{}");
+  });
+  await p.reload({ waitUntil: "load" });
+  const keys = await queued(p);
+  assert.equal(keys.length, 500);
+  assert.ok(!keys.includes("webexp:q:000000000000001:0000000000:old"), "the oldest went first");
+  assert.equal(keys.filter((k) => !k.endsWith(":old")).length, 4, "the new events of both loads are kept");
+  assert.ok(warnings.some((w) => /event queue is full/.test(w)));
+  await p.evaluate(() => localStorage.clear());
+  await context.close();
+});
+
+test("consent pending: nothing stored, nothing sent, until granted; denied drops the events", async () => {
+  routes();
+  const config = { ...CONFIG, user: {}, consent: "pending" };
+  live.server.setRoute("/consent.html", { body: page({ config, integration: `${POSTING} window.experimentIntegration = postingIntegration("c");` }) });
+  const { page: p, context } = await openPage(live.browser);
+  await p.goto(live.server.url + "/consent.html", { waitUntil: "load" });
+  assert.equal(await p.textContent("#a"), "A", "the experiment itself runs");
+  assert.deepEqual(await p.evaluate(() => Object.keys(localStorage)), []);
+  await p.waitForTimeout(200);
+  assert.deepEqual(sink, []);
+  await p.evaluate(() => webexp.setConsent("granted"));
+  await waitSink(2);
+  assert.deepEqual(sink.map((e) => e.flag), ORDER);
+  assert.deepEqual(await p.evaluate(() => Object.keys(localStorage)), ["webexp:web_exp_id"]);
+
+  // Denied: the events kept in memory are dropped, nothing is written.
+  routes();
+  await p.evaluate(() => localStorage.clear());
+  await p.reload({ waitUntil: "load" });
+  await p.evaluate(() => webexp.setConsent("denied"));
+  await p.waitForTimeout(200);
+  assert.deepEqual(sink, []);
+  assert.deepEqual(await p.evaluate(() => Object.keys(localStorage)), []);
+  assert.deepEqual((await p.evaluate(() => webexp.getDebugState())).eventsQueued, []);
+  await context.close();
+});
