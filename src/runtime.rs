@@ -13,7 +13,7 @@ use crate::dom::observer::DomObserver;
 use crate::dom::{self, bridge};
 use crate::prelude::*;
 use core::cell::RefCell;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// localStorage key of the visitor's bucketing id when the config does not give one.
 const ID_KEY: &str = "webexp:web_exp_id";
@@ -48,6 +48,10 @@ pub(crate) struct Runtime {
     flags: Vec<FlagState>,
     mutator: Mutator,
     observer: Option<DomObserver>,
+    /// The function the mutator's timers and `DOMContentLoaded` listener call (kept alive here).
+    waker: Option<wasm_bindgen::closure::Closure<dyn FnMut()>>,
+    /// (flag, selector) of each mutation found fighting the page's own writes, warned once.
+    fights: Vec<(usize, String)>,
     integration: Option<JsValue>,
     redirect_handler: Option<js_sys::Function>,
     events: Vec<Event>,
@@ -231,6 +235,16 @@ impl Runtime {
     /// them from then on); action-less variants are tracked at once (their page is active:
     /// flags without pages are active everywhere). Then starts observing the document.
     fn install(&mut self) {
+        let waker = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(|| {
+            with(|rt| {
+                rt.mutator.wake();
+                rt.collect_applied();
+            });
+            flush();
+        });
+        self.mutator
+            .set_waker(waker.as_ref().unchecked_ref::<js_sys::Function>().clone());
+        self.waker = Some(waker);
         for index in 0..self.flags.len() {
             let actions = core::mem::take(&mut self.flags[index].actions);
             if actions.is_empty() {
@@ -269,10 +283,23 @@ impl Runtime {
         }
     }
 
+    /// Takes the mutator's news: first changes (impressions) and fights (warned once).
     fn collect_applied(&mut self) {
         for index in self.mutator.drain_newly_applied() {
             self.flags[index].applied = true;
             self.track_impression(index);
+        }
+        for fight in self.mutator.drain_fights() {
+            if self.fights.contains(&fight) {
+                continue;
+            }
+            let mut s = String::from("webexp: ");
+            s.push_str(&flag_prefix(&self.flags[fight.0].key));
+            s.push_str("the page keeps rewriting what mutation \"");
+            s.push_str(&fight.1);
+            s.push_str("\" changes; re-applying it with a growing delay");
+            dom::console_warn(&s);
+            self.fights.push(fight);
         }
     }
 
@@ -466,7 +493,7 @@ impl DynIntoFunction for JsValue {
 
 impl Runtime {
     /// The debug state: wasm init time, per flag its variant, why, whether its actions reached
-    /// the page, and the events sent and still queued.
+    /// the page, the events sent and still queued, and the mutations fighting the page.
     fn debug_state(&self, out: &mut Out) {
         let mut micros = String::new();
         // Whole microseconds, written without float formatting.
@@ -495,6 +522,16 @@ impl Runtime {
             for e in self.events.iter().filter(|e| e.sent == sent) {
                 out.item(&mut first).raw(&e.json);
             }
+        }
+        out.raw("],\"fights\":[");
+        let mut first = true;
+        for (index, selector) in &self.fights {
+            out.item(&mut first)
+                .raw("{\"flag\":")
+                .str(&self.flags[*index].key)
+                .raw(",\"selector\":")
+                .str(selector)
+                .raw("}");
         }
         out.raw("]}");
     }
