@@ -50,8 +50,8 @@ pub(crate) struct Runtime {
     observer: Option<DomObserver>,
     /// The function the mutator's timers and `DOMContentLoaded` listener call (kept alive here).
     waker: Option<wasm_bindgen::closure::Closure<dyn FnMut()>>,
-    /// (flag, selector) of each mutation found fighting the page's own writes, warned once.
-    fights: Vec<(usize, String)>,
+    /// The mutations found fighting the page's own writes (warned once per element).
+    fights: Vec<crate::dom::mutator::MutationId>,
     integration: Option<JsValue>,
     redirect_handler: Option<js_sys::Function>,
     events: Vec<Event>,
@@ -289,17 +289,17 @@ impl Runtime {
             self.flags[index].applied = true;
             self.track_impression(index);
         }
-        for fight in self.mutator.drain_fights() {
-            if self.fights.contains(&fight) {
-                continue;
-            }
+        for id in self.mutator.drain_fights() {
+            let (index, selector) = self.mutator.describe(id);
             let mut s = String::from("webexp: ");
-            s.push_str(&flag_prefix(&self.flags[fight.0].key));
+            s.push_str(&flag_prefix(&self.flags[index].key));
             s.push_str("the page keeps rewriting what mutation \"");
-            s.push_str(&fight.1);
+            s.push_str(selector);
             s.push_str("\" changes; re-applying it with a growing delay");
             dom::console_warn(&s);
-            self.fights.push(fight);
+            if !self.fights.contains(&id) {
+                self.fights.push(id);
+            }
         }
     }
 
@@ -525,10 +525,11 @@ impl Runtime {
         }
         out.raw("],\"fights\":[");
         let mut first = true;
-        for (index, selector) in &self.fights {
+        for &id in &self.fights {
+            let (index, selector) = self.mutator.describe(id);
             out.item(&mut first)
                 .raw("{\"flag\":")
-                .str(&self.flags[*index].key)
+                .str(&self.flags[index].key)
                 .raw(",\"selector\":")
                 .str(selector)
                 .raw("}");

@@ -329,15 +329,15 @@ impl Mutator {
         core::mem::take(&mut self.newly_applied)
     }
 
-    /// Mutations found fighting the page since the last call: (owner, selector) of each, once
-    /// per element.
-    pub fn drain_fights(&mut self) -> Vec<(Owner, String)> {
-        let mut out = Vec::new();
-        for id in core::mem::take(&mut self.fights) {
-            let e = &self.entries[id];
-            out.push((e.owner, e.mutation.selector.clone()));
-        }
-        out
+    /// Mutations found fighting the page since the last call, once per element.
+    pub fn drain_fights(&mut self) -> Vec<MutationId> {
+        core::mem::take(&mut self.fights)
+    }
+
+    /// The owner and selector of an installed mutation.
+    pub fn describe(&self, id: MutationId) -> (Owner, &str) {
+        let e = &self.entries[id];
+        (e.owner, &e.mutation.selector)
     }
 
     /// Handles one observer batch: finds new matches among added nodes and re-applies on top of
@@ -1284,7 +1284,9 @@ mod tests {
         // 1 + 5 at once, then after 50, 100 and 200 ms at most.
         let n = writes.get();
         assert!((6..=10).contains(&n), "{n} page writes");
-        assert_eq!(m.borrow_mut().drain_fights(), vec![(3, "#fi".to_string())]);
+        let fights = m.borrow_mut().drain_fights();
+        assert_eq!(fights.len(), 1);
+        assert_eq!(m.borrow().describe(fights[0]), (3, "#fi"));
         drop(page);
         m.borrow_mut().set_all_active(false);
         root.remove();
