@@ -11,16 +11,16 @@ use crate::core::pages::{read_pages, Page};
 use crate::core::queue;
 use crate::core::redirect::{self, Handoff};
 use crate::dom::delivery;
+use crate::dom::handles::Timeout;
 use crate::dom::host::BrowserHost;
 use crate::dom::mutator::{MutationId, Mutator};
 use crate::dom::navigation::NavigationWatcher;
 use crate::dom::observer::DomObserver;
-use crate::dom::timer::Timeout;
 use crate::dom::{self, bridge};
 use crate::prelude::*;
 use core::cell::RefCell;
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// localStorage key of the visitor's bucketing id when the config does not give one.
 const ID_KEY: &str = "webexp:web_exp_id";
@@ -92,6 +92,10 @@ pub(crate) struct Runtime {
     mutator: Mutator,
     observer: Option<DomObserver>,
     navigation: Option<NavigationWatcher>,
+    /// The function the mutator's timers and `DOMContentLoaded` listener call (kept alive here).
+    waker: Option<wasm_bindgen::closure::Closure<dyn FnMut()>>,
+    /// The mutations found fighting the page's own writes (warned once per element).
+    fights: Vec<crate::dom::mutator::MutationId>,
     integration: Option<JsValue>,
     redirect_handler: Option<js_sys::Function>,
     /// The evaluation context of this page view (`{ user, page: { url } }`).
@@ -261,6 +265,16 @@ impl Runtime {
                 dom::console_log(&s);
             }
         }
+        let waker = Closure::<dyn FnMut()>::new(|| {
+            with(|rt| {
+                rt.mutator.wake();
+                rt.collect_applied();
+            });
+            flush();
+        });
+        self.mutator
+            .set_waker(waker.as_ref().unchecked_ref::<js_sys::Function>().clone());
+        self.waker = Some(waker);
         self.deliver_handoffs();
         self.update_pages();
         if self.redirect() {
@@ -640,10 +654,23 @@ impl Runtime {
         }
     }
 
+    /// Takes the mutator's news: first changes (impressions) and fights (warned once).
     fn collect_applied(&mut self) {
         for index in self.mutator.drain_newly_applied() {
             self.flags[index].applied = true;
             self.track_impression(index);
+        }
+        for id in self.mutator.drain_fights() {
+            let (index, selector) = self.mutator.describe(id);
+            let mut s = String::from("webexp: ");
+            s.push_str(&flag_prefix(&self.flags[index].key));
+            s.push_str("the page keeps rewriting what mutation \"");
+            s.push_str(selector);
+            s.push_str("\" changes; re-applying it with a growing delay");
+            dom::console_warn(&s);
+            if !self.fights.contains(&id) {
+                self.fights.push(id);
+            }
         }
     }
 
@@ -807,7 +834,7 @@ impl Runtime {
             return;
         }
         self.retry_ms = (self.retry_ms * 2).clamp(1000, 30_000);
-        self.retry = Timeout::new(self.retry_ms, || {
+        self.retry = Timeout::once(self.retry_ms, || {
             with(|rt| rt.retry = None);
             request_drain();
         });
@@ -899,7 +926,7 @@ fn request_drain() {
         }
         rt.requested_tabs.extend(new_tabs);
         if rt.adoption_wait.is_none() && !rt.requested_tabs.is_empty() {
-            rt.adoption_wait = Timeout::new(1000, || {
+            rt.adoption_wait = Timeout::once(1000, || {
                 with(|rt| rt.adoption_wait = None);
                 deliver_held();
             });
@@ -1105,7 +1132,7 @@ impl DynIntoFunction for JsValue {
 
 impl Runtime {
     /// The debug state: wasm init time, per flag its variant, why, whether its actions reached
-    /// the page, and the events sent and still queued.
+    /// the page, the events sent and still queued, and the mutations fighting the page.
     fn debug_state(&self, out: &mut Out) {
         let mut micros = String::new();
         // Whole microseconds, written without float formatting.
@@ -1150,6 +1177,17 @@ impl Runtime {
             {
                 out.item(&mut first).raw(&e.json);
             }
+        }
+        out.raw("],\"fights\":[");
+        let mut first = true;
+        for &id in &self.fights {
+            let (index, selector) = self.mutator.describe(id);
+            out.item(&mut first)
+                .raw("{\"flag\":")
+                .str(&self.flags[index].key)
+                .raw(",\"selector\":")
+                .str(selector)
+                .raw("}");
         }
         out.raw("]}");
     }

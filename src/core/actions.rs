@@ -28,7 +28,26 @@ pub enum Property {
     Position,
     /// Any other attribute, by its validated name.
     Attribute(String),
+    /// `text`: `textContent`, never parsed as HTML.
+    Text,
+    /// `style`: the whole inline declaration block, written through CSSOM (`style.cssText`),
+    /// which a `style-src` CSP without `'unsafe-inline'` allows where `setAttribute` is blocked.
+    Style,
+    /// `style.<name>`: one declaration (`setProperty`/`removeProperty`), its value written
+    /// `value` or `value !important`. Also `element` set `hidden` (`display: none !important`).
+    StyleProperty(String),
+    /// `element` remove: the element taken out of the page.
+    Element,
+    /// `insert.*`: new HTML next to or inside the element; the index into [`INSERT_POSITIONS`].
+    Insert(u8),
 }
+
+/// `insertAdjacentHTML` positions of `insert.before`, `insert.after`, `insert.prepend` and
+/// `insert.append`, in that order: the first two insert next to the element, the others inside.
+pub const INSERT_POSITIONS: [&str; 4] = ["beforebegin", "afterend", "afterbegin", "beforeend"];
+
+/// The suffix of a style value that sets the declaration's priority.
+pub const IMPORTANT: &str = " !important";
 
 /// How a mutation combines its value with the current one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,6 +169,74 @@ pub fn is_valid_attribute_name(name: &str) -> bool {
         && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'.' | b'-'))
 }
 
+/// `true` for CSS property names: a custom property (`--name`), or letters, digits and hyphens
+/// starting with a letter, optionally vendor-prefixed (`-webkit-...`); CSSOM lower-cases them.
+/// Anything else would be ignored by `setProperty` without a word, so it is reported instead.
+pub fn is_valid_css_property(name: &str) -> bool {
+    if let Some(custom) = name.strip_prefix("--") {
+        return !custom.is_empty()
+            && custom
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_') || b >= 0x80);
+    }
+    let body = name.strip_prefix('-').unwrap_or(name);
+    matches!(body.bytes().next(), Some(b'a'..=b'z' | b'A'..=b'Z'))
+        && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// What `attribute` names, borrowed from the payload: copied into a [`Property`] only once every
+/// check has passed, so a failed check has nothing to free.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind<'v> {
+    Html,
+    Class,
+    Position,
+    Text,
+    Style,
+    StyleProperty(&'v str),
+    Element,
+    Insert(u8),
+    Attribute(&'v str),
+}
+
+/// Reads `attribute` (the path points at the mutation).
+fn kind<'v>(attribute: &'v str, path: &mut Path) -> Check<Kind<'v>> {
+    let kind =
+        match attribute {
+            "html" => Kind::Html,
+            "class" | "className" => Kind::Class,
+            "position" => Kind::Position,
+            "text" => Kind::Text,
+            "style" => Kind::Style,
+            "element" => Kind::Element,
+            _ => {
+                if let Some(name) = attribute.strip_prefix("style.") {
+                    if !is_valid_css_property(name) {
+                        return Err(fail(path, "attribute", "is not a valid CSS property name"));
+                    }
+                    Kind::StyleProperty(name)
+                } else if let Some(at) = attribute.strip_prefix("insert.") {
+                    match ["before", "after", "prepend", "append"]
+                        .iter()
+                        .position(|p| *p == at)
+                    {
+                        Some(i) => Kind::Insert(i as u8),
+                        None => return Err(fail(
+                            path,
+                            "attribute",
+                            "must be insert.before, insert.after, insert.prepend or insert.append",
+                        )),
+                    }
+                } else if is_valid_attribute_name(attribute) {
+                    Kind::Attribute(attribute)
+                } else {
+                    return Err(fail(path, "attribute", "is not a valid attribute name"));
+                }
+            }
+        };
+    Ok(kind)
+}
+
 /// Reads one mutation; the path points at it. Everything is checked before anything is copied,
 /// so a failed check has nothing to free.
 fn parse_mutation(v: &Value, path: &mut Path, out: &mut Vec<Mutation>) -> Check<()> {
@@ -169,42 +256,53 @@ fn parse_mutation(v: &Value, path: &mut Path, out: &mut Vec<Mutation>) -> Check<
             ))
         }
     };
-    let attribute = required_str(v, "attribute", path)?;
-    // Plain flags, not a `Property`: its `Attribute` owns a `String`, which every failed check
-    // after this point would have to free.
-    let html = attribute == "html";
-    let class = matches!(attribute, "class" | "className");
-    let position = attribute == "position";
-    if !(html || class || position || is_valid_attribute_name(attribute)) {
-        return Err(fail(path, "attribute", "is not a valid attribute name"));
-    }
-    let unsupported = match op {
-        Op::Set => false,
-        Op::Append => position,
-        Op::Remove => position || html,
+    let kind = kind(required_str(v, "attribute", path)?, path)?;
+    let supported = match op {
+        Op::Set => true,
+        Op::Append => !matches!(
+            kind,
+            Kind::Position | Kind::StyleProperty(_) | Kind::Element | Kind::Insert(_)
+        ),
+        Op::Remove => !matches!(
+            kind,
+            Kind::Position | Kind::Html | Kind::Text | Kind::Insert(_)
+        ),
     };
-    if unsupported {
+    if !supported {
         return Err(fail(path, "action", "is not supported for this attribute"));
     }
-    let value = if position || (op == Op::Remove && !class) {
+    let position = kind == Kind::Position;
+    let value = if position || (op == Op::Remove && kind != Kind::Class) {
         optional_str(v, "value", path)?.unwrap_or_default()
     } else {
         required_str(v, "value", path)?
     };
+    let hide = kind == Kind::Element && op == Op::Set;
+    if hide && value != "hidden" {
+        return Err(fail(
+            path,
+            "value",
+            "must be \"hidden\" (or use action \"remove\")",
+        ));
+    }
     let parent_selector = optional_str(v, "parentSelector", path)?;
     if position && parent_selector.is_none() {
         return Err(fail(path, "parentSelector", "is required for position"));
     }
     let insert_before_selector = optional_str(v, "insertBeforeSelector", path)?;
     let scope = metadata_scope(v, path)?;
-    let property = if html {
-        Property::Html
-    } else if class {
-        Property::Class
-    } else if position {
-        Property::Position
-    } else {
-        Property::Attribute(attribute.into())
+    let (property, value) = match kind {
+        Kind::Html => (Property::Html, value),
+        Kind::Class => (Property::Class, value),
+        Kind::Position => (Property::Position, value),
+        Kind::Text => (Property::Text, value),
+        Kind::Style => (Property::Style, value),
+        // Hiding is the `display` declaration, so it stacks and reverts like `style.display`.
+        Kind::Element if hide => (Property::StyleProperty("display".into()), "none !important"),
+        Kind::Element => (Property::Element, value),
+        Kind::StyleProperty(name) => (Property::StyleProperty(name.into()), value),
+        Kind::Insert(at) => (Property::Insert(at), value),
+        Kind::Attribute(name) => (Property::Attribute(name.into()), value),
     };
     out.push(Mutation {
         selector: selector.into(),
@@ -301,9 +399,10 @@ fn parse_action(
 
 /// The value a mutation produces from the current one (`None` = attribute absent).
 ///
-/// `html` and attributes: set replaces, append concatenates (an absent attribute counts as empty),
-/// remove deletes the attribute. `class`: set replaces the class list, append adds classes,
-/// remove deletes them; the result is the list joined by single spaces, as dom-mutator writes it.
+/// `html`, `text`, `style`, `style.<name>` and attributes: set replaces, append concatenates (an
+/// absent value counts as empty), remove deletes. `class`: set replaces the class list, append
+/// adds classes, remove deletes them; the result is the list joined by single spaces, as
+/// dom-mutator writes it. `insert.*`: the HTML of every insert at the same place, in order.
 pub fn transform(
     property: &Property,
     op: Op,
@@ -337,14 +436,24 @@ pub fn transform(
             Some(out)
         }
         _ => match op {
-            Op::Set => Some(value.to_string()),
-            Op::Append => {
+            Op::Set if !matches!(property, Property::Insert(_)) => Some(value.to_string()),
+            Op::Set | Op::Append => {
                 let mut s = current.unwrap_or("").to_string();
                 s.push_str(value);
                 Some(s)
             }
             Op::Remove => None,
         },
+    }
+}
+
+/// A style value split into the value and the priority `setProperty` takes: `"red !important"`
+/// is `("red", "important")`, `"red"` is `("red", "")`.
+pub fn split_priority(value: &str) -> (&str, &str) {
+    // ASCII trims: `trim_end` would link Unicode whitespace tables for no real case.
+    match value.trim_ascii_end().strip_suffix("!important") {
+        Some(rest) => (rest.trim_ascii_end(), "important"),
+        None => (value, ""),
     }
 }
 
@@ -487,5 +596,213 @@ mod tests {
             errors[1].path,
             "payload[0].data.mutations[1].parentSelector"
         );
+    }
+
+    fn one_mutation(fields: &str) -> (Vec<Mutation>, Vec<ActionError>) {
+        let (actions, errors) = payload(
+            &[
+                r##"[{"action":"mutate","data":{"mutations":[{"selector":"#t","##,
+                fields,
+                "}]}}]",
+            ]
+            .concat(),
+        );
+        match actions.into_iter().next() {
+            Some(Action::Mutate(m)) => (m, errors),
+            _ => (vec![], errors),
+        }
+    }
+
+    #[test]
+    fn reads_text_style_element_and_insert_mutations() {
+        let cases: [(&str, Property, Op, &str); 10] = [
+            (
+                r#""action":"set","attribute":"text","value":"<b>""#,
+                Property::Text,
+                Op::Set,
+                "<b>",
+            ),
+            (
+                r#""action":"append","attribute":"style","value":"color:red""#,
+                Property::Style,
+                Op::Append,
+                "color:red",
+            ),
+            (
+                r#""action":"set","attribute":"style.background-color","value":"red !important""#,
+                Property::StyleProperty("background-color".into()),
+                Op::Set,
+                "red !important",
+            ),
+            (
+                r#""action":"remove","attribute":"style.--brand""#,
+                Property::StyleProperty("--brand".into()),
+                Op::Remove,
+                "",
+            ),
+            (
+                r#""action":"remove","attribute":"element""#,
+                Property::Element,
+                Op::Remove,
+                "",
+            ),
+            (
+                r#""action":"set","attribute":"element","value":"hidden""#,
+                Property::StyleProperty("display".into()),
+                Op::Set,
+                "none !important",
+            ),
+            (
+                r#""action":"set","attribute":"insert.before","value":"<i>""#,
+                Property::Insert(0),
+                Op::Set,
+                "<i>",
+            ),
+            (
+                r#""action":"set","attribute":"insert.after","value":"<i>""#,
+                Property::Insert(1),
+                Op::Set,
+                "<i>",
+            ),
+            (
+                r#""action":"set","attribute":"insert.prepend","value":"<i>""#,
+                Property::Insert(2),
+                Op::Set,
+                "<i>",
+            ),
+            (
+                r#""action":"set","attribute":"insert.append","value":"<i>""#,
+                Property::Insert(3),
+                Op::Set,
+                "<i>",
+            ),
+        ];
+        for (fields, property, op, value) in cases {
+            let (m, errors) = one_mutation(fields);
+            assert!(errors.is_empty(), "{fields}: {errors:?}");
+            assert_eq!(
+                (&m[0].property, m[0].op, m[0].value.as_str()),
+                (&property, op, value),
+                "{fields}"
+            );
+        }
+    }
+
+    #[test]
+    fn reports_bad_text_style_element_and_insert_mutations_by_field() {
+        let cases = [
+            (
+                r#""action":"set","attribute":"style.","value":"x""#,
+                "attribute",
+                "is not a valid CSS property name",
+            ),
+            (
+                r#""action":"set","attribute":"style.col or","value":"x""#,
+                "attribute",
+                "is not a valid CSS property name",
+            ),
+            (
+                r#""action":"set","attribute":"style.a;b","value":"x""#,
+                "attribute",
+                "is not a valid CSS property name",
+            ),
+            (
+                r#""action":"set","attribute":"style.--","value":"x""#,
+                "attribute",
+                "is not a valid CSS property name",
+            ),
+            (
+                r#""action":"set","attribute":"insert.inside","value":"x""#,
+                "attribute",
+                "must be insert.before, insert.after, insert.prepend or insert.append",
+            ),
+            (
+                r#""action":"set","attribute":"element","value":"gone""#,
+                "value",
+                "must be \"hidden\" (or use action \"remove\")",
+            ),
+            (
+                r#""action":"remove","attribute":"text""#,
+                "action",
+                "is not supported for this attribute",
+            ),
+            (
+                r#""action":"append","attribute":"style.color","value":"x""#,
+                "action",
+                "is not supported for this attribute",
+            ),
+            (
+                r#""action":"remove","attribute":"insert.before""#,
+                "action",
+                "is not supported for this attribute",
+            ),
+            (
+                r#""action":"append","attribute":"element","value":"x""#,
+                "action",
+                "is not supported for this attribute",
+            ),
+            (
+                r#""action":"set","attribute":"text","value":42"#,
+                "value",
+                "must be a string",
+            ),
+            (
+                r#""action":"set","attribute":"html""#,
+                "value",
+                "is required",
+            ),
+        ];
+        for (fields, field, message) in cases {
+            let (m, errors) = one_mutation(fields);
+            assert!(m.is_empty(), "{fields}");
+            let path = ["payload[0].data.mutations[0].", field].concat();
+            assert_eq!(errors, vec![ActionError { path, message }], "{fields}");
+        }
+    }
+
+    #[test]
+    fn validates_css_property_names() {
+        for ok in [
+            "color",
+            "background-color",
+            "-webkit-line-clamp",
+            "--brand",
+            "--x_1",
+            "Color",
+            "grid-row-2",
+        ] {
+            assert!(is_valid_css_property(ok), "{ok}");
+        }
+        for bad in ["", "-", "--", "1a", "a b", "a:b", "a;b", "col\\or", "-1x"] {
+            assert!(!is_valid_css_property(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn inserts_at_one_place_concatenate_and_text_appends() {
+        let at = Property::Insert(1);
+        let first = transform(&at, Op::Set, "<i>1</i>", None);
+        assert_eq!(
+            transform(&at, Op::Set, "<i>2</i>", first.as_deref()),
+            Some("<i>1</i><i>2</i>".into())
+        );
+        assert_eq!(
+            transform(&Property::Text, Op::Append, "!", Some("hi")),
+            Some("hi!".into())
+        );
+        let color = Property::StyleProperty("color".into());
+        assert_eq!(
+            transform(&color, Op::Set, "red", Some("blue")),
+            Some("red".into())
+        );
+        assert_eq!(transform(&color, Op::Remove, "", Some("blue")), None);
+    }
+
+    #[test]
+    fn splits_the_important_priority() {
+        assert_eq!(split_priority("red !important"), ("red", "important"));
+        assert_eq!(split_priority("red!important "), ("red", "important"));
+        assert_eq!(split_priority("red"), ("red", ""));
+        assert_eq!(split_priority(""), ("", ""));
     }
 }

@@ -10,3 +10,9 @@ use web_sys::Element;
 pub fn set_inner_html(el: &Element, html: &str) {
     el.set_inner_html(html);
 }
+
+/// `el.insertAdjacentHTML(position, html)`; `false` when the browser refuses (`beforebegin` or
+/// `afterend` of an element without a parent element).
+pub fn insert_adjacent_html(el: &Element, position: &str, html: &str) -> bool {
+    el.insert_adjacent_html(position, html).is_ok()
+}

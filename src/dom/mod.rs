@@ -8,12 +8,12 @@
 use crate::prelude::*;
 pub mod bridge;
 pub mod delivery;
+pub mod handles;
 pub mod host;
 pub mod html_sink;
 pub mod mutator;
 pub mod navigation;
 pub mod observer;
-pub mod timer;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -49,6 +49,20 @@ extern "C" {
         this: &SelectorElement,
         selectors: &js_sys::JsString,
     ) -> Result<web_sys::NodeList, JsValue>;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// An element seen through its inline style (HTML, SVG and MathML elements all have one).
+    #[wasm_bindgen(js_name = Element)]
+    type StyledElement;
+    #[wasm_bindgen(method, getter)]
+    fn style(this: &StyledElement) -> Option<web_sys::CssStyleDeclaration>;
+}
+
+/// `el.style`; `None` for an element without one (outside the HTML, SVG and MathML namespaces).
+pub fn style_of(el: &Element) -> Option<web_sys::CssStyleDeclaration> {
+    el.unchecked_ref::<StyledElement>().style()
 }
 
 /// `el.matches(selectors)`; `false` for a selector list the browser rejects.

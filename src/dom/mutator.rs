@@ -10,8 +10,16 @@
 //! Discovery scales with what changed: existing elements are found once with one
 //! `querySelectorAll` when a mutation is switched on; afterwards only nodes reported by the
 //! observer are examined, with one combined selector, never the whole document.
+//!
+//! Two guards keep the page usable. An element the HTML parser has opened but not finished gets
+//! no content-dependent change (html, text, insert) on its partial content: it is hidden alone
+//! until complete, then changed once. A record that the page keeps rewriting (a fight) is
+//! re-applied with an exponential back-off instead of in a tight loop with the page's code.
 
-use crate::core::actions::{transform, Mutation, Property};
+use super::handles::{Listener, Timeout};
+use crate::core::actions::{
+    split_priority, transform, Mutation, Property, IMPORTANT, INSERT_POSITIONS,
+};
 use crate::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, MutationRecord, Node};
@@ -22,10 +30,36 @@ pub type Owner = usize;
 /// Index of an installed mutation, returned by [`Mutator::add`].
 pub type MutationId = usize;
 
+/// Re-applies of one record within [`FIGHT_WINDOW_MS`] beyond which the page is fighting us.
+const FIGHT_LIMIT: u8 = 5;
+const FIGHT_WINDOW_MS: f64 = 1000.0;
+/// First and largest delay of a re-apply while fighting; it doubles in between.
+const BACKOFF_FIRST_MS: u32 = 50;
+const BACKOFF_MAX_MS: u32 = 5000;
+/// How an unfinished element is hidden: `visibility` keeps its box, so nothing moves when it
+/// appears, and `!important` wins over the page's style sheets.
+const HIDDEN: &str = "hidden !important";
+
 struct Entry {
     mutation: Mutation,
     owner: Owner,
     active: bool,
+}
+
+/// Re-apply bookkeeping of one record (times from `performance.now()`).
+#[derive(Default)]
+struct Fight {
+    /// Start of the current counting window, and the re-applies counted in it.
+    window: f64,
+    count: u8,
+    /// When we last re-applied.
+    last: f64,
+    /// The current back-off delay; 0 when not fighting.
+    backoff: u32,
+    /// When the delayed re-apply is due; 0 when none is scheduled.
+    due: f64,
+    /// Reported already (once per record).
+    warned: bool,
 }
 
 struct Record {
@@ -33,12 +67,27 @@ struct Record {
     property: Property,
     /// The value the page itself last set (`None` = attribute absent).
     original: Option<String>,
-    /// The value we last wrote, as the browser reads it back.
+    /// The value we last wrote, as the browser reads it back (for `insert.*`: the inserted HTML).
     applied: Option<String>,
     /// Active mutations on this element and property, ascending (config order).
     entries: Vec<MutationId>,
-    /// For `position`: where the element was before we moved it (parent, next sibling).
+    /// For `position` and `element` remove: where the page last had the element (parent, next
+    /// sibling), to put it back there.
     home: Option<(Node, Option<Node>)>,
+    /// For `insert.*`: the nodes we inserted, removed exactly on revert.
+    inserted: Vec<Node>,
+    /// A content-dependent change held back until the parser has finished the element.
+    waiting: bool,
+    fight: Fight,
+}
+
+/// An element the parser had not finished when a content-dependent mutation matched it.
+struct Unfinished {
+    el: Element,
+    /// Hidden meanwhile (never `html` or `body`: the page is never hidden).
+    hidden: bool,
+    /// Its inline `visibility` before we hid it, restored exactly.
+    visibility: Option<String>,
 }
 
 /// All installed mutations and the elements they changed.
@@ -49,37 +98,148 @@ pub struct Mutator {
     /// `"sel1, sel2, ..."` over the active entries, to test a new node once for all of them; a
     /// JS string made once per change of the list, not once per tested node.
     combined_js: Option<js_sys::JsString>,
-    /// The selectors of the active `html` entries, as a JS string: a child-list change concerns
-    /// an html record only inside an element these match, which one `closest` call tells, where
-    /// asking every record would cost a call per record.
-    html_js: Option<js_sys::JsString>,
+    /// The selectors of the active `html` and `text` entries, as a JS string: a child-list change
+    /// concerns such a record only inside an element these match, which one `closest` call
+    /// tells, where asking every record would cost a call per record.
+    content_js: Option<js_sys::JsString>,
     /// Owners whose mutation was applied to an element for the first time since the last drain.
     newly_applied: Vec<Owner>,
+    /// Mutations found fighting the page since the last drain.
+    fights: Vec<MutationId>,
+    /// Elements held back until the parser finishes them.
+    unfinished: Vec<Unfinished>,
+    /// The owner's function that calls [`Mutator::wake`]: timers and `DOMContentLoaded` call it.
+    waker: Option<js_sys::Function>,
+    /// The next delayed re-apply of a fighting record.
+    timer: Option<Timeout>,
+    /// `DOMContentLoaded`, while elements are held back.
+    loaded: Option<Listener>,
 }
 
 fn read(el: &Element, property: &Property) -> Option<String> {
     match property {
         Property::Html => Some(el.inner_html()),
+        Property::Text => el.text_content(),
         Property::Class => Some(el.get_attribute("class").unwrap_or_default()),
+        Property::Style => el.get_attribute("style"),
         Property::Attribute(name) => el.get_attribute(name),
-        Property::Position => None,
+        Property::StyleProperty(name) => read_style(el, name),
+        Property::Position | Property::Element | Property::Insert(_) => None,
     }
 }
 
 fn write(el: &Element, property: &Property, value: Option<&str>) {
-    let _ = match (property, value) {
-        (Property::Html, Some(v)) => {
-            super::html_sink::set_inner_html(el, v);
-            Ok(())
+    match (property, value) {
+        (Property::Html, Some(v)) => super::html_sink::set_inner_html(el, v),
+        (Property::Text, Some(v)) => el.set_text_content(Some(v)),
+        (Property::Class, Some(v)) => {
+            let _ = el.set_attribute("class", v);
         }
-        (Property::Class, Some(v)) => el.set_attribute("class", v),
-        (Property::Attribute(name), Some(v)) => el.set_attribute(name, v),
-        (Property::Attribute(name), None) => el.remove_attribute(name),
-        _ => Ok(()),
+        // CSSOM, not setAttribute("style"): a `style-src` CSP without 'unsafe-inline' blocks
+        // the attribute but not CSSOM.
+        (Property::Style, Some(v)) => {
+            if let Some(style) = super::style_of(el) {
+                style.set_css_text(v);
+            }
+        }
+        (Property::Style, None) => {
+            let _ = el.remove_attribute("style");
+        }
+        (Property::Attribute(name), Some(v)) => {
+            let _ = el.set_attribute(name, v);
+        }
+        (Property::Attribute(name), None) => {
+            let _ = el.remove_attribute(name);
+        }
+        (Property::StyleProperty(name), v) => write_style(el, name, v),
+        _ => {}
+    }
+}
+
+/// One inline declaration as `value` or `value !important`; `None` when not set.
+fn read_style(el: &Element, name: &str) -> Option<String> {
+    let style = super::style_of(el)?;
+    let mut value = style.get_property_value(name).ok()?;
+    if value.is_empty() {
+        return None;
+    }
+    if !style.get_property_priority(name).is_empty() {
+        value.push_str(IMPORTANT);
+    }
+    Some(value)
+}
+
+/// Sets (`value` or `value !important`) or removes one inline declaration, leaving the others.
+fn write_style(el: &Element, name: &str, value: Option<&str>) {
+    let Some(style) = super::style_of(el) else {
+        return;
+    };
+    let _ = match value {
+        Some(v) => {
+            let (v, priority) = split_priority(v);
+            style.set_property_with_priority(name, v, priority)
+        }
+        None => style.remove_property(name).map(|_| ()),
     };
 }
 
+/// True while the parser may still be adding content to `el`: the document is loading and
+/// neither `el` nor an ancestor has a next sibling (the parser appends in document order, so an
+/// element it has moved past has one).
+fn is_unfinished(el: &Element) -> bool {
+    if super::document().ready_state() != "loading" {
+        return false;
+    }
+    let mut node: Node = el.clone().into();
+    loop {
+        if node.next_sibling().is_some() {
+            return false;
+        }
+        match node.parent_node() {
+            Some(parent) => node = parent,
+            None => return node.node_type() == Node::DOCUMENT_NODE,
+        }
+    }
+}
+
+/// Changes that depend on the element's content, so must wait for all of it.
+fn depends_on_content(property: &Property) -> bool {
+    matches!(
+        property,
+        Property::Html | Property::Text | Property::Insert(_)
+    )
+}
+
+/// The node that `insert.*` at `at` puts its nodes into: the element for prepend and append, its
+/// parent for before and after.
+fn insert_container(el: &Element, at: u8) -> Option<Node> {
+    if at >= 2 {
+        Some(el.clone().into())
+    } else {
+        el.parent_node()
+    }
+}
+
+/// True when every node an insert put in is still where it was put.
+fn inserted_intact(r: &Record, at: u8) -> bool {
+    let container = insert_container(&r.el, at);
+    r.inserted.iter().all(|n| n.parent_node() == container)
+}
+
+/// Puts `el` back into `parent`, before `next` if that is still there, else at the end.
+fn put_back(el: &Element, parent: &Node, next: Option<&Node>) {
+    let next = next.filter(|n| n.parent_node().as_ref() == Some(parent));
+    let _ = parent.insert_before(el, next);
+}
+
 impl Mutator {
+    /// Gives the mutator the function to schedule its delayed work with (back-off re-applies,
+    /// `DOMContentLoaded`). The function must call [`Mutator::wake`]; without it, a fighting
+    /// record waits for the next page change instead of a timer.
+    pub fn set_waker(&mut self, waker: js_sys::Function) {
+        self.waker = Some(waker);
+    }
+
     /// Installs a mutation, switched on: it is applied to the matching elements already in the
     /// document. When the browser rejects its selector nothing is installed, and the mutation
     /// comes back as the error (so the caller can name it).
@@ -144,7 +304,7 @@ impl Mutator {
 
     fn rebuild_combined(&mut self) {
         self.combined_js = self.selector_list(|_| true);
-        self.html_js = self.selector_list(|p| *p == Property::Html);
+        self.content_js = self.selector_list(|p| matches!(p, Property::Html | Property::Text));
     }
 
     /// `"sel1, sel2, ..."` over the active entries whose property passes `keep`, as a JS string;
@@ -178,6 +338,17 @@ impl Mutator {
         core::mem::take(&mut self.newly_applied)
     }
 
+    /// Mutations found fighting the page since the last call, once per element.
+    pub fn drain_fights(&mut self) -> Vec<MutationId> {
+        core::mem::take(&mut self.fights)
+    }
+
+    /// The owner and selector of an installed mutation.
+    pub fn describe(&self, id: MutationId) -> (Owner, &str) {
+        let e = &self.entries[id];
+        (e.owner, &e.mutation.selector)
+    }
+
     /// Handles one observer batch: finds new matches among added nodes and re-applies on top of
     /// external writes to the elements we changed.
     pub fn on_records(&mut self, records: &js_sys::Array) {
@@ -191,20 +362,24 @@ impl Mutator {
                 self.on_external_change(&target, Some(name));
                 continue;
             }
-            // A child list or text change: it can concern an html record only inside an element
-            // that an html selector matches.
+            // Nodes taken out: one of them may be an insert of ours.
+            if record.removed_nodes().length() > 0 {
+                self.on_removed(&target);
+            }
+            // A child list or text change: it can concern an html or text record only inside an
+            // element that their selectors match.
             let el = match target.node_type() {
                 Node::ELEMENT_NODE => Some(target.clone().unchecked_into::<Element>()),
                 _ => target.parent_element(),
             };
-            let inside_html = match (&self.html_js, el) {
-                (Some(html), Some(el)) => super::closest_js(&el, html),
+            let inside_content = match (&self.content_js, el) {
+                (Some(content), Some(el)) => super::closest_js(&el, content),
                 _ => false,
             };
-            if inside_html {
+            if inside_content {
                 self.on_external_change(&target, None);
             }
-            if !(inside_html && self.is_own_write(&target)) {
+            if !(inside_content && self.is_own_write(&target)) {
                 let added = record.added_nodes();
                 for i in 0..added.length() {
                     if let Some(el) = added.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
@@ -213,6 +388,30 @@ impl Mutator {
                 }
             }
         }
+        if !self.unfinished.is_empty() {
+            self.finish_unfinished();
+        }
+    }
+
+    /// Delayed work, called through the waker: elements the parser has finished since, and the
+    /// back-off re-applies that are due.
+    pub fn wake(&mut self) {
+        self.finish_unfinished();
+        let now = super::now_ms();
+        for pos in 0..self.records.len() {
+            let r = &mut self.records[pos];
+            // A timer may fire a little before the time `performance.now()` shows.
+            if r.fight.due > 0.0 && r.fight.due <= now + 1.0 {
+                r.fight.due = 0.0;
+                r.fight.last = now;
+                let current = read(&r.el, &r.property);
+                if current != r.applied {
+                    r.original = current;
+                }
+                self.apply(pos);
+            }
+        }
+        self.schedule(now);
     }
 
     /// True when `node` is an element whose html we set and which still holds exactly our value:
@@ -261,6 +460,7 @@ impl Mutator {
         {
             Some(pos) => pos,
             None => {
+                let waiting = depends_on_content(&property) && self.hold_if_unfinished(&el);
                 let original = read(&el, &property);
                 let home = (property == Property::Position)
                     .then(|| el.parent_node().map(|p| (p, el.next_sibling())))
@@ -272,37 +472,160 @@ impl Mutator {
                     applied: None,
                     entries: Vec::new(),
                     home,
+                    inserted: Vec::new(),
+                    waiting,
+                    fight: Fight::default(),
                 });
                 self.records.len() - 1
             }
         };
         let entries = &mut self.records[pos].entries;
-        if let Err(at) = entries.binary_search(&id) {
-            entries.insert(at, id);
-            self.newly_applied.push(self.entries[id].owner);
-            self.apply(pos);
+        match entries.binary_search(&id) {
+            Err(at) => {
+                entries.insert(at, id);
+                self.newly_applied.push(self.entries[id].owner);
+                self.apply(pos);
+            }
+            // The page put an element we removed back in: it stays removed.
+            Ok(_) if self.records[pos].property == Property::Element => self.reapply(pos),
+            Ok(_) => {}
+        }
+    }
+
+    /// When `el` is unfinished, holds it back (hidden, unless it is `html` or `body`) until
+    /// [`Mutator::finish_unfinished`] sees it complete; returns whether it is.
+    fn hold_if_unfinished(&mut self, el: &Element) -> bool {
+        if !is_unfinished(el) {
+            return false;
+        }
+        if !self.unfinished.iter().any(|u| u.el == *el) {
+            let hidden = !matches!(el.local_name().as_str(), "html" | "body");
+            let visibility = read_style(el, "visibility");
+            if hidden {
+                write_style(el, "visibility", Some(HIDDEN));
+            }
+            self.unfinished.push(Unfinished {
+                el: el.clone(),
+                hidden,
+                visibility,
+            });
+            if self.loaded.is_none() {
+                if let Some(waker) = &self.waker {
+                    self.loaded = Listener::new(&super::document(), "DOMContentLoaded", waker);
+                }
+            }
+        }
+        true
+    }
+
+    /// Applies the held-back changes of every element the parser has finished, each once on its
+    /// complete content, then shows the element again.
+    fn finish_unfinished(&mut self) {
+        let mut i = 0;
+        while i < self.unfinished.len() {
+            if is_unfinished(&self.unfinished[i].el) {
+                i += 1;
+                continue;
+            }
+            let u = self.unfinished.remove(i);
+            for pos in 0..self.records.len() {
+                let r = &mut self.records[pos];
+                if r.waiting && r.el == u.el {
+                    r.waiting = false;
+                    r.original = read(&r.el, &r.property);
+                    self.apply(pos);
+                }
+            }
+            if u.hidden {
+                write_style(&u.el, "visibility", u.visibility.as_deref());
+            }
+        }
+        if self.unfinished.is_empty() {
+            self.loaded = None;
         }
     }
 
     /// Runs the record's chain from its original value and writes the result if it differs.
     fn apply(&mut self, pos: usize) {
         let record = &self.records[pos];
-        if record.property == Property::Position {
-            self.apply_position(pos);
+        if record.waiting {
             return;
+        }
+        match record.property {
+            Property::Position => return self.apply_position(pos),
+            Property::Element => {
+                let el = record.el.clone();
+                if let Some(parent) = el.parent_node() {
+                    self.records[pos].home = Some((parent.clone(), el.next_sibling()));
+                    el.remove();
+                    self.absorb(pos, &parent);
+                }
+                return;
+            }
+            _ => {}
         }
         let mut value = record.original.clone();
         for &i in &record.entries {
             let m = &self.entries[i].mutation;
             value = transform(&m.property, m.op, &m.value, value.as_deref());
         }
+        if let Property::Insert(at) = record.property {
+            return self.apply_insert(pos, at, value);
+        }
         if read(&record.el, &record.property) != value {
             write(&record.el, &record.property, value.as_deref());
+            let el: Node = record.el.clone().into();
+            self.absorb(pos, &el);
         }
         // Read back: the browser normalises HTML ("<b>x" becomes "<b>x</b>"), and the comparison
         // with later values must use its form or every batch would look like an external write.
-        let applied = read(&record.el, &record.property);
-        self.records[pos].applied = applied;
+        let record = &mut self.records[pos];
+        record.applied = read(&record.el, &record.property);
+    }
+
+    /// Inserts `html` at the record's place unless what it inserted is still there; whatever
+    /// is left of an earlier insert goes first, so the HTML is never there twice.
+    fn apply_insert(&mut self, pos: usize, at: u8, html: Option<String>) {
+        let r = &self.records[pos];
+        if r.applied == html && inserted_intact(r, at) {
+            return;
+        }
+        let Some(container) = insert_container(&r.el, at) else {
+            return;
+        };
+        for n in &r.inserted {
+            if let Some(parent) = n.parent_node() {
+                let _ = parent.remove_child(n);
+            }
+        }
+        let el: &Node = r.el.as_ref();
+        // The new nodes are the siblings strictly between `prev` (or the container's start) and
+        // `end` (or its end).
+        let (prev, end) = match at {
+            0 => (el.previous_sibling(), Some(el.clone())),
+            1 => (Some(el.clone()), el.next_sibling()),
+            2 => (None, el.first_child()),
+            _ => (el.last_child(), None),
+        };
+        let mut inserted = Vec::new();
+        let html_str = html.as_deref().unwrap_or_default();
+        if super::html_sink::insert_adjacent_html(&r.el, INSERT_POSITIONS[at as usize], html_str) {
+            let mut next = match &prev {
+                Some(p) => p.next_sibling(),
+                None => container.first_child(),
+            };
+            while let Some(node) = next {
+                if Some(&node) == end.as_ref() {
+                    break;
+                }
+                next = node.next_sibling();
+                inserted.push(node);
+            }
+        }
+        let r = &mut self.records[pos];
+        r.inserted = inserted;
+        r.applied = html;
+        self.absorb(pos, &container);
     }
 
     fn apply_position(&mut self, pos: usize) {
@@ -333,41 +656,142 @@ impl Mutator {
         }
     }
 
+    /// After our own write at `node`, the html and text records of the elements around it take
+    /// the result as their applied value: otherwise they would take our write for the page's
+    /// and re-apply over it, which undoes it, which re-applies it, without end.
+    fn absorb(&mut self, pos: usize, node: &Node) {
+        if self.content_js.is_none() {
+            return;
+        }
+        for i in 0..self.records.len() {
+            let r = &self.records[i];
+            if i != pos
+                && matches!(r.property, Property::Html | Property::Text)
+                && !r.waiting
+                && r.el.contains(Some(node))
+            {
+                self.records[i].applied = read(&r.el, &r.property);
+            }
+        }
+    }
+
+    /// Re-applies a record after the page changed it. More than [`FIGHT_LIMIT`] times within
+    /// [`FIGHT_WINDOW_MS`] is a fight: the re-apply then waits, 50 ms, then twice as long each
+    /// time, so the page's code and ours do not loop; a pause of the page's writes ends it.
+    fn reapply(&mut self, pos: usize) {
+        let now = super::now_ms();
+        let f = &mut self.records[pos].fight;
+        if now - f.window > FIGHT_WINDOW_MS {
+            f.window = now;
+            f.count = 0;
+        }
+        if now - f.last > FIGHT_WINDOW_MS {
+            f.backoff = 0;
+        }
+        f.count = f.count.saturating_add(1);
+        if f.backoff == 0 && f.count <= FIGHT_LIMIT {
+            f.last = now;
+            self.apply(pos);
+            return;
+        }
+        if f.due > 0.0 {
+            return;
+        }
+        f.backoff = if f.backoff == 0 {
+            BACKOFF_FIRST_MS
+        } else {
+            (f.backoff * 2).min(BACKOFF_MAX_MS)
+        };
+        f.due = now + f.backoff as f64;
+        if !f.warned {
+            f.warned = true;
+            let first = self.records[pos].entries[0];
+            self.fights.push(first);
+        }
+        self.schedule(now);
+    }
+
+    /// Arms the timer for the earliest due re-apply, or none.
+    fn schedule(&mut self, now: f64) {
+        let mut next = f64::INFINITY;
+        for r in &self.records {
+            if r.fight.due > 0.0 && r.fight.due < next {
+                next = r.fight.due;
+            }
+        }
+        self.timer = None;
+        if let (true, Some(waker)) = (next.is_finite(), &self.waker) {
+            self.timer = Timeout::new(waker, (next - now) as i32 + 1);
+        }
+    }
+
+    /// Nodes were removed from `target`: an insert of ours among them goes back in.
+    fn on_removed(&mut self, target: &Node) {
+        for pos in 0..self.records.len() {
+            let r = &self.records[pos];
+            if let Property::Insert(at) = r.property {
+                if !r.waiting
+                    && insert_container(&r.el, at).as_ref() == Some(target)
+                    && !inserted_intact(r, at)
+                {
+                    self.reapply(pos);
+                }
+            }
+        }
+    }
+
     /// An observed change at `target`: for every record it touches whose value is no longer what
     /// we wrote, the page's value becomes the new original and the chain runs again on top of it.
     fn on_external_change(&mut self, target: &Node, attribute: Option<String>) {
         for pos in 0..self.records.len() {
             let r = &self.records[pos];
+            let own = AsRef::<Node>::as_ref(&r.el) == target;
             let touched = match (&r.property, &attribute) {
-                (Property::Html, None) => r.el.contains(Some(target)),
-                (Property::Class, Some(a)) => {
-                    a == "class" && AsRef::<Node>::as_ref(&r.el) == target
-                }
-                (Property::Attribute(name), Some(a)) => {
-                    a == name && AsRef::<Node>::as_ref(&r.el) == target
-                }
+                (Property::Html | Property::Text, None) => r.el.contains(Some(target)),
+                (Property::Class, Some(a)) => own && a == "class",
+                (Property::Style | Property::StyleProperty(_), Some(a)) => own && a == "style",
+                (Property::Attribute(name), Some(a)) => own && a == name,
                 _ => false,
             };
-            if !touched {
+            if !touched || r.waiting {
                 continue;
             }
             let current = read(&r.el, &r.property);
             if current != r.applied {
                 self.records[pos].original = current;
-                self.apply(pos);
+                self.reapply(pos);
             }
         }
     }
 }
 
-/// Puts a record's element back as the page last had it.
+/// Puts a record's element back as the page last had it. A change still held back was never
+/// made, so there is nothing to undo (its original is the partial content).
 fn restore(r: &Record) {
-    if r.property == Property::Position {
-        if let Some((parent, next)) = &r.home {
-            let _ = parent.insert_before(&r.el, next.as_ref());
+    if r.waiting {
+        return;
+    }
+    match &r.property {
+        Property::Position | Property::Element => {
+            // An element we removed has no parent; one we moved is put back wherever it is.
+            if let Some((parent, next)) = &r.home {
+                if r.property == Property::Position || r.el.parent_node().is_none() {
+                    put_back(&r.el, parent, next.as_ref());
+                }
+            }
         }
-    } else if read(&r.el, &r.property) != r.original {
-        write(&r.el, &r.property, r.original.as_deref());
+        Property::Insert(_) => {
+            for n in &r.inserted {
+                if let Some(parent) = n.parent_node() {
+                    let _ = parent.remove_child(n);
+                }
+            }
+        }
+        _ => {
+            if read(&r.el, &r.property) != r.original {
+                write(&r.el, &r.property, r.original.as_deref());
+            }
+        }
     }
 }
 
@@ -402,7 +826,7 @@ mod tests {
         el
     }
 
-    /// A mutator wired to a real observer, as the runtime wires it.
+    /// A mutator wired to a real observer and a waker, as the runtime wires them.
     fn observed() -> (Rc<RefCell<Mutator>>, DomObserver) {
         let mutator = Rc::new(RefCell::new(Mutator::default()));
         let m = mutator.clone();
@@ -410,17 +834,33 @@ mod tests {
             m.borrow_mut().on_records(records)
         })
         .unwrap();
+        let m = mutator.clone();
+        let waker =
+            wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || m.borrow_mut().wake());
+        mutator
+            .borrow_mut()
+            .set_waker(waker.as_ref().unchecked_ref::<js_sys::Function>().clone());
+        // Tests end with the mutator still referenced by the waker: a leak a test can afford.
+        waker.forget();
         (mutator, observer)
     }
 
     /// Lets pending observer callbacks (microtasks) and a timer turn run.
     async fn settle() {
+        sleep(0).await;
+    }
+
+    async fn sleep(ms: i32) {
         let promise = js_sys::Promise::new(&mut |resolve, _| {
             crate::dom::window()
-                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
                 .unwrap();
         });
         wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    }
+
+    fn by_id(id: &str) -> Element {
+        document().get_element_by_id(id).unwrap()
     }
 
     fn inner(selector: &str) -> String {
@@ -609,5 +1049,255 @@ mod tests {
             .add(mutation("##bad", Property::Html, Op::Set, "x"), 1)
             .is_err());
         assert!(m.drain_newly_applied().is_empty());
+    }
+
+    #[wasm_bindgen_test]
+    async fn text_is_never_parsed_as_html() {
+        let root = fixture("text", "<p id='tx'>old <i>x</i></p>");
+        let (m, _observer) = observed();
+        let set = m
+            .borrow_mut()
+            .add(mutation("#tx", Property::Text, Op::Set, "<b>bold?</b>"), 1)
+            .unwrap();
+        assert_eq!(inner("#tx"), "&lt;b&gt;bold?&lt;/b&gt;");
+        m.borrow_mut().set_active(set, false);
+        m.borrow_mut()
+            .add(mutation("#tx", Property::Text, Op::Append, " & more"), 1)
+            .unwrap();
+        assert_eq!(by_id("tx").text_content().as_deref(), Some("old x & more"));
+        // The page rewrites the text: ours goes on top of it.
+        by_id("tx").set_text_content(Some("page"));
+        settle().await;
+        assert_eq!(inner("#tx"), "page &amp; more");
+        m.borrow_mut().set_all_active(false);
+        assert_eq!(inner("#tx"), "page");
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn one_style_property_leaves_the_other_declarations_alone() {
+        let root = fixture("sty", "<p id='sp' style='color: blue; margin: 1px'>x</p>");
+        let (m, _observer) = observed();
+        let color = Property::StyleProperty("color".into());
+        let style = || crate::dom::style_of(&by_id("sp")).unwrap();
+        m.borrow_mut()
+            .add(mutation("#sp", color.clone(), Op::Set, "red !important"), 1)
+            .unwrap();
+        let brand = m
+            .borrow_mut()
+            .add(
+                mutation(
+                    "#sp",
+                    Property::StyleProperty("--brand".into()),
+                    Op::Set,
+                    "#123",
+                ),
+                1,
+            )
+            .unwrap();
+        m.borrow_mut()
+            .add(
+                mutation(
+                    "#sp",
+                    Property::StyleProperty("margin".into()),
+                    Op::Remove,
+                    "",
+                ),
+                1,
+            )
+            .unwrap();
+        assert_eq!(style().get_property_value("color").unwrap(), "red");
+        assert_eq!(style().get_property_priority("color"), "important");
+        assert_eq!(style().get_property_value("--brand").unwrap(), "#123");
+        assert_eq!(style().get_property_value("margin").unwrap(), "");
+        // The page sets another declaration: nothing of ours is touched or re-applied.
+        style().set_property("padding", "2px").unwrap();
+        // The page sets the color: ours wins again.
+        style().set_property("color", "green").unwrap();
+        settle().await;
+        assert_eq!(style().get_property_value("color").unwrap(), "red");
+        assert_eq!(style().get_property_value("padding").unwrap(), "2px");
+        // Switching one off restores only its declaration.
+        m.borrow_mut().set_active(brand, false);
+        assert_eq!(style().get_property_value("--brand").unwrap(), "");
+        assert_eq!(style().get_property_value("color").unwrap(), "red");
+        m.borrow_mut().set_all_active(false);
+        // The page's last color (green, without priority) and margin come back.
+        assert_eq!(style().get_property_value("color").unwrap(), "green");
+        assert_eq!(style().get_property_priority("color"), "");
+        assert_eq!(style().get_property_value("margin").unwrap(), "1px");
+        assert_eq!(style().get_property_value("padding").unwrap(), "2px");
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    fn the_whole_style_is_written_through_cssom() {
+        let root = fixture("whole", "<p id='ws' style='color: blue'>x</p>");
+        let mut m = Mutator::default();
+        m.add(
+            mutation("#ws", Property::Style, Op::Append, "; margin: 3px"),
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            by_id("ws").get_attribute("style").as_deref(),
+            Some("color: blue; margin: 3px;")
+        );
+        m.set_all_active(false);
+        // The page's declarations come back, as CSSOM writes them (a write no CSP blocks).
+        assert_eq!(
+            by_id("ws").get_attribute("style").as_deref(),
+            Some("color: blue;")
+        );
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_removed_element_stays_removed_and_comes_back_on_revert() {
+        let root = fixture("rm", "<p id='a1'>a</p><p id='ad'>ad</p><p id='a2'>b</p>");
+        let ad = by_id("ad");
+        let (m, _observer) = observed();
+        m.borrow_mut()
+            .add(mutation("#ad", Property::Element, Op::Remove, ""), 1)
+            .unwrap();
+        assert_eq!(root.inner_html(), "<p id=\"a1\">a</p><p id=\"a2\">b</p>");
+        // The page puts the same element back elsewhere: it is removed again.
+        root.prepend_with_node_1(&ad).unwrap();
+        settle().await;
+        assert_eq!(root.inner_html(), "<p id=\"a1\">a</p><p id=\"a2\">b</p>");
+        // The page renders a new one: removed too.
+        root.insert_adjacent_html("beforeend", "<p id='ad'>new</p>")
+            .unwrap();
+        settle().await;
+        assert_eq!(root.inner_html(), "<p id=\"a1\">a</p><p id=\"a2\">b</p>");
+        m.borrow_mut().set_all_active(false);
+        // Each back where the page last had it.
+        assert_eq!(
+            root.inner_html(),
+            "<p id=\"ad\">ad</p><p id=\"a1\">a</p><p id=\"a2\">b</p><p id=\"ad\">new</p>"
+        );
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    fn hiding_an_element_restores_its_inline_display() {
+        let root = fixture("hide", "<p id='hd' style='display: flex'>x</p>");
+        let mut m = Mutator::default();
+        m.add(
+            mutation(
+                "#hd",
+                Property::StyleProperty("display".into()),
+                Op::Set,
+                "none !important",
+            ),
+            1,
+        )
+        .unwrap();
+        let style = crate::dom::style_of(&by_id("hd")).unwrap();
+        assert_eq!(style.get_property_value("display").unwrap(), "none");
+        assert_eq!(style.get_property_priority("display"), "important");
+        m.set_all_active(false);
+        assert_eq!(style.get_property_value("display").unwrap(), "flex");
+        assert_eq!(style.get_property_priority("display"), "");
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn inserts_at_four_places_exactly_once_and_reverts_exactly() {
+        let root = fixture("ins", "<p id='in'><b>keep</b></p>");
+        let (m, _observer) = observed();
+        for (at, html) in [
+            (0, "<i>0</i>"),
+            (1, "<i>1</i>"),
+            (2, "<i>2</i>"),
+            (3, "<i>3</i>x"),
+        ] {
+            m.borrow_mut()
+                .add(mutation("#in", Property::Insert(at), Op::Set, html), 1)
+                .unwrap();
+        }
+        // A second insert at the same place goes after the first.
+        m.borrow_mut()
+            .add(
+                mutation("#in", Property::Insert(1), Op::Set, "<u>1b</u>"),
+                1,
+            )
+            .unwrap();
+        let all = "<i>0</i><p id=\"in\"><i>2</i><b>keep</b><i>3</i>x</p><i>1</i><u>1b</u>";
+        assert_eq!(root.inner_html(), all);
+        settle().await;
+        assert_eq!(root.inner_html(), all);
+        // The page removes one of ours while the element stays: inserted again, once.
+        document()
+            .query_selector("#in + i")
+            .unwrap()
+            .unwrap()
+            .remove();
+        settle().await;
+        assert_eq!(root.inner_html(), all);
+        m.borrow_mut().set_all_active(false);
+        assert_eq!(root.inner_html(), "<p id=\"in\"><b>keep</b></p>");
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    fn a_revert_chain_switches_mutations_off_and_on_in_any_order() {
+        let root = fixture("chain", "<p id='ch' class='a'>base</p>");
+        let mut m = Mutator::default();
+        let first = m
+            .add(mutation("#ch", Property::Html, Op::Append, " one"), 1)
+            .unwrap();
+        let middle = m
+            .add(mutation("#ch", Property::Class, Op::Append, "b"), 1)
+            .unwrap();
+        let last = m
+            .add(mutation("#ch", Property::Html, Op::Append, " two"), 1)
+            .unwrap();
+        let el = by_id("ch");
+        let state = |el: &Element| (el.inner_html(), el.get_attribute("class").unwrap());
+        assert_eq!(state(&el), ("base one two".into(), "a b".into()));
+        m.set_active(middle, false);
+        assert_eq!(state(&el), ("base one two".into(), "a".into()));
+        m.set_active(first, false);
+        assert_eq!(state(&el), ("base two".into(), "a".into()));
+        m.set_active(first, true);
+        m.set_active(middle, true);
+        assert_eq!(state(&el), ("base one two".into(), "a b".into()));
+        m.set_active(last, false);
+        m.set_active(first, false);
+        m.set_active(middle, false);
+        assert_eq!(state(&el), ("base".into(), "a".into()));
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_fight_with_the_page_backs_off_and_is_reported_once() {
+        let root = fixture("fight", "<p id='fi' class='page'>x</p>");
+        let (m, _observer) = observed();
+        // Page code that puts its class back whenever it changes: without a back-off, its
+        // observer and ours would call each other in microtasks forever and this test would hang.
+        let writes = Rc::new(core::cell::Cell::new(0u32));
+        let w = writes.clone();
+        let page = DomObserver::new(&document(), move |_| {
+            let el = by_id("fi");
+            if el.get_attribute("class").as_deref() != Some("page") {
+                w.set(w.get() + 1);
+                el.set_attribute("class", "page").unwrap();
+            }
+        })
+        .unwrap();
+        m.borrow_mut()
+            .add(mutation("#fi", Property::Class, Op::Set, "ours"), 3)
+            .unwrap();
+        sleep(300).await;
+        // 1 + 5 at once, then after 50, 100 and 200 ms at most.
+        let n = writes.get();
+        assert!((6..=10).contains(&n), "{n} page writes");
+        let fights = m.borrow_mut().drain_fights();
+        assert_eq!(fights.len(), 1);
+        assert_eq!(m.borrow().describe(fights[0]), (3, "#fi"));
+        drop(page);
+        m.borrow_mut().set_all_active(false);
+        root.remove();
     }
 }
