@@ -287,7 +287,7 @@ impl Runtime {
             flush();
             perform_redirect();
         }));
-        let observer = DomObserver::new(&dom::document(), |records| {
+        let observer = DomObserver::new(&dom::document(), self.mutator.filter(), |records| {
             with(|rt| {
                 rt.mutator.on_records(records);
                 rt.collect_applied();

@@ -17,6 +17,7 @@
 //! re-applied with an exponential back-off instead of in a tight loop with the page's code.
 
 use super::handles::{Listener, Timeout};
+use super::observer::RecordFilter;
 use crate::core::actions::{
     split_priority, transform, Mutation, Property, IMPORTANT, INSERT_POSITIONS,
 };
@@ -114,6 +115,8 @@ pub struct Mutator {
     timer: Option<Timeout>,
     /// `DOMContentLoaded`, while elements are held back.
     loaded: Option<Listener>,
+    /// What the observer hands over: kept in step with the mutations and records here.
+    filter: RecordFilter,
 }
 
 fn read(el: &Element, property: &Property) -> Option<String> {
@@ -305,6 +308,18 @@ impl Mutator {
     fn rebuild_combined(&mut self) {
         self.combined_js = self.selector_list(|_| true);
         self.content_js = self.selector_list(|p| matches!(p, Property::Html | Property::Text));
+        let active = || self.entries.iter().filter(|e| e.active);
+        self.filter.set_selectors(
+            active().map(|e| e.mutation.selector.as_str()),
+            active()
+                .filter(|e| matches!(e.mutation.property, Property::Html | Property::Text))
+                .map(|e| e.mutation.selector.as_str()),
+        );
+    }
+
+    /// The filter for the observer that feeds [`Mutator::on_records`].
+    pub fn filter(&self) -> &RecordFilter {
+        &self.filter
     }
 
     /// `"sel1, sel2, ..."` over the active entries whose property passes `keep`, as a JS string;
@@ -461,6 +476,14 @@ impl Mutator {
             Some(pos) => pos,
             None => {
                 let waiting = depends_on_content(&property) && self.hold_if_unfinished(&el);
+                match property {
+                    Property::Insert(_) => self.filter.pass_removals(),
+                    Property::Html | Property::Text | Property::Position => {}
+                    // Attribute-like changes (class, style, attributes, hiding): the page's
+                    // writes to this element's attributes must reach us.
+                    _ => self.filter.track(&el),
+                }
+                self.filter.pass_all(!self.unfinished.is_empty());
                 let original = read(&el, &property);
                 let home = (property == Property::Position)
                     .then(|| el.parent_node().map(|p| (p, el.next_sibling())))
@@ -542,6 +565,7 @@ impl Mutator {
         }
         if self.unfinished.is_empty() {
             self.loaded = None;
+            self.filter.pass_all(false);
         }
     }
 
@@ -830,9 +854,13 @@ mod tests {
     fn observed() -> (Rc<RefCell<Mutator>>, DomObserver) {
         let mutator = Rc::new(RefCell::new(Mutator::default()));
         let m = mutator.clone();
-        let observer = DomObserver::new(&document(), move |records| {
-            m.borrow_mut().on_records(records)
-        })
+        // Fed through the mutator's own filter, as the runtime does.
+        let observer = {
+            let mm = mutator.borrow();
+            DomObserver::new(&document(), mm.filter(), move |records| {
+                m.borrow_mut().on_records(records)
+            })
+        }
         .unwrap();
         let m = mutator.clone();
         let waker =
@@ -1278,7 +1306,9 @@ mod tests {
         // observer and ours would call each other in microtasks forever and this test would hang.
         let writes = Rc::new(core::cell::Cell::new(0u32));
         let w = writes.clone();
-        let page = DomObserver::new(&document(), move |_| {
+        let everything = RecordFilter::default();
+        everything.pass_all(true);
+        let page = DomObserver::new(&document(), &everything, move |_| {
             let el = by_id("fi");
             if el.get_attribute("class").as_deref() != Some("page") {
                 w.set(w.get() + 1);

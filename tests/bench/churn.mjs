@@ -6,7 +6,7 @@
 import { summary, fmt } from "./stats.mjs";
 
 const ROUNDS = 15;
-const FRAMES = 90;
+export const FRAMES = 90;
 const ROWS = 1000; // 5 nodes each: 5000 nodes
 const PER_FRAME = 40; // rows re-rendered per frame: 200 nodes
 
@@ -53,7 +53,7 @@ const webexpConfig = {
   }],
 };
 
-const PAGES = {
+export const PAGES = {
   none: page(""),
   webexp: page(`<script>window.webexpConfig = ${JSON.stringify(webexpConfig)};</script><script src="/webexp.js"></script>`),
   "dom-mutator": page(`<script type="module">

@@ -11,16 +11,24 @@ import { sizeSection } from "./size.mjs";
 import { churnBenchmark } from "./churn.mjs";
 import { applyLatencyBenchmark } from "./apply.mjs";
 
+// `node tests/bench/run.mjs churn` (or apply, evaluation) runs one benchmark and prints it,
+// leaving BENCHMARKS.md alone.
+const only = process.argv[2];
 const server = await startServer();
 const browser = await launch();
-const sections = [sizeSection(new URL("../../", import.meta.url))];
+const sections = only ? [] : [sizeSection(new URL("../../", import.meta.url))];
+const benchmarks = { apply: applyLatencyBenchmark, churn: churnBenchmark, evaluation: evaluationBenchmark };
 try {
-  sections.push(await applyLatencyBenchmark({ server, browser }));
-  sections.push(await churnBenchmark({ server, browser }));
-  sections.push(await evaluationBenchmark({ server, browser }));
+  for (const [name, run] of Object.entries(benchmarks)) {
+    if (!only || only === name) sections.push(await run({ server, browser }));
+  }
 } finally {
   await browser.close();
   await server.close();
+}
+if (only) {
+  console.log(sections.join("\n\n"));
+  process.exit(0);
 }
 
 const chromium = execSync(`${process.env.CHROMIUM || "/usr/bin/chromium"} --version`, { encoding: "utf8" }).trim();
