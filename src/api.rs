@@ -13,10 +13,11 @@ use wasm_bindgen::prelude::*;
 // Exports return `JsString`, not `String`: a returned Rust string costs a multi-value shim per
 // export (about 700 bytes each), a `JsString` is one externref.
 
-/// Starts the runtime with a `WebexpConfig` as JSON text.
+/// Starts the runtime with a `WebexpConfig` as JSON text; `nonce` is the one the script and
+/// style elements of `inject` carry.
 #[wasm_bindgen]
-pub fn start(config_json: &str) {
-    runtime::start(config_json);
+pub fn start(config_json: &str, nonce: &str) {
+    runtime::start(config_json, nonce);
 }
 
 /// Records the script tag's wasm instantiation time (shown by `getDebugState()`).

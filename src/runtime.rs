@@ -13,6 +13,7 @@ use crate::core::redirect::{self, Handoff};
 use crate::dom::delivery;
 use crate::dom::handles::Timeout;
 use crate::dom::host::BrowserHost;
+use crate::dom::inject::Injector;
 use crate::dom::mutator::{MutationId, Mutator};
 use crate::dom::navigation::NavigationWatcher;
 use crate::dom::observer::DomObserver;
@@ -90,6 +91,8 @@ pub(crate) struct Runtime {
     config: Config,
     flags: Vec<FlagState>,
     mutator: Mutator,
+    /// The injects switched on (their data stays in the flags' actions).
+    injector: Injector,
     observer: Option<DomObserver>,
     navigation: Option<NavigationWatcher>,
     /// The function the mutator's timers and `DOMContentLoaded` listener call (kept alive here).
@@ -228,7 +231,7 @@ fn forced_variant(flag: &Value, variant_key: &str) -> Option<Value> {
 
 impl Runtime {
     /// Reads the config, evaluates, installs the actions and the observer.
-    fn start(&mut self, config_json: &str) {
+    fn start(&mut self, config_json: &str, nonce: &str) {
         if self.started {
             report(
                 "",
@@ -238,6 +241,7 @@ impl Runtime {
             return;
         }
         self.started = true;
+        self.injector.nonce = nonce.into();
         let value = match json::parse(config_json) {
             Ok(v) => v,
             Err(e) => {
@@ -434,6 +438,7 @@ impl Runtime {
                             self.mutator.set_active(id, false);
                         }
                     }
+                    self.injector.revert_owner(i);
                     self.flags[i] = self.flag_state(key, variant, reason, false);
                 }
                 None => {
@@ -446,6 +451,10 @@ impl Runtime {
         self.update_pages();
         if self.redirect() {
             return;
+        }
+        if new_view {
+            // Injected code runs once per page view: off now, on again below if still in scope.
+            self.injector.revert_all();
         }
         self.sync_scope();
         if new_view {
@@ -491,12 +500,21 @@ impl Runtime {
             let f = &mut self.flags[index];
             let flag_active = f.pages.is_none() || !f.active_pages.is_empty();
             let mut failed = Vec::new();
-            for (i, m) in f.mutations.iter_mut().enumerate() {
-                let in_scope = if m.scope.is_empty() {
+            let in_scope = |scope: &[String]| {
+                if scope.is_empty() {
                     flag_active
                 } else {
-                    m.scope.iter().any(|p| f.active_pages.contains(p))
-                };
+                    scope.iter().any(|p| f.active_pages.contains(p))
+                }
+            };
+            let mut injected = false;
+            for (at, action) in f.actions.iter().enumerate() {
+                if let Action::Inject(i) = action {
+                    injected |= self.injector.set(index, at, &f.key, i, in_scope(&i.scope));
+                }
+            }
+            for (i, m) in f.mutations.iter_mut().enumerate() {
+                let in_scope = in_scope(&m.scope);
                 match &mut m.slot {
                     Slot::Installed(id) => self.mutator.set_active(*id, in_scope),
                     Slot::Pending(_) if !in_scope => {}
@@ -522,9 +540,12 @@ impl Runtime {
                 report(&flag_prefix(&f.key), "", &what);
             }
             let action_less = f.mutations.is_empty() && f.actions.is_empty();
+            if injected {
+                f.applied = true;
+            }
             // Impressions in config order: this flag's, before the next flag is looked at.
             self.collect_applied();
-            if flag_active && action_less {
+            if (flag_active && action_less) || injected {
                 self.track_impression(index);
             }
         }
@@ -951,8 +972,8 @@ fn deliver_held() {
 }
 
 /// Starts the runtime with a config given as JSON text.
-pub(crate) fn start(config_json: &str) {
-    with(|rt| rt.start(config_json));
+pub(crate) fn start(config_json: &str, nonce: &str) {
+    with(|rt| rt.start(config_json, nonce));
     flush();
     perform_redirect();
 }
@@ -1045,6 +1066,7 @@ pub(crate) fn set_applied(applied: bool) {
             rt.sync_scope();
             return;
         }
+        rt.injector.revert_all();
         for f in &mut rt.flags {
             f.applied = false;
             for m in &f.mutations {

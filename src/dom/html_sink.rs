@@ -2,17 +2,49 @@
 //!
 //! Under `require-trusted-types-for 'script'` (the strictest policy of CONTRACT section 1) the
 //! browser refuses plain strings at HTML sinks (`innerHTML`, `insertAdjacentHTML`, script text),
-//! so these functions are the one spot where a Trusted Types policy is applied.
+//! so these functions are the one spot where a Trusted Types policy is applied: [`trusted_html`]
+//! gives the value to assign, through the "webexp" policy (created in `page.js` on first use).
 
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-/// `el.innerHTML = html`.
+#[wasm_bindgen(module = "/src/dom/page.js")]
+extern "C" {
+    /// `html` as `TrustedHTML` where the page has Trusted Types, else the string itself.
+    #[wasm_bindgen(js_name = trustedHtml)]
+    pub fn trusted_html(html: &str) -> JsValue;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// An element whose `innerHTML` takes any value (`TrustedHTML` or a string).
+    #[wasm_bindgen(js_name = Element)]
+    type SinkElement;
+    /// Throws where the page enforces Trusted Types and the policy could not be created.
+    #[wasm_bindgen(method, catch, setter = innerHTML)]
+    fn set_inner_html_value(this: &SinkElement, html: &JsValue) -> Result<(), JsValue>;
+    /// `insertAdjacentHTML` taking any value (`TrustedHTML` or a string).
+    #[wasm_bindgen(method, catch, js_name = insertAdjacentHTML)]
+    fn insert_adjacent_html_value(
+        this: &SinkElement,
+        position: &str,
+        html: &JsValue,
+    ) -> Result<(), JsValue>;
+}
+
+/// `el.innerHTML = html`; nothing happens where the page refuses it (reported when the policy
+/// could not be created).
 pub fn set_inner_html(el: &Element, html: &str) {
-    el.set_inner_html(html);
+    let _ = el
+        .unchecked_ref::<SinkElement>()
+        .set_inner_html_value(&trusted_html(html));
 }
 
 /// `el.insertAdjacentHTML(position, html)`; `false` when the browser refuses (`beforebegin` or
-/// `afterend` of an element without a parent element).
+/// `afterend` of an element without a parent element, or a page that refuses the policy).
 pub fn insert_adjacent_html(el: &Element, position: &str, html: &str) -> bool {
-    el.insert_adjacent_html(position, html).is_ok()
+    el.unchecked_ref::<SinkElement>()
+        .insert_adjacent_html_value(position, &trusted_html(html))
+        .is_ok()
 }

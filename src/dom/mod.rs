@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod handles;
 pub mod host;
 pub mod html_sink;
+pub mod inject;
 pub mod mutator;
 pub mod navigation;
 pub mod observer;

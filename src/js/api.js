@@ -23,9 +23,16 @@ const json = (value, fallback) => {
   }
 };
 
-/** Starts the runtime with a WebexpConfig (what the script tag does with window.webexpConfig). */
-export function start(config) {
-  return guard("start", () => wasm.start(json(config, {})));
+/**
+ * Starts the runtime with a WebexpConfig (what the script tag does with window.webexpConfig).
+ * `nonce`: what the <script> and <style> elements of `inject` carry; by default the nonce of the
+ * page's first script that has one (read as a property: browsers hide it from getAttribute).
+ */
+export function start(config, nonce) {
+  return guard("start", () => {
+    if (nonce === undefined) nonce = document.querySelector("script[nonce]")?.nonce;
+    wasm.start(json(config, {}), String(nonce || ""));
+  });
 }
 
 // The JSON text of the flags the wasm holds parsed: they are sent again only when it changes.

@@ -32,6 +32,8 @@ function readConfig() {
 
 (() => {
   const t0 = performance.now();
+  // Our own nonce, for the elements `inject` adds; only readable while this script runs.
+  const nonce = document.currentScript?.nonce || "";
   try {
     initSync({ module: decode(WASM, TABLE) });
   } catch (e) {
@@ -47,5 +49,5 @@ function readConfig() {
     console.error("webexp: no config: set window.webexpConfig or add <script type=\"application/json\" id=\"webexp-config\"> before the webexp tag");
     return;
   }
-  start(config);
+  start(config, nonce);
 })();

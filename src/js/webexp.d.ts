@@ -80,8 +80,12 @@ export { init };
 /** Instantiates the wasm synchronously from bytes or a compiled module. */
 export function initSync(module: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): unknown;
 
-/** Starts the runtime with a config (what the script tag does with window.webexpConfig). */
-export function start(config: WebexpConfig): void;
+/**
+ * Starts the runtime with a config (what the script tag does with window.webexpConfig).
+ * `nonce`: the CSP nonce that the <script> and <style> elements of `inject` carry; by default the
+ * nonce of the page's first script element that has one.
+ */
+export function start(config: WebexpConfig, nonce?: string): void;
 /** Exactly what EvaluationEngine.evaluate of @amplitude/experiment-core returns for the same input. */
 export function evaluate(context: Record<string, unknown>, flags: EvaluationFlag[]): Record<string, EvaluationVariant>;
 /** { flagKey: variant } for the current page view. */

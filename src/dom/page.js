@@ -1,0 +1,150 @@
+// The JavaScript half of the DOM layer (src/dom): the Trusted Types policy and `inject`.
+//
+// Here rather than in Rust because these are closures, promises and try/catch around page code:
+// as wasm-bindgen closures each would cost its own glue on both sides of the boundary. Rust owns
+// the state (src/dom/inject.rs keeps the handle `inject` returns and decides when to revert it);
+// this file only talks to the page.
+//
+// Nothing here uses eval or new Function: injected code runs from a <script> element carrying the
+// nonce of webexp's own tag, which a Content-Security-Policy with nonces allows.
+
+const NAME = "webexp";
+
+// The "webexp" Trusted Types policy: undefined until first needed, null where there is none.
+// Created on first use, so a page that restricts policy names sees no attempt from webexp unless
+// it uses HTML changes or inject.
+let policy;
+
+function trusted() {
+  if (policy === undefined) {
+    policy = null;
+    const same = (s) => s;
+    try {
+      policy = window.trustedTypes?.createPolicy(NAME, { createHTML: same, createScript: same, createScriptURL: same });
+    } catch (e) {
+      console.error(`${NAME}: CSP refused Trusted Types policy "${NAME}":`, e);
+    }
+  }
+  return policy;
+}
+
+/** What to assign to an HTML sink (innerHTML...): TrustedHTML where the page has Trusted Types. */
+export function trustedHtml(html) {
+  return trusted()?.createHTML(html) ?? html;
+}
+
+/**
+ * Applies one inject: `css` as a stylesheet, then `js` run once as `function (html, utils, id)`.
+ * Empty strings mean absent. Returns the state that `revert` takes. Never throws: what fails is
+ * reported naming the flag and the inject.
+ */
+export function inject(flag, id, css, js, html, nonce) {
+  const d = document;
+  const head = d.head || d.documentElement;
+  const label = `${NAME}: flag "${flag}": inject "${id}": `;
+  const observers = [];
+  const inserted = [];
+  const state = { label, observers, inserted };
+  try {
+    if (css) {
+      try {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync(css);
+        d.adoptedStyleSheets = [...d.adoptedStyleSheets, sheet];
+        state.sheet = sheet;
+      } catch {
+        // No constructable stylesheets here: a <style> with the nonce of webexp's own tag.
+        const style = (state.style = d.createElement("style"));
+        style.nonce = nonce;
+        style.textContent = css;
+        head.appendChild(style);
+      }
+    }
+    if (!js) return state;
+    // The first element matching `selector`, now or once added; the observer looks only at added
+    // nodes and is disconnected when it finds one, or on revert.
+    const waitForElement = (selector) =>
+      new Promise((resolve) => {
+        const found = d.querySelector(selector);
+        if (found) return resolve(found);
+        const observer = new MutationObserver((records) => {
+          for (const r of records) {
+            for (const n of r.addedNodes) {
+              const el = n.nodeType == 1 && (n.matches(selector) ? n : n.querySelector(selector));
+              if (el) {
+                observer.disconnect();
+                return resolve(el);
+              }
+            }
+          }
+        });
+        observer.observe(d, { childList: true, subtree: true });
+        observers.push(observer);
+      });
+    const utils = (state.utils = {
+      waitForElement,
+      // Puts `el` into the first element matching `parentSelector` (once there is one), before
+      // its child matching `insertBeforeSelector` if any; revert removes it.
+      insertElement: (el, { parentSelector, insertBeforeSelector } = {}) =>
+        waitForElement(parentSelector).then((parent) => {
+          inserted.push(el);
+          parent.insertBefore(el, [...parent.children].find((c) => c.matches(insertBeforeSelector)) || null);
+          return el;
+        }),
+      // Set by the injected code: called on revert.
+      remove: undefined,
+    });
+    let element = null;
+    if (html) {
+      const template = d.createElement("template");
+      template.innerHTML = trustedHtml(html);
+      element = template.content.firstElementChild;
+    }
+    const script = d.createElement("script");
+    let ran;
+    script.nonce = nonce;
+    script[NAME] = (fn) => {
+      ran = 1;
+      try {
+        fn(element, utils, id);
+      } catch (e) {
+        console.error(`${label}js threw:`, e);
+      }
+    };
+    // A syntax error in the js is dispatched to window "error" listeners while the script is
+    // inserted (no JS can parse code without compiling it): reported here, and marked handled so
+    // the browser does not log it as uncaught. Page listeners added earlier still see the event.
+    const onError = (e) => {
+      ran = 1;
+      e.preventDefault();
+      console.error(`${label}invalid js:`, e.message);
+    };
+    const text = `document.currentScript.${NAME}(function(html,utils,id){${js}\n})`;
+    addEventListener("error", onError, true);
+    try {
+      script.text = trusted()?.createScript(text) ?? text;
+      head.appendChild(script);
+    } finally {
+      removeEventListener("error", onError, true);
+      script.remove();
+    }
+    if (!ran) console.error(`${label}js blocked by the CSP (does webexp's tag carry the nonce?)`);
+  } catch (e) {
+    console.error(label, e);
+  }
+  return state;
+}
+
+/** Undoes `inject`: calls utils.remove, stops waiting, removes inserted elements and the CSS. */
+export function revert({ label, observers, inserted, sheet, style, utils }) {
+  const d = document;
+  try {
+    utils?.remove?.();
+  } catch (e) {
+    console.error(`${label}utils.remove threw:`, e);
+  }
+  for (const o of observers) o.disconnect();
+  for (const el of inserted) el.remove();
+  if (sheet) d.adoptedStyleSheets = d.adoptedStyleSheets.filter((s) => s != sheet);
+  style?.remove();
+}
