@@ -13,58 +13,66 @@ use web_sys::{Element, MutationObserver, Node};
 
 #[wasm_bindgen(inline_js = r#"
 export function new_filter() {
-  return { all: false, added: null, content: null, removed: false, tracked: new WeakSet() };
+  return { all: false, anchors: [], added: null, content: null, removed: false, tracked: new WeakSet() };
 }
 export function filter_set(f, key, value) { f[key] = value; }
 export function filter_track(f, el) { f.tracked.add(el); }
 // Selectors anchored on an id (`#row-3 .title`, `#cta > b`: only descendant and child combinators
-// after it) can match only at or inside the element with that id; when the document has none,
-// they match nothing at all. One getElementById per batch (a hash lookup) then spares testing each
-// new node against them, as experiments mostly target ids. Anything else goes into one list
-// tested with matches/querySelector.
-export function filter_selectors(f, key, list) {
-  if (!list.length) return (f[key] = null);
-  const anchored = [], rest = [];
-  for (const sel of list) {
-    const m = /^#([\w-]+)(?![\w-])/.exec(sel);
-    if (m && !/[,+~\\]|:has\(/.test(sel)) anchored.push({ sel, id: m[1], el: null });
-    else rest.push(sel);
-  }
-  f[key] = { anchored, rest: rest.length ? rest.join(", ") : null };
+// after it) can match only at or inside the element with that id, and when the document has none
+// they match nothing. So per batch: one getElementById per anchor (a hash lookup), and per record
+// a walk up from its target looking for a live anchor, the same cost for 1 selector or 100.
+// Other selectors go into one list tested with the browser's matches/closest/querySelector.
+export function filter_selectors(f, added, content) {
+  const anchors = [];
+  const rest = (list) => {
+    const out = [];
+    for (const sel of list) {
+      const m = /^#([\w-]+)(?![\w-])/.exec(sel);
+      if (m && !/[,+~\\]|:has\(/.test(sel)) anchors.push({ id: m[1], el: null, seen: null });
+      else out.push(sel);
+    }
+    return out.length ? out.join(", ") : null;
+  };
+  f.added = rest(added);
+  f.content = rest(content);
+  f.anchors = anchors;
 }
-// Whether `n` (an element) is or holds a match of the selectors `s` (live anchors found first).
-function holds(s, n) {
-  if (s.rest && (n.matches(s.rest) || n.querySelector(s.rest))) return true;
-  for (const a of s.anchored) {
-    if (a.el && (a.el === n || a.el.contains(n) || n.contains(a.el)) && (n.matches(a.sel) || n.querySelector(a.sel))) return true;
-  }
-  return false;
-}
-// Whether `el` is inside (or is) a match of the selectors `s`.
-function within(s, el) {
-  if (s.rest && el.closest(s.rest)) return true;
-  for (const a of s.anchored) if (a.el && a.el.contains(el) && el.closest(a.sel)) return true;
-  return false;
-}
-const findAnchors = (s) => { if (s) for (const a of s.anchored) a.el = document.getElementById(a.id); };
 export function observe(root, f, cb) {
   const o = new MutationObserver((records) => {
     if (f.all) return cb(records);
-    findAnchors(f.added);
-    findAnchors(f.content);
+    // The anchors now on the page; one that is a new element since the last batch was added by
+    // this batch (or moved): then each added node is checked against it.
+    const live = new Set(), fresh = [];
+    for (const a of f.anchors) {
+      const el = document.getElementById(a.id);
+      if (el) {
+        live.add(el);
+        if (el !== a.seen) fresh.push(el);
+      }
+      a.seen = el;
+    }
     const out = [];
-    for (const r of records) {
-      const t = r.target;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i], t = r.target;
       // An attribute of an element a mutation changed (the page may be overwriting it).
       if (r.type === "attributes") { if (f.tracked.has(t)) out.push(r); continue; }
       // Nodes taken out where an insert of ours may have been.
       if (f.removed && r.removedNodes.length) { out.push(r); continue; }
-      // A change inside an element whose html or text a mutation sets.
+      // A change inside a live anchor.
+      let inside = false;
+      if (live.size) for (let n = t; n && !inside; n = n.parentNode) inside = live.has(n);
+      if (inside) { out.push(r); continue; }
+      // A change inside an element whose html or text an unanchored mutation sets.
       const el = t.nodeType === 1 ? t : t.parentElement;
-      if (f.content && el && within(f.content, el)) { out.push(r); continue; }
-      // New elements that a mutation's selector matches, or that hold one.
-      if (f.added) {
-        for (const n of r.addedNodes) if (n.nodeType === 1 && holds(f.added, n)) { out.push(r); break; }
+      if (f.content && el && el.closest(f.content)) { out.push(r); continue; }
+      // New elements: an anchor, one holding a fresh anchor, or one an unanchored selector
+      // matches (or holding one).
+      const added = r.addedNodes;
+      for (let j = 0; j < added.length; j++) {
+        const n = added[j];
+        if (n.nodeType !== 1) continue;
+        if (live.has(n) || fresh.some((a) => n.contains(a)) ||
+            (f.added && (n.matches(f.added) || n.querySelector(f.added)))) { out.push(r); break; }
       }
     }
     if (out.length) cb(out);
@@ -77,7 +85,7 @@ extern "C" {
     fn new_filter() -> JsValue;
     fn filter_set(filter: &JsValue, key: &str, value: &JsValue);
     fn filter_track(filter: &JsValue, el: &Element);
-    fn filter_selectors(filter: &JsValue, key: &str, list: js_sys::Array);
+    fn filter_selectors(filter: &JsValue, added: js_sys::Array, content: js_sys::Array);
     #[wasm_bindgen(catch)]
     fn observe(
         root: &Node,
@@ -113,8 +121,7 @@ impl RecordFilter {
         let list = |sels: &mut dyn Iterator<Item = &'a str>| {
             sels.map(JsValue::from_str).collect::<js_sys::Array>()
         };
-        filter_selectors(&self.0, "added", list(&mut { added }));
-        filter_selectors(&self.0, "content", list(&mut { content }));
+        filter_selectors(&self.0, list(&mut { added }), list(&mut { content }));
     }
 
     /// Passes every record that removes nodes.
