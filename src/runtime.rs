@@ -291,13 +291,14 @@ impl Runtime {
             flush();
             perform_redirect();
         }));
-        let observer = DomObserver::new(&dom::document(), self.mutator.filter(), |records| {
-            with(|rt| {
-                rt.mutator.on_records(records);
-                rt.collect_applied();
+        let observer =
+            DomObserver::new(&dom::document(), self.mutator.filter(), |records, hits| {
+                with(|rt| {
+                    rt.mutator.on_records(records, hits);
+                    rt.collect_applied();
+                });
+                flush();
             });
-            flush();
-        });
         match observer {
             Ok(o) => self.observer = Some(o),
             Err(_) => report(

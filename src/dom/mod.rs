@@ -35,21 +35,13 @@ extern "C" {
 
 #[wasm_bindgen]
 extern "C" {
-    /// An element seen through the two selector methods called with a selector list that is
-    /// already a JS string: the observer tests every added node against the same list, and
-    /// passing it as `&str` would re-encode it from wasm memory on every call (measured: most of
-    /// the string hand-over time of a page load).
+    /// An element seen through `closest` called with a selector list that is already a JS
+    /// string: the mutator tests many records against the same list, and passing it as `&str`
+    /// would re-encode it from wasm memory on every call.
     #[wasm_bindgen(js_name = Element)]
     type SelectorElement;
-    #[wasm_bindgen(method, catch, js_name = matches)]
-    fn matches(this: &SelectorElement, selectors: &js_sys::JsString) -> Result<bool, JsValue>;
     #[wasm_bindgen(method, catch, js_name = closest)]
     fn closest(this: &SelectorElement, selectors: &js_sys::JsString) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, catch, js_name = querySelectorAll)]
-    fn query_selector_all(
-        this: &SelectorElement,
-        selectors: &js_sys::JsString,
-    ) -> Result<web_sys::NodeList, JsValue>;
 }
 
 #[wasm_bindgen]
@@ -66,26 +58,11 @@ pub fn style_of(el: &Element) -> Option<web_sys::CssStyleDeclaration> {
     el.unchecked_ref::<StyledElement>().style()
 }
 
-/// `el.matches(selectors)`; `false` for a selector list the browser rejects.
-pub fn matches_js(el: &Element, selectors: &js_sys::JsString) -> bool {
-    el.unchecked_ref::<SelectorElement>()
-        .matches(selectors)
-        .unwrap_or(false)
-}
-
 /// Whether `el` or one of its ancestors matches `selectors`.
 pub fn closest_js(el: &Element, selectors: &js_sys::JsString) -> bool {
     el.unchecked_ref::<SelectorElement>()
         .closest(selectors)
         .is_ok_and(|found| !found.is_null())
-}
-
-/// The descendants of `el` matching `selectors`, in document order.
-pub fn query_all_js(el: &Element, selectors: &js_sys::JsString) -> Vec<Element> {
-    el.unchecked_ref::<SelectorElement>()
-        .query_selector_all(selectors)
-        .map(|l| node_list_elements(&l))
-        .unwrap_or_default()
 }
 
 /// The page's `window`. webexp only runs where there is one.

@@ -9,7 +9,8 @@
 //!
 //! Discovery scales with what changed: existing elements are found once with one
 //! `querySelectorAll` when a mutation is switched on; afterwards only nodes reported by the
-//! observer are examined, with one combined selector, never the whole document.
+//! observer are examined, and which mutations they match is found next to them, in the observer's
+//! JavaScript filter (`super::observer`), never with a query of the whole document.
 //!
 //! Two guards keep the page usable. An element the HTML parser has opened but not finished gets
 //! no content-dependent change (html, text, insert) on its partial content: it is hidden alone
@@ -96,9 +97,6 @@ struct Unfinished {
 pub struct Mutator {
     entries: Vec<Entry>,
     records: Vec<Record>,
-    /// `"sel1, sel2, ..."` over the active entries, to test a new node once for all of them; a
-    /// JS string made once per change of the list, not once per tested node.
-    combined_js: Option<js_sys::JsString>,
     /// The selectors of the active `html` and `text` entries, as a JS string: a child-list change
     /// concerns such a record only inside an element these match, which one `closest` call
     /// tells, where asking every record would cost a call per record.
@@ -256,7 +254,7 @@ impl Mutator {
             owner,
             active: true,
         });
-        self.rebuild_combined();
+        self.rebuild_selectors();
         for el in found {
             self.attach(el, id);
         }
@@ -270,7 +268,7 @@ impl Mutator {
             return;
         }
         self.entries[id].active = active;
-        self.rebuild_combined();
+        self.rebuild_selectors();
         if active {
             let found = super::query_all(&self.entries[id].mutation.selector).unwrap_or_default();
             for el in found {
@@ -305,15 +303,14 @@ impl Mutator {
         (0..self.entries.len()).filter(move |&id| self.entries[id].owner == owner)
     }
 
-    fn rebuild_combined(&mut self) {
-        self.combined_js = self.selector_list(|_| true);
+    fn rebuild_selectors(&mut self) {
         self.content_js = self.selector_list(|p| matches!(p, Property::Html | Property::Text));
-        let active = || self.entries.iter().filter(|e| e.active);
+        let active = || self.entries.iter().enumerate().filter(|(_, e)| e.active);
         self.filter.set_selectors(
-            active().map(|e| e.mutation.selector.as_str()),
+            active().map(|(id, e)| (id, e.mutation.selector.as_str())),
             active()
-                .filter(|e| matches!(e.mutation.property, Property::Html | Property::Text))
-                .map(|e| e.mutation.selector.as_str()),
+                .filter(|(_, e)| matches!(e.mutation.property, Property::Html | Property::Text))
+                .map(|(_, e)| e.mutation.selector.as_str()),
         );
     }
 
@@ -366,7 +363,7 @@ impl Mutator {
 
     /// Handles one observer batch: finds new matches among added nodes and re-applies on top of
     /// external writes to the elements we changed.
-    pub fn on_records(&mut self, records: &js_sys::Array) {
+    pub fn on_records(&mut self, records: &js_sys::Array, hits: &js_sys::Array) {
         for i in 0..records.length() {
             let record: MutationRecord = records.get(i).unchecked_into();
             let Some(target) = record.target() else {
@@ -395,12 +392,7 @@ impl Mutator {
                 self.on_external_change(&target, None);
             }
             if !(inside_content && self.is_own_write(&target)) {
-                let added = record.added_nodes();
-                for i in 0..added.length() {
-                    if let Some(el) = added.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                        self.scan(&el);
-                    }
-                }
+                self.attach_hits(&hits.get(i).unchecked_into());
             }
         }
         if !self.unfinished.is_empty() {
@@ -440,28 +432,18 @@ impl Mutator {
         })
     }
 
-    /// Attaches every active entry whose selector matches `el` or one of its descendants.
-    fn scan(&mut self, el: &Element) {
-        let Some(combined) = &self.combined_js else {
-            return;
-        };
-        let hit = super::matches_js(el, combined);
-        let below = super::query_all_js(el, combined);
-        if !hit && below.is_empty() {
-            return;
-        }
-        for id in 0..self.entries.len() {
-            if !self.entries[id].active {
-                continue;
-            }
-            let selector = self.entries[id].mutation.selector.clone();
-            if hit && el.matches(&selector).unwrap_or(false) {
-                self.attach(el.clone(), id);
-            }
-            for e in &below {
-                if e.matches(&selector).unwrap_or(false) {
-                    self.attach(e.clone(), id);
-                }
+    /// Attaches the matches the observer's filter found among a record's added nodes
+    /// (`[id, element, ...]`).
+    fn attach_hits(&mut self, hits: &js_sys::Array) {
+        let mut i = 0;
+        while i + 1 < hits.length() {
+            let id = hits.get(i).as_f64().unwrap_or(-1.0);
+            let el: Element = hits.get(i + 1).unchecked_into();
+            i += 2;
+            // An element a write earlier in this batch took out again is left alone.
+            let known = id >= 0.0 && (id as usize) < self.entries.len();
+            if known && self.entries[id as usize].active && el.is_connected() {
+                self.attach(el, id as usize);
             }
         }
     }
@@ -857,8 +839,8 @@ mod tests {
         // Fed through the mutator's own filter, as the runtime does.
         let observer = {
             let mm = mutator.borrow();
-            DomObserver::new(&document(), mm.filter(), move |records| {
-                m.borrow_mut().on_records(records)
+            DomObserver::new(&document(), mm.filter(), move |records, hits| {
+                m.borrow_mut().on_records(records, hits)
             })
         }
         .unwrap();
@@ -1308,7 +1290,7 @@ mod tests {
         let w = writes.clone();
         let everything = RecordFilter::default();
         everything.pass_all(true);
-        let page = DomObserver::new(&document(), &everything, move |_| {
+        let page = DomObserver::new(&document(), &everything, move |_, _| {
             let el = by_id("fi");
             if el.get_attribute("class").as_deref() != Some("page") {
                 w.set(w.get() + 1);
