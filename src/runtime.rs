@@ -17,7 +17,8 @@ use crate::dom::inject::Injector;
 use crate::dom::mutator::{MutationId, Mutator};
 use crate::dom::navigation::NavigationWatcher;
 use crate::dom::observer::DomObserver;
-use crate::dom::{self, bridge};
+use crate::dom::presence::{self, ElementWatch, Presence};
+use crate::dom::{self, bridge, preview};
 use crate::prelude::*;
 use core::cell::RefCell;
 use wasm_bindgen::closure::Closure;
@@ -28,6 +29,9 @@ const ID_KEY: &str = "webexp:web_exp_id";
 
 /// sessionStorage key of the impressions that redirects hand to their destination page.
 const HANDOFF_KEY: &str = "webexp:redirects";
+
+/// sessionStorage key of the session's preview: `["true", flagKey, variantKey, ...]`.
+const PREVIEW_KEY: &str = "webexp:preview";
 
 /// A mutation of a flag's variant: waiting for its scope to become active, or handed to the
 /// mutator (which switches it on and off as the scope comes and goes).
@@ -60,10 +64,16 @@ struct FlagState {
     pages: Option<Vec<Page>>,
     /// Ids of its pages active now.
     active_pages: Vec<String>,
-    /// Why this variant (`evaluated` or `forced`).
+    /// Why this variant (`evaluated`, `forced` or `preview`).
     reason: &'static str,
     /// At least one of its actions reached the page.
     applied: bool,
+    /// `exposureMode: "element"`: the selectors and scopes of the mutations of all the flag's
+    /// variants. Its impression (every arm's) waits for one of them to match an element.
+    targets: Option<Vec<Mutation>>,
+    /// The in-scope targets looked for in this page view (`\0`-separated), and the wait for them.
+    watched: String,
+    watch: Option<ElementWatch>,
 }
 
 /// Where an event of this page view is on its way to the integration.
@@ -139,6 +149,9 @@ pub(crate) struct Runtime {
     exposures: Vec<(String, Option<String>)>,
     init_ms: f64,
     started: bool,
+    /// Preview (`?PREVIEW=true&flag=variant`): the variants shown; while set, no event is made or
+    /// delivered.
+    preview: Option<Vec<(String, String)>>,
 }
 
 /// The one runtime of the page (`None` until first used).
@@ -254,20 +267,12 @@ impl Runtime {
             report("config.", &e.path, e.message);
         }
         self.config = config;
+        // Before the context: its URL is the one without the preview parameters.
+        self.preview = self.read_preview();
         (self.context, self.unstored_id) = build_context(&self.config);
         for (key, variant, reason) in self.decide(true) {
             let state = self.flag_state(key, variant, reason, true);
             self.flags.push(state);
-        }
-        if self.config.debug {
-            for f in &self.flags {
-                let mut s = String::from("webexp: ");
-                s.push_str(&flag_prefix(&f.key));
-                s.push_str(f.reason);
-                s.push_str(" variant ");
-                s.push_str(f.variant_key.as_deref().unwrap_or("(none)"));
-                dom::console_log(&s);
-            }
         }
         let waker = Closure::<dyn FnMut()>::new(|| {
             with(|rt| {
@@ -285,6 +290,7 @@ impl Runtime {
             return;
         }
         self.sync_scope();
+        self.log_flags();
         self.integration_watch = Some(delivery::on_integration_assigned(flush));
         self.navigation = Some(NavigationWatcher::new(|| {
             with(Runtime::on_navigation);
@@ -323,26 +329,80 @@ impl Runtime {
             .into_iter()
             .map(|(k, v)| (String::from_utf8(k).unwrap_or_default(), v, "evaluated"))
             .collect();
-        for (key, variant_key) in &self.config.forced_variants {
-            let flag = self
-                .config
-                .flags
-                .iter()
-                .find(|f| f.get("key").and_then(Value::as_str) == Some(key));
-            match flag.and_then(|f| forced_variant(f, variant_key)) {
+        // Preview comes last: it overrides evaluation and forced variants.
+        let forced = self.config.forced_variants.iter().map(|p| (p, "forced"));
+        let preview = self.preview.iter().flatten().map(|p| (p, "preview"));
+        for ((key, variant_key), reason) in forced.chain(preview) {
+            match self
+                .flag_def(key)
+                .and_then(|f| forced_variant(f, variant_key))
+            {
                 Some(v) => {
                     decided.retain(|(k, _, _)| k != key);
-                    decided.push((key.clone(), v, "forced"));
+                    decided.push((key.clone(), v, reason));
                 }
-                None if report_problems => report(
+                None if report_problems && reason == "forced" => report(
                     "forcedVariants.",
                     key,
                     "names no variant of a configured flag",
                 ),
+                None if report_problems => {
+                    let mut what = key.clone();
+                    what.push('=');
+                    what.push_str(variant_key);
+                    report("preview: ", &what, "names no variant of a configured flag");
+                }
                 None => {}
             }
         }
         decided
+    }
+
+    /// The definition of flag `key` in the config.
+    fn flag_def(&self, key: &str) -> Option<&Value> {
+        self.config
+            .flags
+            .iter()
+            .find(|f| f.get("key").and_then(Value::as_str) == Some(key))
+    }
+
+    /// The preview of this session: from the URL's `PREVIEW` parameters (which are then removed
+    /// from the visible URL, and stored for the session's later pages), else from the session.
+    /// `?PREVIEW=false` (or any other value than `true`) ends it. Stored only with consent.
+    fn read_preview(&self) -> Option<Vec<(String, String)>> {
+        let mut keys = Vec::from(*b"[");
+        for f in &self.config.flags {
+            if keys.len() > 1 {
+                keys.push(b',');
+            }
+            let key = f.get("key").and_then(Value::as_str).unwrap_or_default();
+            json::write_string(&mut keys, key.as_bytes());
+        }
+        keys.push(b']');
+        let text = match preview::take_params(core::str::from_utf8(&keys).unwrap_or_default()) {
+            Some(text) => {
+                let on = text.starts_with("[\"true\"");
+                if !on || self.config.consent == Consent::Granted {
+                    dom::session_set(PREVIEW_KEY, on.then_some(text.as_str()));
+                }
+                text
+            }
+            None => dom::session_get(PREVIEW_KEY)?,
+        };
+        let Ok(Value::Array(items)) = json::parse(&text) else {
+            return None;
+        };
+        let mut items = items
+            .iter()
+            .map(|v| String::from(v.as_str().unwrap_or_default()));
+        if items.next()? != "true" {
+            return None;
+        }
+        let mut pairs = Vec::new();
+        while let (Some(flag), Some(variant)) = (items.next(), items.next()) {
+            pairs.push((flag, variant));
+        }
+        Some(pairs)
     }
 
     /// A flag's state for its decided variant: actions read from the payload, pages from the
@@ -385,6 +445,16 @@ impl Runtime {
             }
         }
         let metadata = variant.get("metadata");
+        let element_mode = match metadata
+            .and_then(|m| m.get("exposureMode"))
+            .and_then(Value::as_str)
+        {
+            Some(mode) => mode == "element",
+            None => self.config.element_exposure,
+        };
+        let targets = element_mode
+            .then(|| self.targets_of(&key))
+            .filter(|t| !t.is_empty());
         FlagState {
             variant_key: variant
                 .get("key")
@@ -403,6 +473,71 @@ impl Runtime {
             active_pages: Vec::new(),
             reason,
             applied: false,
+            targets,
+            watched: String::new(),
+            watch: None,
+        }
+    }
+
+    /// The selectors and scopes of the mutations of every variant of flag `key`, from its
+    /// definition: a control has no actions of its own, and every arm must wait for the same
+    /// elements to be counted on the same condition.
+    fn targets_of(&self, key: &str) -> Vec<Mutation> {
+        let mut out = Vec::new();
+        let variants = self.flag_def(key).and_then(|f| f.get("variants"));
+        for (_, v) in variants.and_then(Value::as_object).unwrap_or(&[]) {
+            for action in parse_payload(v.get("payload")).0 {
+                if let Action::Mutate(mut list) = action {
+                    out.append(&mut list);
+                }
+            }
+        }
+        out
+    }
+
+    /// `exposureMode: "element"`: looks for the flag's in-scope targets (again when they
+    /// changed) and tracks its impression when one is on the page, now or when it appears.
+    fn watch_targets(&mut self, index: usize) {
+        let f = &mut self.flags[index];
+        let Some(targets) = &f.targets else {
+            return;
+        };
+        let flag_active = f.pages.is_none() || !f.active_pages.is_empty();
+        let mut list = String::new();
+        for m in targets {
+            let on = if m.scope.is_empty() {
+                flag_active
+            } else {
+                m.scope.iter().any(|p| f.active_pages.contains(p))
+            };
+            if on {
+                if !list.is_empty() {
+                    list.push('\0');
+                }
+                list.push_str(&m.selector);
+            }
+        }
+        if list == f.watched {
+            return;
+        }
+        f.watch = None;
+        let presence = if list.is_empty() {
+            Presence::Nothing
+        } else {
+            presence::watch(&list, move || {
+                with(|rt| rt.track(index, false));
+                flush();
+            })
+        };
+        f.watched = list;
+        match presence {
+            Presence::Found => self.track(index, false),
+            Presence::Waiting(w) => {
+                let prefix = flag_prefix(&self.flags[index].key);
+                self.debug_log(&[&prefix, "waiting for its elements"]);
+                self.flags[index].watch = Some(w);
+            }
+            Presence::Nothing => {}
         }
     }
 
@@ -428,6 +563,11 @@ impl Runtime {
         if new_view {
             self.impressions.clear();
             self.exposures.clear();
+            // Element impressions: the targets are looked for again in the new page view.
+            for f in &mut self.flags {
+                f.watched.clear();
+                f.watch = None;
+            }
         }
         for (key, variant, reason) in self.decide(false) {
             let new_key = variant.get("key").and_then(Value::as_str);
@@ -469,6 +609,7 @@ impl Runtime {
                 }
             }
         }
+        self.log_flags();
     }
 
     /// Recomputes each flag's active pages for the current context.
@@ -549,6 +690,7 @@ impl Runtime {
             if (flag_active && action_less) || injected {
                 self.track_impression(index);
             }
+            self.watch_targets(index);
         }
     }
 
@@ -585,6 +727,7 @@ impl Runtime {
                 report(&flag_prefix(&f.key), "", why);
                 continue;
             }
+            self.debug_log(&[&flag_prefix(&f.key), "redirect to ", &to]);
             self.redirecting = true;
             let event = self.event_of(index, false);
             let mut list = dom::session_get(HANDOFF_KEY)
@@ -600,10 +743,7 @@ impl Runtime {
             // cannot receive the impression, so it goes now rather than never.
             let granted = self.config.consent == Consent::Granted;
             if !(granted && dom::session_set(HANDOFF_KEY, Some(&redirect::write_handoffs(&list)))) {
-                self.events.push(Event {
-                    json: event,
-                    delivery: Delivery::New,
-                });
+                self.push_event(event);
             }
             self.pending_redirect = Some(to);
             return true;
@@ -653,10 +793,7 @@ impl Runtime {
             let keep = if h.event.is_empty() {
                 age <= redirect::LOOP_WINDOW_MS
             } else if redirect::address(&h.to) == redirect::address(&here) {
-                self.events.push(Event {
-                    json: core::mem::take(&mut h.event),
-                    delivery: Delivery::New,
-                });
+                self.push_event(core::mem::take(&mut h.event));
                 changed = true;
                 true
             } else if age > redirect::HANDOFF_TTL_MS {
@@ -681,6 +818,7 @@ impl Runtime {
         for index in self.mutator.drain_newly_applied() {
             self.flags[index].applied = true;
             self.track_impression(index);
+            self.log_flag(index);
         }
         for id in self.mutator.drain_fights() {
             let (index, selector) = self.mutator.describe(id);
@@ -696,9 +834,12 @@ impl Runtime {
         }
     }
 
-    /// Queues `$impression` for a flag's variant, once per page view.
+    /// Queues `$impression` for a flag's variant, once per page view. With `exposureMode:
+    /// "element"` only [`watch_targets`](Self::watch_targets) does.
     fn track_impression(&mut self, index: usize) {
-        self.track(index, false);
+        if self.flags[index].targets.is_none() {
+            self.track(index, false);
+        }
     }
 
     /// The dedupe key of flag `index`'s variant: the flag and the variant key, `None` for `off`
@@ -744,10 +885,66 @@ impl Runtime {
             false => self.impressions.push(key),
             true => self.exposures.push(key),
         }
+        self.push_event(json);
+    }
+
+    /// Adds an event of this page view, to be delivered; in preview, none is made.
+    fn push_event(&mut self, json: String) {
+        if self.preview.is_some() {
+            self.debug_log(&["preview: not sent: ", &json]);
+            return;
+        }
         self.events.push(Event {
             json,
             delivery: Delivery::New,
         });
+    }
+
+    /// With `debug: true`, logs `webexp: ` and `parts` with `console.log`.
+    fn debug_log(&self, parts: &[&str]) {
+        if self.config.debug {
+            let mut s = String::from("webexp: ");
+            for p in parts {
+                s.push_str(p);
+            }
+            dom::console_log(&s);
+        }
+    }
+
+    /// With `debug: true`, logs [`log_flag`](Self::log_flag) for every flag.
+    fn log_flags(&self) {
+        for index in 0..self.flags.len() {
+            self.log_flag(index);
+        }
+    }
+
+    /// With `debug: true`, logs flag `index`'s decision as its `getDebugState()` entry: variant
+    /// and why, active pages, actions applied and pending.
+    fn log_flag(&self, index: usize) {
+        if self.config.debug {
+            let mut out = Out(Vec::new());
+            self.flag_debug(index, &mut out);
+            let json = String::from_utf8(out.0).unwrap_or_default();
+            self.debug_log(&[&flag_prefix(&self.flags[index].key), &json]);
+        }
+    }
+
+    /// How many of flag `index`'s actions are on the page now, and how many are not (out of
+    /// scope, or waiting for their elements).
+    fn action_counts(&self, index: usize) -> (usize, usize) {
+        let f = &self.flags[index];
+        let mut applied = 0;
+        for m in &f.mutations {
+            if let Slot::Installed(id) = m.slot {
+                applied += self.mutator.reaches_page(id) as usize;
+            }
+        }
+        for (at, a) in f.actions.iter().enumerate() {
+            if let Action::Inject(_) = a {
+                applied += self.injector.is_on(index, at) as usize;
+            }
+        }
+        (applied, f.mutations.len() + f.actions.len() - applied)
     }
 
     /// The integration events go to: the one set with `setIntegration`, else
@@ -780,6 +977,10 @@ impl Runtime {
     /// Records the outcome of offering new event `index`: sent, or stored in the queue (the
     /// oldest dropped, with a warning, when it is full), or held in memory without storage.
     fn after_offer(&mut self, index: usize, accepted: bool) {
+        self.debug_log(&[
+            if accepted { "sent: " } else { "queued: " },
+            &self.events[index].json,
+        ]);
         if accepted {
             self.events[index].delivery = Delivery::Sent;
             return;
@@ -834,6 +1035,7 @@ impl Runtime {
             return;
         }
         self.retry_ms = 0;
+        self.debug_log(&["sent: ", json]);
         let own = match &key {
             Some(key) => {
                 delivery::local_remove(key);
@@ -913,7 +1115,11 @@ pub(crate) fn flush() {
 /// events go first.
 fn request_drain() {
     let ready = with(|rt| {
-        if rt.config.consent != Consent::Granted || rt.integration().is_none() {
+        // In preview nothing is delivered, not even what waits from before it.
+        if rt.config.consent != Consent::Granted
+            || rt.preview.is_some()
+            || rt.integration().is_none()
+        {
             return false;
         }
         let mut new_tabs = Vec::new();
@@ -1154,38 +1360,62 @@ impl DynIntoFunction for JsValue {
 }
 
 impl Runtime {
+    /// Flag `index`'s entry of the debug state: its variant, why (`evaluated`, `forced`,
+    /// `preview`), its active pages, how many of its actions are applied and pending, its
+    /// exposure mode, and whether any action reached the page.
+    fn flag_debug(&self, index: usize, out: &mut Out) {
+        let f = &self.flags[index];
+        out.raw("{\"variant\":");
+        match &f.variant_key {
+            Some(k) => out.str(k),
+            None => out.raw("null"),
+        };
+        out.raw(",\"reason\":").str(f.reason);
+        // Active page ids; `null` for a flag without pages (active everywhere).
+        out.raw(",\"pages\":");
+        if f.pages.is_some() {
+            out.raw("[");
+            let mut first = true;
+            for p in &f.active_pages {
+                out.item(&mut first).str(p);
+            }
+            out.raw("]");
+        } else {
+            out.raw("null");
+        }
+        let (applied, pending) = self.action_counts(index);
+        let mut counts = String::from(",\"actions\":{\"applied\":");
+        json::push_usize(&mut counts, applied);
+        counts.push_str(",\"pending\":");
+        json::push_usize(&mut counts, pending);
+        out.raw(&counts)
+            .raw("},\"exposureMode\":")
+            .str(if f.targets.is_some() {
+                "element"
+            } else {
+                "default"
+            })
+            .raw(",\"applied\":")
+            .raw(if f.applied { "true}" } else { "false}" });
+    }
+
     /// The debug state: wasm init time, per flag its variant, why, whether its actions reached
     /// the page, the events sent and still queued, and the mutations fighting the page.
     fn debug_state(&self, out: &mut Out) {
         let mut micros = String::new();
         // Whole microseconds, written without float formatting.
         json::push_usize(&mut micros, (self.init_ms * 1000.0) as usize);
-        out.raw("{\"initMicros\":").raw(&micros).raw(",\"flags\":{");
+        out.raw("{\"initMicros\":").raw(&micros);
+        out.raw(if self.preview.is_some() {
+            ",\"preview\":true"
+        } else {
+            ",\"preview\":false"
+        });
+        out.raw(",\"flags\":{");
         let mut first = true;
-        for f in &self.flags {
-            out.item(&mut first).str(&f.key).raw(":{\"variant\":");
-            match &f.variant_key {
-                Some(k) => out.str(k),
-                None => out.raw("null"),
-            };
-            out.raw(",\"reason\":").str(f.reason);
-            // Active page ids; `null` for a flag without pages (active everywhere).
-            out.raw(",\"pages\":");
-            if f.pages.is_some() {
-                out.raw("[");
-                let mut first = true;
-                for p in &f.active_pages {
-                    out.item(&mut first).str(p);
-                }
-                out.raw("]");
-            } else {
-                out.raw("null");
-            }
-            out.raw(if f.applied {
-                ",\"applied\":true}"
-            } else {
-                ",\"applied\":false}"
-            });
+        for (index, f) in self.flags.iter().enumerate() {
+            out.item(&mut first).str(&f.key).raw(":");
+            self.flag_debug(index, out);
         }
         for (name, sent) in [
             ("},\"eventsSent\":[", true),

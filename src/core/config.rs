@@ -20,6 +20,9 @@ pub struct Config {
     pub forced_variants: Vec<(String, String)>,
     /// `debug`: log each decision.
     pub debug: bool,
+    /// `exposureMode: "element"`: every flag's impressions wait for the elements its variants
+    /// target (a flag's metadata `exposureMode` overrides this).
+    pub element_exposure: bool,
     /// `consent`: `"pending"` or `"denied"` hold back storage writes and events (see
     /// [`Consent`]); absent is granted.
     pub consent: Consent,
@@ -99,9 +102,10 @@ enum Part {
     Debug,
     Experiments,
     Consent,
+    ExposureMode,
 }
 
-const PARTS: [(&[u8], Part); 7] = [
+const PARTS: [(&[u8], Part); 8] = [
     (b"flags", Part::Flags),
     (b"pageObjects", Part::PageObjects),
     (b"user", Part::User),
@@ -109,6 +113,7 @@ const PARTS: [(&[u8], Part); 7] = [
     (b"debug", Part::Debug),
     (b"experiments", Part::Experiments),
     (b"consent", Part::Consent),
+    (b"exposureMode", Part::ExposureMode),
 ];
 
 /// Moves a part out of the config, leaving `null`. Parts are taken through `&mut` rather than
@@ -149,6 +154,10 @@ pub fn parse_config<H: Host>(host: &H, mut v: Value) -> (Config, Vec<ConfigError
                 v.as_str().and_then(Consent::parse).is_some(),
                 "must be \"granted\", \"pending\" or \"denied\"",
             ),
+            (Part::ExposureMode, v) => (
+                matches!(v.as_str(), Some("element" | "default")),
+                "must be \"element\" or \"default\"",
+            ),
             (_, v) => (matches!(v, Value::Object(_)), OBJECT),
         };
         path.0.clear();
@@ -171,6 +180,9 @@ pub fn parse_config<H: Host>(host: &H, mut v: Value) -> (Config, Vec<ConfigError
             }
             (Part::User, Value::Object(members)) => config.user = core::mem::take(members),
             (Part::Debug, value) => config.debug = *value == Value::Bool(true),
+            (Part::ExposureMode, value) => {
+                config.element_exposure = value.as_str() == Some("element")
+            }
             (Part::Consent, value) => {
                 config.consent = value.as_str().and_then(Consent::parse).unwrap_or_default()
             }
@@ -226,7 +238,7 @@ mod tests {
     fn reads_every_part() {
         let v = parse(
             r#"{"flags":[{"key":"a"}],"pageObjects":{"a":{"p":{"id":"p"}}},"user":{"web_exp_id":"u1"},
-                "forcedVariants":{"a":"treatment"},"debug":true,"consent":"pending","unknown":1}"#,
+                "forcedVariants":{"a":"treatment"},"debug":true,"consent":"pending","exposureMode":"element","unknown":1}"#,
         )
         .unwrap();
         let (c, errors) = parse_config(&TestHost, v);
@@ -237,11 +249,12 @@ mod tests {
         assert_eq!(c.forced_variants, vec![("a".into(), "treatment".into())]);
         assert!(c.debug);
         assert_eq!(c.consent, Consent::Pending);
+        assert!(c.element_exposure);
     }
 
     #[test]
     fn skips_bad_parts_and_names_them() {
-        let v = parse(r#"{"flags":[1,{"key":"ok"}],"user":"x","forcedVariants":{"a":1,"b":"on"},"debug":"yes","consent":"maybe"}"#)
+        let v = parse(r#"{"flags":[1,{"key":"ok"}],"user":"x","forcedVariants":{"a":1,"b":"on"},"debug":"yes","consent":"maybe","exposureMode":"late"}"#)
             .unwrap();
         let (c, errors) = parse_config(&TestHost, v);
         assert_eq!(c.flags.len(), 1);
@@ -258,6 +271,7 @@ mod tests {
                 ("forcedVariants.a", "must be a variant key (string)"),
                 ("debug", "must be true or false"),
                 ("consent", "must be \"granted\", \"pending\" or \"denied\""),
+                ("exposureMode", "must be \"element\" or \"default\""),
             ]
         );
     }

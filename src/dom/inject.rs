@@ -74,6 +74,11 @@ impl Injector {
         false
     }
 
+    /// Whether inject `at` of `owner` is on the page.
+    pub fn is_on(&self, owner: Owner, at: usize) -> bool {
+        self.applied.iter().any(|a| a.owner == owner && a.at == at)
+    }
+
     /// Switches every inject of `owner` off (its variant changed).
     pub fn revert_owner(&mut self, owner: Owner) {
         self.revert_where(Some(owner));

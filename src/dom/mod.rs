@@ -15,6 +15,8 @@ pub mod inject;
 pub mod mutator;
 pub mod navigation;
 pub mod observer;
+pub mod presence;
+pub mod preview;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -51,7 +51,10 @@ export interface WebexpConfig {
   pageObjects?: Record<string, Record<string, PageObject>>;
   user?: Record<string, unknown> & { web_exp_id?: string };
   forcedVariants?: Record<string, string>;
+  /** Log each decision with console.log ("webexp: ..."). */
   debug?: boolean;
+  /** "element": impressions of every arm wait for the elements the flag's variants target. */
+  exposureMode?: "element" | "default";
   /** "pending" or "denied": no storage writes and no events until setConsent("granted"). */
   consent?: "granted" | "pending" | "denied";
   [extra: string]: unknown;
@@ -106,5 +109,27 @@ export function setIntegration(integration: Integration): void;
 export function setConsent(status: "granted" | "pending" | "denied"): void;
 /** Redirects call fn(url) instead of location.replace(url). */
 export function setRedirectHandler(fn: (url: string) => void): void;
-/** Per flag: variant, why, pages, actions applied or pending, events sent or queued. */
-export function getDebugState(): Record<string, unknown>;
+/** One flag in getDebugState(). */
+export interface FlagDebugState {
+  variant: string | null;
+  reason: "evaluated" | "forced" | "preview";
+  /** Active page ids; null for a flag without pages (active everywhere). */
+  pages: string[] | null;
+  /** Actions on the page now, and the others (out of scope, or waiting for their elements). */
+  actions: { applied: number; pending: number };
+  exposureMode: "default" | "element";
+  /** At least one action reached the page. */
+  applied: boolean;
+}
+/** What getDebugState() returns. */
+export interface DebugState {
+  initMicros: number;
+  /** This session is in preview (?PREVIEW=true...): no events. */
+  preview: boolean;
+  flags: Record<string, FlagDebugState>;
+  eventsSent: WebexpEvent[];
+  eventsQueued: WebexpEvent[];
+  fights: { flag: string; selector: string }[];
+}
+/** Per flag: variant, why, pages, actions applied or pending; events sent or queued. */
+export function getDebugState(): DebugState;

@@ -1,0 +1,122 @@
+// Preview and QA (CONTRACT section 5, issue 4 point 8): `?PREVIEW=true&<flagKey>=<variantKey>`
+// shows that variant for the rest of the session (reloads, later pages, SPA navigations), sends
+// no event at all, only takes variants the config has, and leaves the visible URL clean.
+// `?PREVIEW=false` ends it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { serverAndBrowser, openPage, flag, setHtml } from "./support/browser.mjs";
+
+const live = serverAndBrowser();
+
+const CONFIG = {
+  flags: [
+    flag("hero", { experimentKey: "exp-h", actions: [setHtml("#title", "Treatment title")] }),
+    flag("side", { actions: [setHtml("#side", "Treatment side")] }),
+  ],
+  user: { web_exp_id: "preview-visitor" },
+};
+
+// Every track call is recorded in sessionStorage (so calls from every load of the tab count).
+function page(config = CONFIG) {
+  return `<!doctype html><html><head><meta charset="utf-8">
+<script>
+  window.historyBefore = history.length;
+  window.experimentIntegration = { getUser() { return {}; }, track(e) {
+    const log = JSON.parse(sessionStorage.getItem("tracked") || "[]");
+    log.push(e); sessionStorage.setItem("tracked", JSON.stringify(log)); return true; } };
+  window.webexpConfig = ${JSON.stringify(config)};
+</script>
+<script src="/webexp.js"></script>
+</head><body><h1 id="title">Original title</h1><p id="side">Original side</p></body></html>`;
+}
+
+async function open(path, config) {
+  for (const p of ["/pv/one", "/pv/two"]) live.server.setRoute(p, { body: page(config) });
+  const opened = await openPage(live.browser);
+  await opened.page.goto(live.server.url + path, { waitUntil: "load" });
+  return opened;
+}
+const tracked = (p) => p.evaluate(() => JSON.parse(sessionStorage.getItem("tracked") || "[]"));
+const queued = (p) => p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("webexp:q:")));
+const shown = (p) => p.evaluate(() => ({
+  title: document.getElementById("title").textContent,
+  side: document.getElementById("side").textContent,
+  hero: webexp.getDebugState().flags.hero,
+}));
+const settle = (p) => p.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+
+test("a preview link shows the variant for the session (reload, next page, SPA navigation), sends nothing, and cleans the URL", async () => {
+  const { page: p, context, consoleErrors, pageErrors } = await open("/pv/one?utm_source=mail&PREVIEW=true&hero=control&x=a%20b#part");
+  let now = await shown(p);
+  assert.equal(now.title, "Original title", "control: no change");
+  assert.equal(now.side, "Treatment side", "flags outside the preview are evaluated as usual");
+  assert.equal(now.hero.variant, "control");
+  assert.equal(now.hero.reason, "preview");
+  assert.equal((await p.evaluate(() => webexp.getDebugState())).preview, true);
+  // The rest of the URL is kept byte for byte; no history entry was added.
+  assert.equal(p.url(), live.server.url + "/pv/one?utm_source=mail&x=a%20b#part");
+  assert.deepEqual(await p.evaluate(() => [history.length, history.state]), [await p.evaluate(() => historyBefore), null]);
+  assert.equal(await p.evaluate(() => webexp.variant("hero").key), "control");
+
+  await p.reload({ waitUntil: "load" });
+  now = await shown(p);
+  assert.deepEqual([now.title, now.hero.variant, now.hero.reason], ["Original title", "control", "preview"]);
+
+  await p.goto(live.server.url + "/pv/two", { waitUntil: "load" });
+  now = await shown(p);
+  assert.deepEqual([now.title, now.hero.reason], ["Original title", "preview"]);
+  await p.evaluate(() => history.pushState(null, "", "/pv/spa"));
+  await settle(p);
+  now = await shown(p);
+  assert.deepEqual([now.title, now.hero.variant, now.hero.reason], ["Original title", "control", "preview"]);
+  await p.evaluate(() => webexp.variant("side"));
+
+  // Not one event was tracked or queued, nor kept in the debug state.
+  assert.deepEqual(await tracked(p), []);
+  assert.deepEqual(await queued(p), []);
+  const dbg = await p.evaluate(() => webexp.getDebugState());
+  assert.deepEqual([dbg.eventsSent, dbg.eventsQueued], [[], []]);
+  // The link's other parameters cannot be told from misspelt flag keys: each is reported (and kept).
+  assert.deepEqual(consoleErrors, [
+    "webexp: preview: utm_source: not a configured flag; ignored",
+    "webexp: preview: x: not a configured flag; ignored",
+  ]);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("?PREVIEW=false ends the preview: evaluation and events are back", async () => {
+  const { page: p, context, consoleErrors } = await open("/pv/one?PREVIEW=true&hero=control");
+  assert.equal((await shown(p)).hero.reason, "preview");
+  await p.goto(live.server.url + "/pv/two?PREVIEW=false&hero=control&keep=1", { waitUntil: "load" });
+  const now = await shown(p);
+  assert.deepEqual([now.title, now.hero.variant, now.hero.reason], ["Treatment title", "treatment", "evaluated"]);
+  assert.equal(p.url(), live.server.url + "/pv/two?keep=1");
+  assert.equal(await p.evaluate(() => sessionStorage.getItem("webexp:preview")), null);
+  assert.deepEqual((await tracked(p)).map((e) => e.eventProperties.flag_key).sort(), ["hero", "side"]);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test("preview overrides forcedVariants", async () => {
+  const config = { ...CONFIG, forcedVariants: { hero: "off" } };
+  const { page: p, context } = await open("/pv/one?PREVIEW=true&hero=treatment", config);
+  const now = await shown(p);
+  assert.deepEqual([now.title, now.hero.variant, now.hero.reason], ["Treatment title", "treatment", "preview"]);
+  await context.close();
+});
+
+test("an unknown flag or variant in a preview link is reported and ignored; still no events", async () => {
+  const { page: p, context, consoleErrors, pageErrors } = await open("/pv/one?PREVIEW=true&hero=bogus&nope=x&side=control");
+  assert.equal(consoleErrors.length, 2, consoleErrors.join("\n"));
+  assert.match(consoleErrors.find((e) => /nope/.test(e)), /^webexp: preview: nope: not a configured flag/);
+  assert.match(consoleErrors.find((e) => /bogus/.test(e)), /^webexp: preview: hero=bogus: names no variant/);
+  const now = await shown(p);
+  assert.deepEqual([now.title, now.hero.reason], ["Treatment title", "evaluated"], "the bad entry changes nothing");
+  assert.deepEqual([now.side, (await p.evaluate(() => webexp.getDebugState())).flags.side.reason], ["Original side", "preview"]);
+  // A parameter that is not a flag may be the page's own: it stays.
+  assert.equal(p.url(), live.server.url + "/pv/one?nope=x");
+  assert.deepEqual(await tracked(p), []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
