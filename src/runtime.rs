@@ -188,11 +188,16 @@ fn flag_prefix(key: &str) -> String {
 }
 
 /// The detected browser context (CONTRACT section 3) with the config's `user` merged over it.
-/// A visitor id made here is stored only with consent; otherwise it comes back as the second
-/// value, to be stored once consent is granted.
-fn build_context(config: &Config) -> (Value, Option<String>) {
+/// `identity` is the integration's `getUser()` as JSON text: its `user_id` and `device_id` go
+/// into `context.user`. A visitor id made here is stored only with consent; otherwise it comes
+/// back as the second value, to be stored once consent is granted.
+fn build_context(config: &Config, identity: Option<&str>) -> (Value, Option<String>) {
     let mut unstored = None;
-    let mut user: Vec<(Vec<u8>, Value)> = Vec::new();
+    // `{user_id?, device_id?}` (strings only: `userOf` keeps nothing else).
+    let mut user = match identity.map(json::parse) {
+        Some(Ok(Value::Object(ids))) => ids,
+        _ => Vec::new(),
+    };
     let configured_id = config
         .user
         .iter()
@@ -244,7 +249,7 @@ fn forced_variant(flag: &Value, variant_key: &str) -> Option<Value> {
 
 impl Runtime {
     /// Reads the config, evaluates, installs the actions and the observer.
-    fn start(&mut self, config_json: &str, nonce: &str) {
+    fn start(&mut self, config_json: &str, nonce: &str, identity: Option<String>) {
         if self.started {
             report(
                 "",
@@ -269,7 +274,7 @@ impl Runtime {
         self.config = config;
         // Before the context: its URL is the one without the preview parameters.
         self.preview = self.read_preview();
-        (self.context, self.unstored_id) = build_context(&self.config);
+        (self.context, self.unstored_id) = build_context(&self.config, identity.as_deref());
         for (key, variant, reason) in self.decide(true) {
             let state = self.flag_state(key, variant, reason, true);
             self.flags.push(state);
@@ -948,13 +953,14 @@ impl Runtime {
     }
 
     /// The integration events go to: the one set with `setIntegration`, else
-    /// `window.experimentIntegration`.
-    fn integration(&self) -> Option<JsValue> {
-        self.integration.clone().or_else(bridge::page_integration)
+    /// `window.experimentIntegration`, else the built-in adapters (CONTRACT section 4).
+    fn integration(&self) -> JsValue {
+        let set = self.integration.clone();
+        set.unwrap_or_else(|| bridge::page_integration(self.config.ingested_form))
     }
 
     /// The next new event, and the integration to offer it to: none while older events wait in
-    /// the queue (order), or when there is no integration. `None` while consent is not granted.
+    /// the queue (order). `None` while consent is not granted.
     fn next_new(&mut self) -> Option<(usize, String, Option<JsValue>)> {
         if self.config.consent != Consent::Granted {
             return None;
@@ -966,11 +972,7 @@ impl Runtime {
         let older_waiting = self.events.iter().any(|e| e.delivery == Delivery::Held)
             || !delivery::local_keys(queue::PREFIX).is_empty();
         // (Any queued event counts, also other tabs': a previous load's events go first.)
-        let integration = if older_waiting {
-            None
-        } else {
-            self.integration()
-        };
+        let integration = (!older_waiting).then(|| self.integration());
         Some((index, self.events[index].json.clone(), integration))
     }
 
@@ -1013,7 +1015,7 @@ impl Runtime {
         if self.adoption_wait.is_some() {
             return None;
         }
-        let integration = self.integration()?;
+        let integration = self.integration();
         if let Some(e) = self.events.iter().find(|e| e.delivery == Delivery::Held) {
             return Some((integration, e.json.clone(), None));
         }
@@ -1116,10 +1118,7 @@ pub(crate) fn flush() {
 fn request_drain() {
     let ready = with(|rt| {
         // In preview nothing is delivered, not even what waits from before it.
-        if rt.config.consent != Consent::Granted
-            || rt.preview.is_some()
-            || rt.integration().is_none()
-        {
+        if rt.config.consent != Consent::Granted || rt.preview.is_some() {
             return false;
         }
         let mut new_tabs = Vec::new();
@@ -1180,7 +1179,12 @@ fn deliver_held() {
 
 /// Starts the runtime with a config given as JSON text.
 pub(crate) fn start(config_json: &str, nonce: &str) {
-    with(|rt| rt.start(config_json, nonce));
+    // The visitor's ids, from the integration there is before start (the built-in one reads
+    // them from the analytics SDK on the page): asked here, outside the runtime's borrow, since
+    // `getUser` is page code.
+    let set = with(|rt| rt.integration.clone()).flatten();
+    let identity = bridge::user_of(&set.unwrap_or(JsValue::UNDEFINED));
+    with(|rt| rt.start(config_json, nonce, identity));
     flush();
     perform_redirect();
 }

@@ -26,6 +26,9 @@ pub struct Config {
     /// `consent`: `"pending"` or `"denied"` hold back storage writes and events (see
     /// [`Consent`]); absent is granted.
     pub consent: Consent,
+    /// `integration.ingestedForm`: the built-in adapters send events as Amplitude's ingestion
+    /// names them (`[Experiment] Impression`...), for destinations that do not rename them.
+    pub ingested_form: bool,
 }
 
 /// Whether the visitor allows webexp to store data and send events.
@@ -103,9 +106,10 @@ enum Part {
     Experiments,
     Consent,
     ExposureMode,
+    Integration,
 }
 
-const PARTS: [(&[u8], Part); 8] = [
+const PARTS: [(&[u8], Part); 9] = [
     (b"flags", Part::Flags),
     (b"pageObjects", Part::PageObjects),
     (b"user", Part::User),
@@ -114,6 +118,7 @@ const PARTS: [(&[u8], Part); 8] = [
     (b"experiments", Part::Experiments),
     (b"consent", Part::Consent),
     (b"exposureMode", Part::ExposureMode),
+    (b"integration", Part::Integration),
 ];
 
 /// Moves a part out of the config, leaving `null`. Parts are taken through `&mut` rather than
@@ -179,6 +184,14 @@ pub fn parse_config<H: Host>(host: &H, mut v: Value) -> (Config, Vec<ConfigError
                 }
             }
             (Part::User, Value::Object(members)) => config.user = core::mem::take(members),
+            (Part::Integration, value) => match value.get("ingestedForm") {
+                None | Some(Value::Null) => {}
+                Some(Value::Bool(b)) => config.ingested_form = *b,
+                Some(_) => {
+                    path.enter(b"ingestedForm");
+                    push_error(&mut errors, &path, "must be true or false");
+                }
+            },
             (Part::Debug, value) => config.debug = *value == Value::Bool(true),
             (Part::ExposureMode, value) => {
                 config.element_exposure = value.as_str() == Some("element")
@@ -238,7 +251,8 @@ mod tests {
     fn reads_every_part() {
         let v = parse(
             r#"{"flags":[{"key":"a"}],"pageObjects":{"a":{"p":{"id":"p"}}},"user":{"web_exp_id":"u1"},
-                "forcedVariants":{"a":"treatment"},"debug":true,"consent":"pending","exposureMode":"element","unknown":1}"#,
+                "forcedVariants":{"a":"treatment"},"debug":true,"consent":"pending","exposureMode":"element","unknown":1,
+                "integration":{"ingestedForm":true}}"#,
         )
         .unwrap();
         let (c, errors) = parse_config(&TestHost, v);
@@ -250,11 +264,12 @@ mod tests {
         assert!(c.debug);
         assert_eq!(c.consent, Consent::Pending);
         assert!(c.element_exposure);
+        assert!(c.ingested_form);
     }
 
     #[test]
     fn skips_bad_parts_and_names_them() {
-        let v = parse(r#"{"flags":[1,{"key":"ok"}],"user":"x","forcedVariants":{"a":1,"b":"on"},"debug":"yes","consent":"maybe","exposureMode":"late"}"#)
+        let v = parse(r#"{"flags":[1,{"key":"ok"}],"user":"x","forcedVariants":{"a":1,"b":"on"},"debug":"yes","consent":"maybe","exposureMode":"late","integration":{"ingestedForm":"yes"}}"#)
             .unwrap();
         let (c, errors) = parse_config(&TestHost, v);
         assert_eq!(c.flags.len(), 1);
@@ -272,6 +287,7 @@ mod tests {
                 ("debug", "must be true or false"),
                 ("consent", "must be \"granted\", \"pending\" or \"denied\""),
                 ("exposureMode", "must be \"element\" or \"default\""),
+                ("integration.ingestedForm", "must be true or false"),
             ]
         );
     }

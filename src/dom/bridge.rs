@@ -1,12 +1,21 @@
 //! Calls into the page's integration object (CONTRACT section 4).
 
+use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// `window.experimentIntegration`, when the page has set one.
-pub fn page_integration() -> Option<JsValue> {
-    let v = js_sys::Reflect::get(&super::window(), &"experimentIntegration".into()).ok()?;
-    (v.is_object()).then_some(v)
+#[wasm_bindgen(module = "/src/dom/adapters.js")]
+extern "C" {
+    /// `window.experimentIntegration` when the page has set one, else the built-in integration,
+    /// which delivers to whichever analytics SDK is on the page at each call (`ingested`: in
+    /// the form Amplitude's ingestion gives the events); its `track` returns `false` while no
+    /// SDK is ready, so events wait in the queue and are retried.
+    #[wasm_bindgen(js_name = pageIntegration)]
+    pub fn page_integration(ingested: bool) -> JsValue;
+    /// `getUser()` of `integration` (when undefined: of [`page_integration`]) as JSON text;
+    /// `None` when it has none or it throws.
+    #[wasm_bindgen(js_name = userOf)]
+    pub fn user_of(integration: &JsValue) -> Option<String>;
 }
 
 /// Calls `integration.track(event)` with the event given as JSON text. `true` only when `track`

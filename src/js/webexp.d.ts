@@ -57,6 +57,16 @@ export interface WebexpConfig {
   exposureMode?: "element" | "default";
   /** "pending" or "denied": no storage writes and no events until setConsent("granted"). */
   consent?: "granted" | "pending" | "denied";
+  /** The built-in analytics adapters (used when no integration is set). */
+  integration?: {
+    /**
+     * Send `[Experiment] Impression` / `[Experiment] Exposure` with `[Experiment] Flag Key`,
+     * `[Experiment] Variant`, `[Experiment] Experiment Key`, and set the user property
+     * `[Experiment] <flagKey>` (unset for `off`): the form Amplitude's ingestion makes, for
+     * destinations that do not transform events (Segment to a warehouse, Mixpanel). Not GA4.
+     */
+    ingestedForm?: boolean;
+  };
   [extra: string]: unknown;
 }
 
@@ -66,7 +76,11 @@ export interface WebexpEvent {
   eventProperties: { flag_key: string; variant?: string; experiment_key?: string; [k: string]: unknown };
 }
 
-/** The integration bridge of CONTRACT section 4. */
+/**
+ * The integration bridge of CONTRACT section 4. Without one (neither `setIntegration` nor
+ * `window.experimentIntegration`), built-in adapters send to the Amplitude, Segment, Mixpanel or
+ * GA4 SDK on the page.
+ */
 export interface Integration {
   type?: "integration";
   setup?(): Promise<void>;

@@ -14,7 +14,7 @@ const flags: EvaluationFlag[] = [
 async function main(bytes: Uint8Array): Promise<void> {
   await init();
   initSync({ module: bytes });
-  const config: WebexpConfig = { flags, user: { web_exp_id: "v1" }, forcedVariants: { hero: "on" } };
+  const config: WebexpConfig = { flags, user: { web_exp_id: "v1" }, forcedVariants: { hero: "on" }, integration: { ingestedForm: true } };
   start(config);
   const result: Record<string, { key?: string }> = evaluate({ user: { web_exp_id: "v1" } }, flags);
   const key: string | undefined = result.hero?.key;
@@ -27,6 +27,8 @@ async function main(bytes: Uint8Array): Promise<void> {
   const bad: EvaluationFlag["segments"][0]["conditions"] = [[{ selector: ["x"], op: "equals", values: [] }]];
   // @ts-expect-error: track must return a boolean
   setIntegration({ getUser: () => ({}), track: () => "yes" });
+  // @ts-expect-error: ingestedForm is a boolean
+  start({ flags, integration: { ingestedForm: "yes" } });
   void bad;
 }
 void main;

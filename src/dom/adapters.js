@@ -1,0 +1,115 @@
+// The built-in integration (CONTRACT section 4): used when the page sets no integration of its
+// own, it hands webexp's events to whichever analytics SDK is on the page at the moment of each
+// delivery (Amplitude Browser SDK, Segment analytics.js, Mixpanel, Google Analytics 4), so an SDK
+// that loads after webexp gets the events that waited for it. JavaScript rather than web-sys glue:
+// a few duck-typed calls on page objects are far smaller here.
+//
+// `track` returns true only when an SDK that has finished loading took the call; a snippet's stub
+// (which would lose the call if the SDK never loads, e.g. behind an ad blocker) does not count, so
+// the event stays in webexp's queue and is retried.
+
+const EXPERIMENT = "[Experiment] ";
+
+// The first SDK on the page that is ready to take events: [kind, sdk]. Kinds: 0 Amplitude,
+// 1 Segment, 2 Mixpanel, 3 gtag, 4 dataLayer.
+function sdk() {
+  const w = window, a = w.amplitude, s = w.analytics, m = w.mixpanel;
+  // Amplitude's snippet stub returns no device id; the SDK does once init() has run.
+  if (a && a.track && a.getDeviceId && a.getDeviceId()) return [0, a];
+  // Segment's snippet stub is an array of calls; analytics.js sets `initialized` once loaded.
+  if (s && s.initialized && s.track) return [1, s];
+  // Mixpanel's snippet stub is replaced by the library, which sets `__loaded` in init().
+  if (m && m.__loaded && m.track) return [2, m];
+  if (typeof w.gtag == "function") return [3, w.gtag];
+  if (Array.isArray(w.dataLayer)) return [4, w.dataLayer];
+}
+
+// Members whose value is not undefined, so no SDK sends an empty property.
+function defined(o) {
+  const out = {};
+  for (const k in o) if (o[k] != null) out[k] = o[k];
+  return out;
+}
+
+/**
+ * The built-in integration. `ingested`: send the form that Amplitude's ingestion makes of
+ * `$impression`/`$exposure` (`[Experiment] Impression`...), with the user property
+ * `[Experiment] <flag>` set to the variant (unset for `off`), for destinations that do not
+ * rename events. Amplitude (without `ingested`) and Segment get the events as they are.
+ */
+function builtin(ingested) {
+  return {
+    getUser() {
+      const found = sdk() || [];
+      const [kind, x] = found;
+      let user;
+      if (kind == 0) user = { user_id: x.getUserId(), device_id: x.getDeviceId() };
+      if (kind == 1) {
+        const u = x.user();
+        user = { user_id: u.id(), device_id: u.anonymousId() };
+      }
+      if (kind == 2) user = { user_id: x.get_property("$user_id"), device_id: x.get_property("$device_id") };
+      return defined(user);
+    },
+    track(e) {
+      const found = sdk();
+      if (!found) return false;
+      const [kind, x] = found;
+      const p = e.eventProperties, flag = p.flag_key, variant = p.variant;
+      if (kind > 2) {
+        // Google's documented A/B-testing event; `<tool>-<experience>-<variant>` as Google
+        // recommends. `off` is no variant: nothing to send.
+        if (variant != null) {
+          const params = { exp_variant_string: "webexp-" + flag + "-" + variant };
+          if (kind == 3) x("event", "experience_impression", params);
+          else x.push({ event: "experience_impression", ...params });
+        }
+        return true;
+      }
+      let name = e.eventType, props = p;
+      if (ingested) {
+        name = EXPERIMENT + (name == "$exposure" ? "Exposure" : "Impression");
+        props = defined({
+          [EXPERIMENT + "Flag Key"]: flag,
+          [EXPERIMENT + "Variant"]: variant,
+          [EXPERIMENT + "Experiment Key"]: p.experiment_key,
+        });
+        const key = EXPERIMENT + flag;
+        if (kind == 0) {
+          const id = new x.Identify();
+          x.identify(variant != null ? id.set(key, variant) : id.unset(key));
+        }
+        if (kind == 1) x.identify({ [key]: variant ?? null });
+        if (kind == 2) variant != null ? x.people.set(key, variant) : x.people.unset(key);
+      } else if (kind == 2) {
+        // Mixpanel's documented experiment event. `off` is no variant: nothing to send.
+        if (variant == null) return true;
+        name = "$experiment_started";
+        props = { "Experiment name": flag, "Variant name": variant };
+      }
+      x.track(name, props);
+      return true;
+    },
+  };
+}
+
+// The built-in integration of each form, made on first use.
+const made = [];
+
+/** `window.experimentIntegration` when it is an object, else the built-in integration. */
+export function pageIntegration(ingested) {
+  const i = window.experimentIntegration;
+  return i && typeof i == "object" ? i : (made[+ingested] ||= builtin(ingested));
+}
+
+/**
+ * `{user_id, device_id}` of `(integration || pageIntegration()).getUser()` as JSON text, with
+ * only the members that are strings; undefined when it throws.
+ */
+export function userOf(integration) {
+  try {
+    const user = (integration || pageIntegration()).getUser(), ids = {};
+    for (const k of ["user_id", "device_id"]) if (typeof user[k] == "string") ids[k] = user[k];
+    return JSON.stringify(ids);
+  } catch (e) {}
+}
