@@ -188,12 +188,12 @@ fn flag_prefix(key: &str) -> String {
 }
 
 /// The detected browser context (CONTRACT section 3) with the config's `user` merged over it.
-/// `identity` is the integration's `getUser()` as JSON text: its `user_id` and `device_id` go
-/// into `context.user`. A visitor id made here is stored only with consent; otherwise it comes
+/// `identity` is the detected `context.user` as JSON text: the device (language, os,
+/// device_category, browser...) and the integration's `user_id`, `device_id` and
+/// `user_properties`. A visitor id made here is stored only with consent; otherwise it comes
 /// back as the second value, to be stored once consent is granted.
 fn build_context(config: &Config, identity: Option<&str>) -> (Value, Option<String>) {
     let mut unstored = None;
-    // `{user_id?, device_id?}` (strings only: `userOf` keeps nothing else).
     let mut user = match identity.map(json::parse) {
         Some(Ok(Value::Object(ids))) => ids,
         _ => Vec::new(),

@@ -102,14 +102,38 @@ export function pageIntegration(ingested) {
   return i && typeof i == "object" ? i : (made[+ingested] ||= builtin(ingested));
 }
 
+// The visitor's device as Amplitude's DefaultUserProvider describes it (names as there), from
+// the user agent: coarse on purpose, for targeting (`device_category is mobile`), not analytics.
+function device() {
+  const n = navigator, ua = n.userAgent || "", test = (re) => re.test(ua);
+  const first = (pairs) => { for (const [re, name] of pairs) if (test(re)) return name; };
+  const params = {};
+  for (const [k, v] of new URLSearchParams(location.search)) {
+    params[k] = k in params ? [].concat(params[k], v) : v;
+  }
+  return {
+    language: n.language,
+    platform: "Web",
+    os: first([[/Windows/, "Windows"], [/Android/, "Android"], [/iPhone|iPad|iPod/, "iOS"], [/CrOS/, "Chrome OS"], [/Mac OS X/, "Mac OS"], [/Linux/, "Linux"]]),
+    device_category: test(/iPad|Tablet/) || (test(/Android/) && !test(/Mobile/)) ? "tablet" : test(/Mobi|iPhone|iPod|Android/) ? "mobile" : "desktop",
+    browser: first([[/Edg\//, "Edge"], [/OPR\/|Opera/, "Opera"], [/SamsungBrowser/, "Samsung Internet"], [/Chrome\/|CriOS/, "Chrome"], [/Firefox\/|FxiOS/, "Firefox"], [/Version\/.*Safari\//, "Safari"]]),
+    user_agent: ua,
+    referring_url: document.referrer || undefined,
+    url_param: params,
+  };
+}
+
 /**
- * `{user_id, device_id}` of `(integration || pageIntegration()).getUser()` as JSON text, with
- * only the members that are strings; undefined when it throws.
+ * The detected `context.user` as JSON text: the device (see `device`), then the `user_id`,
+ * `device_id` (strings) and `user_properties` (an object) of
+ * `(integration || pageIntegration()).getUser()`, whose throw leaves them out.
  */
 export function userOf(integration) {
+  const user = device();
   try {
-    const user = (integration || pageIntegration()).getUser(), ids = {};
-    for (const k of ["user_id", "device_id"]) if (typeof user[k] == "string") ids[k] = user[k];
-    return JSON.stringify(ids);
+    const u = (integration || pageIntegration()).getUser();
+    for (const k of ["user_id", "device_id"]) if (typeof u[k] == "string") user[k] = u[k];
+    if (u.user_properties && typeof u.user_properties == "object") user.user_properties = u.user_properties;
   } catch (e) {}
+  return JSON.stringify(user);
 }
