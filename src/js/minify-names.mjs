@@ -47,8 +47,9 @@ for (const [from, to] of mapping.exports) {
 }
 const merged = fromSnippets.length ? `Object.assign(import0, { ${fromSnippets.join(", ")} })` : "import0";
 glue = glue.replace(`"${GLUE}": import0`, `${JSON.stringify(module)}: ${merged}`);
+// Every other module entry goes (wasm-bindgen may list one module under several bindings).
 for (const mod of modules) {
-  if (mod !== GLUE) glue = glue.replace(new RegExp(`\\s*"${escapeAll(mod)}": import\\d+,?`), "");
+  if (mod !== GLUE) glue = glue.replace(new RegExp(`\\s*"${escapeAll(mod)}": import\\d+,?`, "g"), "");
 }
 if (/__wbg_[a-zA-Z_]+_[0-9a-f]{16}\s*:/.test(glue) || /\bwasm\.(?!\[)[a-zA-Z_]/.test(glue)) {
   throw new Error("minify-names: the glue still uses an old name");
