@@ -64,6 +64,8 @@ struct FlagState {
     pages: Option<Vec<Page>>,
     /// Ids of its pages active now.
     active_pages: Vec<String>,
+    /// Ids of its pages whose invalid regular expression has been reported.
+    bad_pages: Vec<String>,
     /// Why this variant (`evaluated`, `forced` or `preview`).
     reason: &'static str,
     /// At least one of its actions reached the page.
@@ -91,6 +93,9 @@ enum Delivery {
 
 /// An event of this page view and its delivery.
 struct Event {
+    /// Unique in this page view: page code run during a delivery may drop or add events, so
+    /// deliveries find their event again by id, never by position.
+    id: u32,
     json: String,
     delivery: Delivery,
 }
@@ -123,6 +128,12 @@ pub(crate) struct Runtime {
     tab: String,
     /// Number of this tab's next stored event.
     seq: u32,
+    /// Id of the last event made ([`Event::id`]).
+    next_event_id: u32,
+    /// A delivery is under way: page code it runs (`track`) that calls back into webexp must
+    /// not start another one, which would offer the same event twice. The running one picks up
+    /// what is made meanwhile.
+    delivering: bool,
     /// Tabs whose queued events this page delivers: its own, and those it adopted.
     held_tabs: Vec<String>,
     /// Tabs whose lock this page has asked for (see [`delivery::adopt`]).
@@ -292,9 +303,15 @@ impl Runtime {
         self.deliver_handoffs();
         self.update_pages();
         if self.redirect() {
-            return;
+            // `location.replace` leaves the page. A redirect handler (an SPA's router) may keep
+            // it: then webexp keeps watching, so the navigation it makes is noticed (and the
+            // handed-over impression sent there); nothing is applied here meanwhile.
+            if self.redirect_handler.is_none() {
+                return;
+            }
+        } else {
+            self.sync_scope();
         }
-        self.sync_scope();
         self.log_flags();
         self.integration_watch = Some(delivery::on_integration_assigned(flush));
         self.navigation = Some(NavigationWatcher::new(|| {
@@ -476,6 +493,7 @@ impl Runtime {
             mutations,
             pages,
             active_pages: Vec::new(),
+            bad_pages: Vec::new(),
             reason,
             applied: false,
             targets,
@@ -560,6 +578,9 @@ impl Runtime {
         if old == href {
             return;
         }
+        // A redirect made through a handler that kept the page has led here: this is its
+        // destination, where tracking goes on.
+        self.redirecting = false;
         let new_view = redirect::address(old) != redirect::address(&href);
         if let Value::Object(members) = page {
             members.retain(|(k, _)| k != b"url");
@@ -617,6 +638,14 @@ impl Runtime {
         self.log_flags();
     }
 
+    /// What a change of pages outside a navigation leads to (a manual page switched,
+    /// `applyVariants()`): the first redirect now in scope, else the actions in scope.
+    fn apply_scope(&mut self) {
+        if !self.redirect() {
+            self.sync_scope();
+        }
+    }
+
     /// Recomputes each flag's active pages for the current context.
     fn update_pages(&mut self) {
         for f in &mut self.flags {
@@ -625,7 +654,10 @@ impl Runtime {
                 match page.is_active(&BrowserHost, &self.context, &self.manual_on) {
                     Some(true) => f.active_pages.push(page.id.clone()),
                     Some(false) => {}
+                    // Reported once per page and flag, not again at every navigation.
+                    None if f.bad_pages.contains(&page.id) => {}
                     None => {
+                        f.bad_pages.push(page.id.clone());
                         let mut what = String::from("page \"");
                         what.push_str(&page.id);
                         what.push_str("\" has an invalid regular expression; it matches nothing");
@@ -740,6 +772,7 @@ impl Runtime {
                 .unwrap_or_default();
             list.push(Handoff {
                 at: dom::date_now(),
+                flag: f.key.clone(),
                 from: current.clone(),
                 to: to.clone(),
                 event: event.clone(),
@@ -767,7 +800,8 @@ impl Runtime {
             }
             let again = pages
                 .iter()
-                .any(|p| p.is_active(&BrowserHost, &context, &self.manual_on) == Some(true));
+                // A new document starts with no manual page switched on.
+                .any(|p| p.is_active(&BrowserHost, &context, &[]) == Some(true));
             if again {
                 return Some("redirect url matches a page of the same flag; the redirect is skipped to avoid a loop");
             }
@@ -776,11 +810,25 @@ impl Runtime {
         let list = dom::session_get(HANDOFF_KEY)
             .map(|t| redirect::read_handoffs(&t))
             .unwrap_or_default();
-        let back = list.iter().any(|h| {
-            now - h.at < redirect::LOOP_WINDOW_MS
-                && redirect::without_fragment(&h.from) == redirect::without_fragment(to)
-        });
-        back.then_some("redirect url is the page that just redirected here; the redirect is skipped to avoid a loop")
+        let here = dom::location_href();
+        let recent = list
+            .iter()
+            .filter(|h| now - h.at < redirect::LOOP_WINDOW_MS);
+        for h in recent {
+            if redirect::without_fragment(&h.from) == redirect::without_fragment(to) {
+                return Some("redirect url is the page that just redirected here; the redirect is skipped to avoid a loop");
+            }
+            // The same flag again, somewhere else than where it redirected from: its own
+            // destination, as the server rewrote it (`/b` to `/b/`, another language...).
+            if h.flag == f.key
+                && redirect::without_fragment(&h.from) != redirect::without_fragment(&here)
+            {
+                return Some(
+                    "this flag has just redirected here; the redirect is skipped to avoid a loop",
+                );
+            }
+        }
+        None
     }
 
     /// Sends the impressions handed over by redirects whose destination is this page; drops the
@@ -899,7 +947,9 @@ impl Runtime {
             self.debug_log(&["preview: not sent: ", &json]);
             return;
         }
+        self.next_event_id += 1;
         self.events.push(Event {
+            id: self.next_event_id,
             json,
             delivery: Delivery::New,
         });
@@ -961,7 +1011,7 @@ impl Runtime {
 
     /// The next new event, and the integration to offer it to: none while older events wait in
     /// the queue (order). `None` while consent is not granted.
-    fn next_new(&mut self) -> Option<(usize, String, Option<JsValue>)> {
+    fn next_new(&mut self) -> Option<(u32, String, Option<JsValue>)> {
         if self.config.consent != Consent::Granted {
             return None;
         }
@@ -969,16 +1019,21 @@ impl Runtime {
             .events
             .iter()
             .position(|e| e.delivery == Delivery::New)?;
+        let id = self.events[index].id;
         let older_waiting = self.events.iter().any(|e| e.delivery == Delivery::Held)
             || !delivery::local_keys(queue::PREFIX).is_empty();
         // (Any queued event counts, also other tabs': a previous load's events go first.)
         let integration = (!older_waiting).then(|| self.integration());
-        Some((index, self.events[index].json.clone(), integration))
+        Some((id, self.events[index].json.clone(), integration))
     }
 
-    /// Records the outcome of offering new event `index`: sent, or stored in the queue (the
+    /// Records the outcome of offering new event `id`: sent, or stored in the queue (the
     /// oldest dropped, with a warning, when it is full), or held in memory without storage.
-    fn after_offer(&mut self, index: usize, accepted: bool) {
+    /// Nothing when the event is gone meanwhile (consent denied by the page during `track`).
+    fn after_offer(&mut self, id: u32, accepted: bool) {
+        let Some(index) = self.events.iter().position(|e| e.id == id) else {
+            return;
+        };
         self.debug_log(&[
             if accepted { "sent: " } else { "queued: " },
             &self.events[index].json,
@@ -1012,7 +1067,10 @@ impl Runtime {
     /// under the queue lock, so each queued event goes to one tab's integration exactly once. On
     /// a refusal it stops and tries again later, waiting twice as long each time (1 s to 30 s).
     fn drain(&mut self) -> Option<(JsValue, String, Option<String>)> {
-        if self.adoption_wait.is_some() {
+        // Also when called by a lock or a timer: consent may have been withdrawn, or a preview
+        // begun, since the delivery was asked for.
+        let allowed = self.config.consent == Consent::Granted && self.preview.is_none();
+        if !allowed || self.adoption_wait.is_some() {
             return None;
         }
         let integration = self.integration();
@@ -1104,12 +1162,32 @@ fn event_json(
 
 /// Offers this page's new events to the integration, in order, storing what it does not accept;
 /// then has the queue delivered. Called with the runtime's state released: `track` is page code.
+/// A call made from inside a delivery (page code calling back into webexp) does nothing: the
+/// delivery under way goes on until no new event is left.
 pub(crate) fn flush() {
-    while let Some(Some((index, json, integration))) = with(Runtime::next_new) {
-        let accepted = integration.is_some_and(|i| bridge::track(&i, &json));
-        with(|rt| rt.after_offer(index, accepted));
+    if !begin_delivery() {
+        return;
     }
-    request_drain();
+    loop {
+        while let Some(Some((id, json, integration))) = with(Runtime::next_new) {
+            let accepted = integration.is_some_and(|i| bridge::track(&i, &json));
+            with(|rt| rt.after_offer(id, accepted));
+        }
+        request_drain();
+        let more = with(|rt| {
+            rt.config.consent == Consent::Granted
+                && rt.events.iter().any(|e| e.delivery == Delivery::New)
+        });
+        if more != Some(true) {
+            break;
+        }
+    }
+    with(|rt| rt.delivering = false);
+}
+
+/// Marks a delivery as under way; `false` when one already is.
+fn begin_delivery() -> bool {
+    with(|rt| !core::mem::replace(&mut rt.delivering, true)) == Some(true)
 }
 
 /// Asks for the events of tabs seen in the queue that this page does not hold yet, then delivers
@@ -1168,12 +1246,20 @@ fn request_drain() {
 /// Delivers this page's held events and the queued events of the tabs it holds, in order, until
 /// the integration refuses one.
 fn deliver_held() {
+    // From `flush` (the only caller page code can reach) this is part of its delivery; from a
+    // lock or a timer it is a delivery of its own.
+    let alone = begin_delivery();
     while let Some(Some((integration, json, key))) = with(Runtime::drain) {
         let accepted = bridge::track(&integration, &json);
         with(|rt| rt.after_drain(&json, key, accepted));
         if !accepted {
             break;
         }
+    }
+    if alone {
+        with(|rt| rt.delivering = false);
+        // Page code may have made events while this delivery ran.
+        flush();
     }
 }
 
@@ -1257,8 +1343,11 @@ pub(crate) fn state_json(what: u32) -> String {
         STATE_ACTIVE => {
             out.raw("[");
             let mut first = true;
-            for f in rt.flags.iter().filter(|f| f.applied) {
-                out.item(&mut first).str(&f.key);
+            // Derived from what is on the page now: actions that left scope are not counted.
+            for (index, f) in rt.flags.iter().enumerate() {
+                if f.applied && rt.action_counts(index).0 > 0 {
+                    out.item(&mut first).str(&f.key);
+                }
             }
             out.raw("]");
         }
@@ -1274,7 +1363,7 @@ pub(crate) fn set_applied(applied: bool) {
     with(|rt| {
         rt.reverted = !applied;
         if applied {
-            rt.sync_scope();
+            rt.apply_scope();
             return;
         }
         rt.injector.revert_all();
@@ -1288,6 +1377,7 @@ pub(crate) fn set_applied(applied: bool) {
         }
     });
     flush();
+    perform_redirect();
 }
 
 /// Switches the `manual` pages named `name` on or off (`toggleManualPageObject`), applying what
@@ -1299,9 +1389,10 @@ pub(crate) fn toggle_manual_page(name: &str, active: bool) {
             rt.manual_on.push(name.into());
         }
         rt.update_pages();
-        rt.sync_scope();
+        rt.apply_scope();
     });
     flush();
+    perform_redirect();
 }
 
 /// The variant of a flag as JSON text, tracking `$exposure` once per flag and variant per page

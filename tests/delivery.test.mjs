@@ -169,3 +169,28 @@ test("consent pending: nothing stored, nothing sent, until granted; denied drops
   assert.deepEqual((await p.evaluate(() => webexp.getDebugState())).eventsQueued, []);
   await context.close();
 });
+
+test("an integration whose track calls back into webexp: every event is delivered exactly once", async () => {
+  routes();
+  const reentrant = `${POSTING}
+    const inner = postingIntegration("re");
+    window.experimentIntegration = {
+      getUser() { return {}; },
+      track(e) {
+        // Page code inside track reads a variant (an $exposure) and sets consent again.
+        if (e.eventType === "$impression") { webexp.variant(e.eventProperties.flag_key); webexp.setConsent("granted"); }
+        return inner.track(e);
+      },
+    };`;
+  live.server.setRoute("/reentrant.html", { body: page({ integration: reentrant }) });
+  const { page: p, context, pageErrors } = await openPage(live.browser);
+  await p.goto(live.server.url + "/reentrant.html", { waitUntil: "load" });
+  await waitSink(4);
+  await p.waitForTimeout(300);
+  assert.deepEqual(sink.map((e) => [e.type, e.flag]).sort(), [
+    ["$exposure", "one"], ["$exposure", "two"], ["$impression", "one"], ["$impression", "two"],
+  ]);
+  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(await queued(p), []);
+  await context.close();
+});

@@ -211,3 +211,66 @@ test("a redirect handler is called instead of location.replace (npm package)", a
   assert.deepEqual(consoleErrors, []);
   await context.close();
 });
+
+test("a redirect handler that navigates in the page (an SPA router): the impression is sent at the destination and tracking goes on", async () => {
+  const config = {
+    flags: [
+      flag("spa-move", { actions: [redirectTo("/spa-dest")] }),
+      flag("other", { variant: "control" }),
+    ],
+    pageObjects: { "spa-move": urlPage("src", "/spa-src"), other: urlPage("dest", "/spa-dest") },
+  };
+  live.server.setRoute("/spa-src", {
+    body: `<!doctype html><html><head><script type="module">
+      window.log = [];
+      import init, { setRedirectHandler, setIntegration, start } from "/npm/webexp.js";
+      await init();
+      setIntegration({ getUser() { return {}; }, track(e) { log.push([location.pathname, e.eventType, e.eventProperties.flag_key]); return true; } });
+      setRedirectHandler((url) => setTimeout(() => history.pushState(null, "", url), 10));
+      start(${JSON.stringify(config)});
+      window.__done = true;
+    </script></head><body></body></html>`,
+  });
+  const { page, context, consoleErrors } = await openPage(live.browser);
+  await page.goto(live.server.url + "/spa-src");
+  await page.waitForFunction(() => window.__done && location.pathname === "/spa-dest");
+  await page.waitForFunction(() => window.log.length >= 2);
+  assert.deepEqual(await page.evaluate(() => window.log), [
+    ["/spa-dest", "$impression", "spa-move"],
+    ["/spa-dest", "$impression", "other"],
+  ]);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test("a redirect the server rewrites (a trailing slash) sends its impression there and does not loop", async () => {
+  const config = { flags: [flag("slash", { experimentKey: "exp-s", actions: [redirectTo("/slash-b")] })] };
+  live.server.setRoute("/slash-a", { body: page(config) });
+  live.server.setRoute("/slash-b", { status: 302, headers: { location: "/slash-b/" }, body: "" });
+  live.server.setRoute("/slash-b/", { body: page(config) });
+  const { page: p, context, consoleErrors } = await openPage(live.browser);
+  await p.goto(live.server.url + "/slash-a", { waitUntil: "load" });
+  await p.waitForURL(/\/slash-b\/$/);
+  await p.waitForFunction(() => document.readyState === "complete");
+  await p.waitForTimeout(300);
+  assert.equal(new URL(p.url()).pathname, "/slash-b/", "no second redirect");
+  assert.deepEqual((await log(p)).map((e) => [e.at, e.eventProperties.flag_key]), [["/slash-b/", "slash"]]);
+  assert.equal(consoleErrors.length, 1);
+  assert.match(consoleErrors[0], /flag "slash": this flag has just redirected here/);
+  await context.close();
+});
+
+test("a redirect scoped to a manual page happens when page code switches the page on", async () => {
+  const config = {
+    flags: [flag("modal-move", { actions: [redirectTo("/after-modal", ["m"])] })],
+    pageObjects: { "modal-move": { m: { id: "m", trigger_type: "manual", trigger_value: { name: "modal" } } } },
+  };
+  const { page: p, context, consoleErrors } = await visit(["/before-modal", "/after-modal"], config);
+  assert.equal(new URL(p.url()).pathname, "/before-modal");
+  await p.evaluate(() => webexp.toggleManualPageObject("modal"));
+  await p.waitForURL(/\/after-modal/);
+  await p.waitForFunction(() => document.readyState === "complete");
+  assert.deepEqual((await log(p)).map((e) => [e.at, e.eventProperties.flag_key]), [["/after-modal", "modal-move"]]);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});

@@ -434,19 +434,26 @@ pub fn write(out: &mut Vec<u8>, v: &Value) {
 }
 
 /// Appends the decimal digits of `n` (integer formatting without `core::fmt`).
-pub fn push_usize(out: &mut String, mut n: usize) {
-    let mut buf = [0u8; 20];
+pub fn push_usize(out: &mut String, n: usize) {
+    push_digits(out, n as u64, 1);
+}
+
+/// Appends the decimal digits of `n`, left-padded with zeros to at least `width` digits (at most
+/// 20). `u64`, as times in milliseconds do not fit wasm32's `usize`.
+pub fn push_digits(out: &mut String, mut n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
     let mut i = buf.len();
     loop {
         i -= 1;
         buf[i] = b'0' + (n % 10) as u8;
         n /= 10;
-        if n == 0 {
+        if n == 0 || i == 0 {
             break;
         }
     }
+    let start = i.min(buf.len().saturating_sub(width));
     // Digits are ASCII.
-    out.push_str(core::str::from_utf8(&buf[i..]).unwrap_or_default());
+    out.push_str(core::str::from_utf8(buf.get(start..).unwrap_or_default()).unwrap_or_default());
 }
 
 /// WTF-8 bytes of a sequence of code points, surrogates allowed (tests build inputs with it).

@@ -9,6 +9,7 @@
 //! (localStorage is not kept in step between tabs at once, so a shared lock alone would let a
 //! second tab see an event the first had just delivered.)
 
+use super::json::push_digits;
 use crate::prelude::*;
 
 /// Prefix of every queued event's key.
@@ -17,27 +18,12 @@ pub const PREFIX: &str = "webexp:q:";
 /// At most this many events are kept; beyond it the oldest are dropped, with a warning.
 pub const MAX_QUEUED: usize = 500;
 
-/// Appends `n` in decimal, left-padded with zeros to `width` digits.
-fn push_padded(out: &mut String, mut n: u64, width: usize) {
-    let mut digits = [b'0'; 20];
-    let mut i = digits.len();
-    while n > 0 && i > 0 {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    let start = digits.len().saturating_sub(width).min(i);
-    for &d in digits.get(start..).unwrap_or_default() {
-        out.push(char::from(d));
-    }
-}
-
 /// The key of an event made at `now_ms` (`Date.now()`) as number `seq` of tab `tab`.
 pub fn key(now_ms: f64, seq: u32, tab: &str) -> String {
     let mut k = String::from(PREFIX);
-    push_padded(&mut k, now_ms as u64, 15);
+    push_digits(&mut k, now_ms as u64, 15);
     k.push(':');
-    push_padded(&mut k, u64::from(seq), 10);
+    push_digits(&mut k, u64::from(seq), 10);
     k.push(':');
     k.push_str(tab);
     k
@@ -83,8 +69,9 @@ mod tests {
     #[test]
     fn padding_keeps_every_digit() {
         let mut s = String::new();
-        push_padded(&mut s, 0, 3);
-        push_padded(&mut s, 1234, 2);
-        assert_eq!(s, "0001234");
+        push_digits(&mut s, 0, 3);
+        push_digits(&mut s, 1234, 2);
+        push_digits(&mut s, u64::MAX, 1);
+        assert_eq!(s, "000123418446744073709551615");
     }
 }

@@ -61,10 +61,12 @@ pub fn without_fragment(url: &str) -> &str {
     url.split('#').next().unwrap_or(url)
 }
 
-/// The URL without query and fragment: a handed-over impression is sent when the page at this
-/// address loads (servers may add or reorder query parameters on the way).
+/// The URL without query, fragment and trailing `/`: a handed-over impression is sent when the
+/// page at this address loads (servers may add or reorder query parameters on the way, and add
+/// or drop the slash at the end of a path).
 pub fn address(url: &str) -> &str {
-    split(url).0
+    let base = split(url).0;
+    base.strip_suffix('/').unwrap_or(base)
 }
 
 /// One handed-over impression.
@@ -72,6 +74,8 @@ pub fn address(url: &str) -> &str {
 pub struct Handoff {
     /// When it was stored (`Date.now()`).
     pub at: f64,
+    /// The flag that redirected.
+    pub flag: String,
     /// The page that redirected.
     pub from: String,
     /// The destination.
@@ -81,7 +85,7 @@ pub struct Handoff {
     pub event: String,
 }
 
-/// Reads the stored list (`[{at, from, to, event}]`); unreadable entries are dropped.
+/// Reads the stored list (`[{at, flag, from, to, event}]`); unreadable entries are dropped.
 pub fn read_handoffs(text: &str) -> Vec<Handoff> {
     let Ok(Value::Array(items)) = json::parse(text) else {
         return Vec::new();
@@ -93,11 +97,16 @@ pub fn read_handoffs(text: &str) -> Vec<Handoff> {
             Some(Value::Number(n)) => parse_millis(n),
             _ => None,
         };
-        if let (Some(at), Some(from), Some(to), Some(event)) =
-            (at, field("from"), field("to"), field("event"))
-        {
+        if let (Some(at), Some(flag), Some(from), Some(to), Some(event)) = (
+            at,
+            field("flag"),
+            field("from"),
+            field("to"),
+            field("event"),
+        ) {
             out.push(Handoff {
                 at,
+                flag,
                 from,
                 to,
                 event,
@@ -119,22 +128,6 @@ fn parse_millis(n: &str) -> Option<f64> {
     Some(v)
 }
 
-/// Whole milliseconds as digits. Not `usize`: on wasm32 it is 32 bits, and `Date.now()` is not.
-fn push_millis(out: &mut Vec<u8>, ms: f64) {
-    let mut n = ms as u64;
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(digits.get(i..).unwrap_or_default());
-}
-
 /// The list as stored.
 pub fn write_handoffs(list: &[Handoff]) -> String {
     let mut out = Vec::new();
@@ -144,8 +137,15 @@ pub fn write_handoffs(list: &[Handoff]) -> String {
             out.push(b',');
         }
         out.extend_from_slice(b"{\"at\":");
-        push_millis(&mut out, h.at);
-        for (name, v) in [("from", &h.from), ("to", &h.to), ("event", &h.event)] {
+        let mut at = String::new();
+        json::push_digits(&mut at, h.at as u64, 1);
+        out.extend_from_slice(at.as_bytes());
+        for (name, v) in [
+            ("flag", &h.flag),
+            ("from", &h.from),
+            ("to", &h.to),
+            ("event", &h.event),
+        ] {
             out.extend_from_slice(b",\"");
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"\":");
@@ -183,6 +183,7 @@ mod tests {
     #[test]
     fn addresses_ignore_query_and_fragment() {
         assert_eq!(address("https://x.example/b?q=1#h"), "https://x.example/b");
+        assert_eq!(address("https://x.example/b/?q=1"), "https://x.example/b");
         assert_eq!(
             without_fragment("https://x.example/b?q=1#h"),
             "https://x.example/b?q=1"
@@ -193,6 +194,7 @@ mod tests {
     fn handoffs_round_trip_and_bad_entries_are_dropped() {
         let list = vec![Handoff {
             at: 1_700_000_000_123.0,
+            flag: "f".into(),
             from: "https://x/a".into(),
             to: "https://x/b?\"q\"".into(),
             event: r#"{"eventType":"$impression"}"#.into(),

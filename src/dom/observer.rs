@@ -27,7 +27,9 @@ export function filter_selectors(f, entries, content) {
   const anchored = [], loose = [], looseContent = [];
   for (let i = 0; i < entries.length; i += 2) {
     const id = entries[i], sel = entries[i + 1], isContent = content.includes(sel);
-    const m = /^#([\w-]+)(?![\w-])/.exec(sel);
+    // The id must end at a combinator, class, attribute, pseudo-class or the end: an id with
+    // other characters (`#café`, escapes) is left to the general path.
+    const m = /^#([\w-]+)(?=$|[\s>.:\[#])/.exec(sel);
     if (m && !/[,+~\\]|:has\(/.test(sel)) anchored.push({ id, sel, anchor: m[1], content: isContent, el: null, seen: null });
     else {
       loose.push({ id, sel });
@@ -252,7 +254,13 @@ mod tests {
         let root = add(&body, "<section id='anchor-a'><p id='old'>x</p></section>");
         let filter = RecordFilter::default();
         filter.set_selectors(
-            [(0, "#anchor-a .t"), (1, "#anchor-b > .t"), (2, ".loose")].into_iter(),
+            [
+                (0, "#anchor-a .t"),
+                (1, "#anchor-b > .t"),
+                (2, ".loose"),
+                (3, "#café .t"),
+            ]
+            .into_iter(),
             core::iter::empty(),
         );
         let (seen, _observer) = watch(&filter);
@@ -266,14 +274,21 @@ mod tests {
         // A new anchor element holding a match, and a loose match anywhere.
         add(
             &root,
-            "<div id='anchor-b'><b id='in-b' class='t'></b></div><i id='l1' class='loose'></i>",
+            "<div id='anchor-b'><b id='in-b' class='t'></b></div><i id='obs-l1' class='loose'></i>",
         );
+        // An id the anchor pattern does not take whole is matched the general way.
+        add(&root, "<div id='café'><b id='in-c' class='t'></b></div>");
         settle().await;
         let mut hits = seen.borrow().0.clone();
         hits.sort();
         assert_eq!(
             hits,
-            [(0, "in-a".into()), (1, "in-b".into()), (2, "l1".into())]
+            [
+                (0, "in-a".into()),
+                (1, "in-b".into()),
+                (2, "obs-l1".into()),
+                (3, "in-c".into())
+            ]
         );
         root.remove();
     }
