@@ -115,6 +115,8 @@ pub struct Mutator {
     loaded: Option<Listener>,
     /// What the observer hands over: kept in step with the mutations and records here.
     filter: RecordFilter,
+    /// Records are swept ([`Mutator::sweep`]) when there are this many.
+    sweep_at: usize,
 }
 
 fn read(el: &Element, property: &Property) -> Option<String> {
@@ -336,6 +338,23 @@ impl Mutator {
         (!list.is_empty()).then(|| list.as_str().into())
     }
 
+    /// Forgets the records of elements the page has taken out of the document (a re-render
+    /// replaced them): their changes went with them, and keeping them would make every later
+    /// scan and every lookup longer for as long as the page lives. An element we took out
+    /// ourselves (`element` remove, a move) keeps its record while its old place is on the page,
+    /// so that a revert can put it back. Runs when the records have doubled since the last
+    /// sweep, so its cost is spread thin.
+    fn sweep(&mut self) {
+        self.records.retain(|r| {
+            r.el.is_connected()
+                || matches!(
+                    (&r.property, &r.home),
+                    (Property::Element | Property::Position, Some((place, _))) if place.is_connected()
+                )
+        });
+        self.sweep_at = (self.records.len() * 2).max(64);
+    }
+
     /// Whether mutation `id` is on and has changed at least one element now on the page.
     pub fn reaches_page(&self, id: MutationId) -> bool {
         self.entries[id].active
@@ -470,6 +489,9 @@ impl Mutator {
                 let home = (property == Property::Position)
                     .then(|| el.parent_node().map(|p| (p, el.next_sibling())))
                     .flatten();
+                if self.records.len() >= self.sweep_at {
+                    self.sweep();
+                }
                 self.records.push(Record {
                     el,
                     property,
@@ -1049,6 +1071,31 @@ mod tests {
         missing.parent_selector = Some("#nowhere".into());
         m.add(missing, 1).unwrap();
         assert_eq!(inner("#l1"), "<li id=\"i\">i</li>");
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn records_of_elements_the_page_replaced_are_forgotten() {
+        let root = fixture("sweep", "");
+        let (m, _observer) = observed();
+        m.borrow_mut()
+            .add(mutation("#sweep .row", Property::Class, Op::Append, "x"), 1)
+            .unwrap();
+        // A list re-rendered 50 times: each time 10 new rows replace the old ones.
+        for _ in 0..50 {
+            root.set_inner_html(&"<p class='row'>r</p>".repeat(10));
+            settle().await;
+        }
+        let count = m.borrow().records.len();
+        assert!(count <= 128, "{count} records kept for 10 rows on the page");
+        // The rows on the page are still changed.
+        assert_eq!(
+            document()
+                .query_selector_all("#sweep .row.x")
+                .unwrap()
+                .length(),
+            10
+        );
         root.remove();
     }
 
