@@ -525,15 +525,9 @@ impl Runtime {
         let Some(targets) = &f.targets else {
             return;
         };
-        let flag_active = f.pages.is_none() || !f.active_pages.is_empty();
         let mut list = String::new();
         for m in targets {
-            let on = if m.scope.is_empty() {
-                flag_active
-            } else {
-                m.scope.iter().any(|p| f.active_pages.contains(p))
-            };
-            if on {
+            if in_scope(f.pages.is_some(), &f.active_pages, &m.scope) {
                 if !list.is_empty() {
                     list.push('\0');
                 }
@@ -582,10 +576,7 @@ impl Runtime {
         // destination, where tracking goes on.
         self.redirecting = false;
         let new_view = redirect::address(old) != redirect::address(&href);
-        if let Value::Object(members) = page {
-            members.retain(|(k, _)| k != b"url");
-            members.push((b"url".to_vec(), Value::string(&href)));
-        }
+        set_page_url(page, &href);
         if new_view {
             self.impressions.clear();
             self.exposures.clear();
@@ -677,15 +668,11 @@ impl Runtime {
         }
         for index in 0..self.flags.len() {
             let f = &mut self.flags[index];
-            let flag_active = f.pages.is_none() || !f.active_pages.is_empty();
             let mut failed = Vec::new();
-            let in_scope = |scope: &[String]| {
-                if scope.is_empty() {
-                    flag_active
-                } else {
-                    scope.iter().any(|p| f.active_pages.contains(p))
-                }
-            };
+            let has_pages = f.pages.is_some();
+            let in_scope = |scope: &[String]| in_scope(has_pages, &f.active_pages, scope);
+            // An unscoped action's condition: one of the flag's pages is active.
+            let flag_active = in_scope(&[]);
             let mut injected = false;
             for (at, action) in f.actions.iter().enumerate() {
                 if let Action::Inject(i) = action {
@@ -737,10 +724,8 @@ impl Runtime {
         let current = dom::location_href();
         for index in 0..self.flags.len() {
             let f = &self.flags[index];
-            let flag_active = f.pages.is_none() || !f.active_pages.is_empty();
             let target = f.actions.iter().find_map(|a| match a {
-                Action::Redirect(r) if r.scope.is_empty() && flag_active => Some(r),
-                Action::Redirect(r) if r.scope.iter().any(|p| f.active_pages.contains(p)) => {
+                Action::Redirect(r) if in_scope(f.pages.is_some(), &f.active_pages, &r.scope) => {
                     Some(r)
                 }
                 _ => None,
@@ -794,9 +779,8 @@ impl Runtime {
         let f = &self.flags[index];
         if let Some(pages) = &f.pages {
             let mut context = self.context.clone();
-            if let Some(Value::Object(page)) = context_page(&mut context) {
-                page.retain(|(k, _)| k != b"url");
-                page.push((b"url".to_vec(), Value::string(to)));
+            if let Some(page) = context_page(&mut context) {
+                set_page_url(page, to);
             }
             let again = pages
                 .iter()
@@ -1122,6 +1106,25 @@ impl Runtime {
             with(|rt| rt.retry = None);
             request_drain();
         });
+    }
+}
+
+/// Whether an action scoped to the page ids `scope` runs, with `active_pages` active: a scoped
+/// action while one of its pages is, an unscoped one while any page of its flag is (always, for
+/// a flag without pages).
+fn in_scope(flag_has_pages: bool, active_pages: &[String], scope: &[String]) -> bool {
+    if scope.is_empty() {
+        !flag_has_pages || !active_pages.is_empty()
+    } else {
+        scope.iter().any(|p| active_pages.contains(p))
+    }
+}
+
+/// Sets `context.page.url`.
+fn set_page_url(page: &mut Value, url: &str) {
+    if let Value::Object(members) = page {
+        members.retain(|(k, _)| k != b"url");
+        members.push((b"url".to_vec(), Value::string(url)));
     }
 }
 
