@@ -112,6 +112,8 @@ pub(crate) struct Runtime {
     navigation: Option<NavigationWatcher>,
     /// The function the mutator's timers and `DOMContentLoaded` listener call (kept alive here).
     waker: Option<wasm_bindgen::closure::Closure<dyn FnMut()>>,
+    /// [`flush`], for the observer to queue as a microtask (kept alive here).
+    flush_task: Option<wasm_bindgen::closure::Closure<dyn FnMut()>>,
     /// The mutations found fighting the page's own writes (warned once per element).
     fights: Vec<crate::dom::mutator::MutationId>,
     integration: Option<JsValue>,
@@ -324,8 +326,16 @@ impl Runtime {
                 with(|rt| {
                     rt.mutator.on_records(records, hits);
                     rt.collect_applied();
+                    // A delivery reads the stored queue: only a batch that made an event pays
+                    // it (a page re-rendering under a kept change calls here every frame). It
+                    // runs in a microtask: the observer takes the records of the mutator's
+                    // writes right after this returns, and must not take the DOM changes of
+                    // page code that `track` runs.
+                    if rt.events.iter().any(|e| e.delivery == Delivery::New) {
+                        let task = rt.flush_task.get_or_insert_with(|| Closure::new(flush));
+                        dom::queue_microtask(task.as_ref().unchecked_ref());
+                    }
                 });
-                flush();
             });
         match observer {
             Ok(o) => self.observer = Some(o),

@@ -67,16 +67,33 @@ pub fn closest_js(el: &Element, selectors: &js_sys::JsString) -> bool {
         .is_ok_and(|found| !found.is_null())
 }
 
+#[wasm_bindgen]
+extern "C" {
+    // Read once and kept: `web_sys::window()` asks `instanceof Window` on every call, and the
+    // mutator asks for the document on every batch.
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: Option<Window>;
+    #[wasm_bindgen(thread_local_v2, js_name = document)]
+    static DOCUMENT: Option<Document>;
+}
+
 /// The page's `window`. webexp only runs where there is one.
 pub fn window() -> Window {
-    web_sys::window().unwrap_or_else(|| wasm_bindgen::throw_str("webexp: no window"))
+    WINDOW
+        .with(Clone::clone)
+        .unwrap_or_else(|| wasm_bindgen::throw_str("webexp: no window"))
 }
 
 /// The page's `document`.
 pub fn document() -> Document {
-    window()
-        .document()
+    DOCUMENT
+        .with(Clone::clone)
         .unwrap_or_else(|| wasm_bindgen::throw_str("webexp: no document"))
+}
+
+/// Calls `f` in a microtask: after the current script, before anything else happens.
+pub fn queue_microtask(f: &js_sys::Function) {
+    window().queue_microtask(f);
 }
 
 /// `performance.now()` in milliseconds, or 0 where there is no `performance`.

@@ -18,12 +18,13 @@
 //! re-applied with an exponential back-off instead of in a tight loop with the page's code.
 
 use super::handles::{Listener, Timeout};
-use super::observer::RecordFilter;
+use super::observer::{keys_around_node, node_key, NodeKey, RecordFilter};
 use crate::core::actions::{
     split_priority, transform, Mutation, Property, IMPORTANT, INSERT_POSITIONS,
 };
 use crate::prelude::*;
-use wasm_bindgen::JsCast;
+use core::sync::atomic::{AtomicBool, Ordering};
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, MutationRecord, Node};
 
 /// Caller-chosen tag of a mutation (the runtime uses it to find the flag behind a change).
@@ -66,6 +67,8 @@ struct Fight {
 
 struct Record {
     el: Element,
+    /// `el`'s key: records are looked up by element often, and keys compare without a call.
+    key: NodeKey,
     property: Property,
     /// The value the page itself last set (`None` = attribute absent).
     original: Option<String>,
@@ -86,6 +89,7 @@ struct Record {
 /// An element the parser had not finished when a content-dependent mutation matched it.
 struct Unfinished {
     el: Element,
+    key: NodeKey,
     /// Hidden meanwhile (never `html` or `body`: the page is never hidden).
     hidden: bool,
     /// Its inline `visibility` before we hid it, restored exactly.
@@ -123,7 +127,8 @@ fn read(el: &Element, property: &Property) -> Option<String> {
     match property {
         Property::Html => Some(el.inner_html()),
         Property::Text => el.text_content(),
-        Property::Class => Some(el.get_attribute("class").unwrap_or_default()),
+        // `className` rather than the attribute: no name to pass, nothing to catch.
+        Property::Class => Some(el.class_name()),
         Property::Style => el.get_attribute("style"),
         Property::Attribute(name) => el.get_attribute(name),
         Property::StyleProperty(name) => read_style(el, name),
@@ -135,9 +140,7 @@ fn write(el: &Element, property: &Property, value: Option<&str>) {
     match (property, value) {
         (Property::Html, Some(v)) => super::html_sink::set_inner_html(el, v),
         (Property::Text, Some(v)) => el.set_text_content(Some(v)),
-        (Property::Class, Some(v)) => {
-            let _ = el.set_attribute("class", v);
-        }
+        (Property::Class, Some(v)) => el.set_class_name(v),
         // CSSOM, not setAttribute("style"): a `style-src` CSP without 'unsafe-inline' blocks
         // the attribute but not CSSOM.
         (Property::Style, Some(v)) => {
@@ -190,7 +193,13 @@ fn write_style(el: &Element, name: &str, value: Option<&str>) {
 /// neither `el` nor an ancestor has a next sibling (the parser appends in document order, so an
 /// element it has moved past has one).
 fn is_unfinished(el: &Element) -> bool {
+    // Once the parser is done it is never back: the state is not asked again.
+    static PARSED: AtomicBool = AtomicBool::new(false);
+    if PARSED.load(Ordering::Relaxed) {
+        return false;
+    }
     if super::document().ready_state() != "loading" {
+        PARSED.store(true, Ordering::Relaxed);
         return false;
     }
     let mut node: Node = el.clone().into();
@@ -384,7 +393,22 @@ impl Mutator {
     /// external writes to the elements we changed.
     pub fn on_records(&mut self, records: &js_sys::Array, hits: &js_sys::Array) {
         for i in 0..records.length() {
-            let record: MutationRecord = records.get(i).unchecked_into();
+            let record = records.get(i);
+            // No record: matches at anchors that came with the batch, nothing else to look at.
+            // Those inside html we wrote are our own output, as below.
+            if record.is_null() {
+                let hits: js_sys::Array = hits.get(i).unchecked_into();
+                let mut j = 1;
+                while j < hits.length() {
+                    if self.inside_own_write(&hits.get(j).unchecked_into()) {
+                        hits.set(j - 1, JsValue::from(-1));
+                    }
+                    j += 2;
+                }
+                self.attach_hits(&hits);
+                continue;
+            }
+            let record: MutationRecord = record.unchecked_into();
             let Some(target) = record.target() else {
                 continue;
             };
@@ -444,9 +468,26 @@ impl Mutator {
     /// the nodes added there are our own, and must not be matched again (a mutation of `div`
     /// whose html contains a `div` would otherwise nest forever).
     fn is_own_write(&self, node: &Node) -> bool {
+        let key = node_key(node);
         self.records.iter().any(|r| {
             r.property == Property::Html
-                && AsRef::<Node>::as_ref(&r.el) == node
+                && r.key == key
+                && r.applied.as_deref() == Some(r.el.inner_html().as_str())
+        })
+    }
+
+    /// True when `node` is inside an element whose html we set and which still holds exactly our
+    /// value ([`Mutator::is_own_write`] of an ancestor).
+    fn inside_own_write(&self, node: &Node) -> bool {
+        let html = |r: &Record| r.property == Property::Html;
+        if !self.records.iter().any(html) {
+            return false;
+        }
+        let (own, around) = (node_key(node), keys_around_node(node));
+        self.records.iter().any(|r| {
+            html(r)
+                && r.key != own
+                && around.contains(&r.key)
                 && r.applied.as_deref() == Some(r.el.inner_html().as_str())
         })
     }
@@ -455,7 +496,8 @@ impl Mutator {
     /// (`[id, element, ...]`).
     fn attach_hits(&mut self, hits: &js_sys::Array) {
         let mut i = 0;
-        while i + 1 < hits.length() {
+        let len = hits.length();
+        while i + 1 < len {
             let id = hits.get(i).as_f64().unwrap_or(-1.0);
             let el: Element = hits.get(i + 1).unchecked_into();
             i += 2;
@@ -469,14 +511,15 @@ impl Mutator {
 
     fn attach(&mut self, el: Element, id: MutationId) {
         let property = self.entries[id].mutation.property.clone();
+        let key = node_key(&el);
         let pos = match self
             .records
             .iter()
-            .position(|r| r.property == property && r.el == el)
+            .position(|r| r.property == property && r.key == key)
         {
             Some(pos) => pos,
             None => {
-                let waiting = depends_on_content(&property) && self.hold_if_unfinished(&el);
+                let waiting = depends_on_content(&property) && self.hold_if_unfinished(&el, key);
                 match property {
                     Property::Insert(_) => self.filter.pass_removals(),
                     Property::Html | Property::Text | Property::Position => {}
@@ -494,6 +537,7 @@ impl Mutator {
                 }
                 self.records.push(Record {
                     el,
+                    key,
                     property,
                     original,
                     applied: None,
@@ -506,12 +550,13 @@ impl Mutator {
                 self.records.len() - 1
             }
         };
+        let fresh = pos + 1 == self.records.len() && self.records[pos].entries.is_empty();
         let entries = &mut self.records[pos].entries;
         match entries.binary_search(&id) {
             Err(at) => {
                 entries.insert(at, id);
                 self.newly_applied.push(self.entries[id].owner);
-                self.apply(pos);
+                self.apply_from(pos, fresh);
             }
             // The page put an element we removed back in: it stays removed.
             Ok(_) if self.records[pos].property == Property::Element => self.reapply(pos),
@@ -521,11 +566,11 @@ impl Mutator {
 
     /// When `el` is unfinished, holds it back (hidden, unless it is `html` or `body`) until
     /// [`Mutator::finish_unfinished`] sees it complete; returns whether it is.
-    fn hold_if_unfinished(&mut self, el: &Element) -> bool {
+    fn hold_if_unfinished(&mut self, el: &Element, key: NodeKey) -> bool {
         if !is_unfinished(el) {
             return false;
         }
-        if !self.unfinished.iter().any(|u| u.el == *el) {
+        if !self.unfinished.iter().any(|u| u.key == key) {
             let hidden = !matches!(el.local_name().as_str(), "html" | "body");
             let visibility = read_style(el, "visibility");
             if hidden {
@@ -533,6 +578,7 @@ impl Mutator {
             }
             self.unfinished.push(Unfinished {
                 el: el.clone(),
+                key,
                 hidden,
                 visibility,
             });
@@ -557,7 +603,7 @@ impl Mutator {
             let u = self.unfinished.remove(i);
             for pos in 0..self.records.len() {
                 let r = &mut self.records[pos];
-                if r.waiting && r.el == u.el {
+                if r.waiting && r.key == u.key {
                     r.waiting = false;
                     r.original = read(&r.el, &r.property);
                     self.apply(pos);
@@ -575,6 +621,12 @@ impl Mutator {
 
     /// Runs the record's chain from its original value and writes the result if it differs.
     fn apply(&mut self, pos: usize) {
+        self.apply_from(pos, false);
+    }
+
+    /// [`Mutator::apply`]; `fresh`: the record was made just now, so the element still holds its
+    /// original value (not read again).
+    fn apply_from(&mut self, pos: usize, fresh: bool) {
         let record = &self.records[pos];
         if record.waiting {
             return;
@@ -600,15 +652,23 @@ impl Mutator {
         if let Property::Insert(at) = record.property {
             return self.apply_insert(pos, at, value);
         }
-        if read(&record.el, &record.property) != value {
+        let current = match fresh {
+            true => record.original.clone(),
+            false => read(&record.el, &record.property),
+        };
+        if current != value {
             write(&record.el, &record.property, value.as_deref());
             let el: Node = record.el.clone().into();
             self.absorb(pos, &el);
         }
-        // Read back: the browser normalises HTML ("<b>x" becomes "<b>x</b>"), and the comparison
-        // with later values must use its form or every batch would look like an external write.
+        // Read back: the browser normalises HTML ("<b>x" becomes "<b>x</b>") and CSS, and the
+        // comparison with later values must use its form or every batch would look like an
+        // external write. Attributes and text read back exactly as written.
         let record = &mut self.records[pos];
-        record.applied = read(&record.el, &record.property);
+        record.applied = match (&record.property, &value) {
+            (Property::Class | Property::Text, Some(_)) | (Property::Attribute(_), _) => value,
+            _ => read(&record.el, &record.property),
+        };
     }
 
     /// Inserts `html` at the record's place unless what it inserted is still there; whatever
@@ -688,16 +748,15 @@ impl Mutator {
     /// the result as their applied value: otherwise they would take our write for the page's
     /// and re-apply over it, which undoes it, which re-applies it, without end.
     fn absorb(&mut self, pos: usize, node: &Node) {
-        if self.content_js.is_none() {
+        let content = |r: &Record| matches!(r.property, Property::Html | Property::Text);
+        if self.content_js.is_none() || !self.records.iter().any(content) {
             return;
         }
+        // The records' elements that hold `node` (or are it): found by one walk up in JS.
+        let around = keys_around_node(node);
         for i in 0..self.records.len() {
             let r = &self.records[i];
-            if i != pos
-                && matches!(r.property, Property::Html | Property::Text)
-                && !r.waiting
-                && r.el.contains(Some(node))
-            {
+            if i != pos && content(r) && !r.waiting && around.contains(&r.key) {
                 self.records[i].applied = read(&r.el, &r.property);
             }
         }
@@ -771,11 +830,18 @@ impl Mutator {
     /// An observed change at `target`: for every record it touches whose value is no longer what
     /// we wrote, the page's value becomes the new original and the chain runs again on top of it.
     fn on_external_change(&mut self, target: &Node, attribute: Option<String>) {
+        let key = node_key(target);
+        // A child list or text change concerns the html and text records of the elements that
+        // hold the target.
+        let around = match attribute {
+            None => keys_around_node(target),
+            Some(_) => Vec::new(),
+        };
         for pos in 0..self.records.len() {
             let r = &self.records[pos];
-            let own = AsRef::<Node>::as_ref(&r.el) == target;
+            let own = r.key == key;
             let touched = match (&r.property, &attribute) {
-                (Property::Html | Property::Text, None) => r.el.contains(Some(target)),
+                (Property::Html | Property::Text, None) => around.contains(&r.key),
                 (Property::Class, Some(a)) => own && a == "class",
                 (Property::Style | Property::StyleProperty(_), Some(a)) => own && a == "style",
                 (Property::Attribute(name), Some(a)) => own && a == name,

@@ -65,6 +65,10 @@ const webexpConfig = {
   }],
 };
 
+// Served cross-origin isolated: there `performance.now()` has a resolution of 5 µs instead of
+// 100 µs, which matters when most callbacks take less than 100 µs.
+export const ISOLATED = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
+
 export const PAGES = {
   none: page(""),
   webexp: page(`<script>window.webexpConfig = ${JSON.stringify(webexpConfig)};</script><script src="/webexp.js"></script>`),
@@ -103,7 +107,7 @@ async function run(browser, server, name) {
 }
 
 export async function churnBenchmark({ server, browser }) {
-  for (const [name, body] of Object.entries(PAGES)) server.setRoute(`/bench/churn-${name}.html`, { body });
+  for (const [name, body] of Object.entries(PAGES)) server.setRoute(`/bench/churn-${name}.html`, { body, headers: ISOLATED });
   const times = { none: [], webexp: [], "dom-mutator": [] };
   const names = Object.keys(times);
   for (let r = 0; r < ROUNDS; r++) {
