@@ -75,7 +75,7 @@ impl ConfigError {
     pub(crate) fn at(path: &Path, message: &'static str) -> ConfigError {
         ConfigError {
             // Paths are built from validated text only, so the conversion is exact.
-            path: String::from_utf8_lossy(&path.0).into_owned(),
+            path: crate::core::json::message_text(&path.0),
             message,
         }
     }

@@ -120,8 +120,8 @@ impl FlagError {
     /// An error for the flag `key` at `path` (WTF-8 both, as flag JSON spells them).
     pub fn new(key: &[u8], path: &[u8], message: &'static str) -> Self {
         FlagError {
-            flag_key: String::from_utf8_lossy(key).into_owned(),
-            path: String::from_utf8_lossy(path).into_owned(),
+            flag_key: crate::core::json::message_text(key),
+            path: crate::core::json::message_text(path),
             message,
         }
     }

@@ -433,6 +433,19 @@ pub fn write(out: &mut Vec<u8>, v: &Value) {
     }
 }
 
+/// WTF-8 text (what the parser keeps) as a `String` for a message: exact when it is UTF-8, else
+/// each byte outside ASCII shown as U+FFFD. (`String::from_utf8_lossy` would do it per sequence,
+/// for 1 KB of code no message needs.)
+pub fn message_text(text: &[u8]) -> String {
+    match core::str::from_utf8(text) {
+        Ok(s) => s.into(),
+        Err(_) => text
+            .iter()
+            .map(|&b| if b < 0x80 { b as char } else { '\u{FFFD}' })
+            .collect(),
+    }
+}
+
 /// Appends the decimal digits of `n` (integer formatting without `core::fmt`).
 pub fn push_usize(out: &mut String, n: usize) {
     push_digits(out, n as u64, 1);

@@ -46,7 +46,11 @@ pub fn in_order(mut keys: Vec<String>) -> Vec<String> {
 
 /// The tab that made the event under `key`.
 pub fn tab_of(key: &str) -> &str {
-    key.rsplit(':').next().unwrap_or_default()
+    // What follows the last ':' (a byte scan: `rsplit` costs 0.7 KB of wasm).
+    match key.bytes().rposition(|b| b == b':') {
+        Some(i) => key.get(i + 1..).unwrap_or_default(),
+        None => key,
+    }
 }
 
 #[cfg(test)]

@@ -34,6 +34,10 @@ pub type Owner = usize;
 pub type MutationId = usize;
 
 /// Re-applies of one record within [`FIGHT_WINDOW_MS`] beyond which the page is fighting us.
+/// Set on a mutation's id in the observer's entries for the selectors of its place (a move's
+/// `parentSelector` and `insertBeforeSelector`), not its targets.
+const WATCH: usize = 1 << 30;
+
 const FIGHT_LIMIT: u8 = 5;
 const FIGHT_WINDOW_MS: f64 = 1000.0;
 /// First and largest delay of a re-apply while fighting; it doubles in between.
@@ -316,13 +320,25 @@ impl Mutator {
 
     fn rebuild_selectors(&mut self) {
         self.content_js = self.selector_list(|p| matches!(p, Property::Html | Property::Text));
-        let active = || self.entries.iter().enumerate().filter(|(_, e)| e.active);
-        self.filter.set_selectors(
-            active().map(|(id, e)| (id, e.mutation.selector.as_str())),
-            active()
-                .filter(|(_, e)| matches!(e.mutation.property, Property::Html | Property::Text))
-                .map(|(_, e)| e.mutation.selector.as_str()),
-        );
+        let mut entries = Vec::new();
+        let mut content = Vec::new();
+        for (id, e) in self.entries.iter().enumerate().filter(|(_, e)| e.active) {
+            let m = &e.mutation;
+            entries.push((id, m.selector.as_str()));
+            if matches!(m.property, Property::Html | Property::Text) {
+                content.push(m.selector.as_str());
+            }
+            // A move waits for its place: the elements of `parentSelector` and
+            // `insertBeforeSelector` are watched too (reported under the mutation's id with
+            // [`WATCH`] set), and the move is tried again when one appears.
+            for place in [&m.parent_selector, &m.insert_before_selector]
+                .into_iter()
+                .flatten()
+            {
+                entries.push((id | WATCH, place.as_str()));
+            }
+        }
+        self.filter.set_selectors(&entries, &content);
     }
 
     /// The filter for the observer that feeds [`Mutator::on_records`].
@@ -415,6 +431,8 @@ impl Mutator {
             // An attribute name means an attribute record (no type string to read per record).
             if let Some(name) = record.attribute_name() {
                 self.on_external_change(&target, Some(name));
+                // The element may match a mutation now (a class set later).
+                self.attach_hits(&hits.get(i).unchecked_into());
                 continue;
             }
             // Nodes taken out: one of them may be an insert of ours.
@@ -468,26 +486,21 @@ impl Mutator {
     /// the nodes added there are our own, and must not be matched again (a mutation of `div`
     /// whose html contains a `div` would otherwise nest forever).
     fn is_own_write(&self, node: &Node) -> bool {
-        let key = node_key(node);
-        self.records.iter().any(|r| {
-            r.property == Property::Html
-                && r.key == key
-                && r.applied.as_deref() == Some(r.el.inner_html().as_str())
-        })
+        self.own_write_among(&[node_key(node)])
     }
 
     /// True when `node` is inside an element whose html we set and which still holds exactly our
     /// value ([`Mutator::is_own_write`] of an ancestor).
     fn inside_own_write(&self, node: &Node) -> bool {
-        let html = |r: &Record| r.property == Property::Html;
-        if !self.records.iter().any(html) {
-            return false;
-        }
-        let (own, around) = (node_key(node), keys_around_node(node));
+        self.records.iter().any(|r| r.property == Property::Html)
+            && self.own_write_among(&keys_around_node(node, false))
+    }
+
+    /// Whether one of the elements with these keys holds, as html, exactly what we wrote there.
+    fn own_write_among(&self, keys: &[NodeKey]) -> bool {
         self.records.iter().any(|r| {
-            html(r)
-                && r.key != own
-                && around.contains(&r.key)
+            r.property == Property::Html
+                && keys.contains(&r.key)
                 && r.applied.as_deref() == Some(r.el.inner_html().as_str())
         })
     }
@@ -502,9 +515,15 @@ impl Mutator {
             let el: Element = hits.get(i + 1).unchecked_into();
             i += 2;
             // An element a write earlier in this batch took out again is left alone.
-            let known = id >= 0.0 && (id as usize) < self.entries.len();
-            if known && self.entries[id as usize].active && el.is_connected() {
-                self.attach(el, id as usize);
+            let (id, watched) = match id >= 0.0 {
+                true => (id as usize & !WATCH, id as usize & WATCH != 0),
+                false => (usize::MAX, false),
+            };
+            let known = id < self.entries.len() && self.entries[id].active;
+            if known && watched {
+                self.place(id);
+            } else if known && el.is_connected() {
+                self.attach(el, id);
             }
         }
     }
@@ -716,6 +735,17 @@ impl Mutator {
         self.absorb(pos, &container);
     }
 
+    /// Tries again the moves of mutation `id` (an element of its place has appeared).
+    fn place(&mut self, id: MutationId) {
+        for pos in 0..self.records.len() {
+            if self.records[pos].property == Property::Position
+                && self.records[pos].entries.last() == Some(&id)
+            {
+                self.apply_position(pos);
+            }
+        }
+    }
+
     fn apply_position(&mut self, pos: usize) {
         let record = &self.records[pos];
         let Some(&last) = record.entries.last() else {
@@ -753,7 +783,7 @@ impl Mutator {
             return;
         }
         // The records' elements that hold `node` (or are it): found by one walk up in JS.
-        let around = keys_around_node(node);
+        let around = keys_around_node(node, true);
         for i in 0..self.records.len() {
             let r = &self.records[i];
             if i != pos && content(r) && !r.waiting && around.contains(&r.key) {
@@ -834,7 +864,7 @@ impl Mutator {
         // A child list or text change concerns the html and text records of the elements that
         // hold the target.
         let around = match attribute {
-            None => keys_around_node(target),
+            None => keys_around_node(target, true),
             Some(_) => Vec::new(),
         };
         for pos in 0..self.records.len() {
@@ -999,6 +1029,53 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
+    async fn elements_that_match_after_an_attribute_change_are_changed() {
+        let root = fixture(
+            "menu",
+            "<ul class='menu'><li class='item'>a</li></ul><nav id='nav'><a>b</a></nav>",
+        );
+        let (m, _observer) = observed();
+        // One selector without an anchor, one anchored on an id whose own class comes later.
+        m.borrow_mut()
+            .add(
+                mutation(".menu.open .item", Property::Text, Op::Set, "A"),
+                1,
+            )
+            .unwrap();
+        m.borrow_mut()
+            .add(mutation("#nav.open a", Property::Text, Op::Set, "B"), 2)
+            .unwrap();
+        settle().await;
+        assert_eq!(inner("#menu .item"), "a");
+        assert_eq!(inner("#nav a"), "b");
+        by_id("nav").set_class_name("open");
+        document()
+            .query_selector("#menu .menu")
+            .unwrap()
+            .unwrap()
+            .set_attribute("class", "menu open")
+            .unwrap();
+        settle().await;
+        assert_eq!(inner("#menu .item"), "A");
+        assert_eq!(inner("#nav a"), "B");
+        // A style change is not a reason to look again (pages animate styles every frame).
+        root.set_inner_html("<p class='later'>c</p>");
+        m.borrow_mut()
+            .add(mutation("#menu [style] ", Property::Text, Op::Set, "C"), 3)
+            .unwrap();
+        settle().await;
+        by_id("menu")
+            .first_element_child()
+            .unwrap()
+            .set_attribute("style", "color: red")
+            .unwrap();
+        settle().await;
+        assert_eq!(inner("#menu .later"), "c");
+        m.borrow_mut().set_all_active(false);
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
     async fn stacked_mutations_apply_in_config_order_and_reapply_over_page_writes() {
         let root = fixture("stack", "<p id='s'>base</p>");
         let (m, _observer) = observed();
@@ -1137,6 +1214,33 @@ mod tests {
         missing.parent_selector = Some("#nowhere".into());
         m.add(missing, 1).unwrap();
         assert_eq!(inner("#l1"), "<li id=\"i\">i</li>");
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_move_waits_for_its_place_to_appear() {
+        let root = fixture("wait", "<ul id='w1'><li id='wi'>i</li></ul>");
+        let (m, _observer) = observed();
+        let mut mv = mutation("#wi", Property::Position, Op::Set, "");
+        mv.parent_selector = Some("#w2".into());
+        mv.insert_before_selector = Some("#wj".into());
+        m.borrow_mut().add(mv, 1).unwrap();
+        assert_eq!(inner("#w1"), "<li id=\"wi\">i</li>");
+        // The page renders the new parent, and only later the element to insert before.
+        root.insert_adjacent_html("beforeend", "<ul id='w2'><li id='wk'>k</li></ul>")
+            .unwrap();
+        settle().await;
+        assert_eq!(inner("#w1"), "<li id=\"wi\">i</li>");
+        by_id("wk")
+            .insert_adjacent_html("afterend", "<li id='wj'>j</li>")
+            .unwrap();
+        settle().await;
+        assert_eq!(
+            inner("#w2"),
+            "<li id=\"wk\">k</li><li id=\"wi\">i</li><li id=\"wj\">j</li>"
+        );
+        m.borrow_mut().set_all_active(false);
+        assert_eq!(inner("#w1"), "<li id=\"wi\">i</li>");
         root.remove();
     }
 

@@ -7,6 +7,9 @@
 //! may concern a mutation reach [`DomObserver`]'s callback, and a batch with none costs no wasm
 //! call at all. The filter answers with the browser's own selector matching, never a query of the
 //! whole document.
+//!
+//! Elements are compared in Rust by [`NodeKey`]: a number per node, kept in a JS `WeakMap`, so
+//! that finding an element's records costs no call per record.
 
 use crate::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -95,9 +98,13 @@ function scan(f, doc, records, ours) {
       if (f.liveCount) for (let n = t; n; n = n.parentNode) { const l = live.get(n); if (l) (around || (around = [])).push(...l); }
     }
     // New elements: the mutations they match are found here, in the browser, and only the
-    // pairs go to the wasm. An anchored mutation is tested only inside its anchor.
+    // pairs go to the wasm. An anchored mutation is tested only inside its anchor. An element
+    // whose attributes the page changed (a class or state set later: `.menu.open .item`) is
+    // tested again, with what it holds; not for `style`, which pages animate constantly and
+    // selectors hardly use, nor for our own writes.
     if (around || f.looseList) {
-      const added = r.addedNodes;
+      const attribute = r.attributeName;
+      const added = attribute === null ? r.addedNodes : ours || attribute === "style" ? [] : [t];
       for (let j = 0; j < added.length; j++) {
         const n = added[j];
         if (n.nodeType !== 1) continue;
@@ -154,10 +161,10 @@ export function key_of(el) {
   if (k === undefined) keys.set(el, (k = ++lastKey));
   return k;
 }
-// The keys of `n` and of its ancestors that have one, innermost first.
-export function keys_around(n) {
+// The keys of `n` (when `self`) and of its ancestors that have one, innermost first.
+export function keys_around(n, self) {
   const out = [];
-  for (; n; n = n.parentNode) { const k = keys.get(n); if (k !== undefined) out.push(k); }
+  for (n = self ? n : n.parentNode; n; n = n.parentNode) { const k = keys.get(n); if (k !== undefined) out.push(k); }
   return new Uint32Array(out);
 }
 "#)]
@@ -167,7 +174,7 @@ extern "C" {
     fn filter_track(filter: &JsValue, el: &Element);
     fn filter_selectors(filter: &JsValue, entries: js_sys::Array, content: js_sys::Array);
     fn key_of(el: &Node) -> u32;
-    fn keys_around(node: &Node) -> js_sys::Uint32Array;
+    fn keys_around(node: &Node, itself: bool) -> js_sys::Uint32Array;
     #[wasm_bindgen(catch)]
     fn observe(
         root: &Node,
@@ -186,9 +193,10 @@ pub fn node_key(node: &Node) -> NodeKey {
     key_of(node)
 }
 
-/// The keys of `node` and of those of its ancestors that have one already, innermost first.
-pub fn keys_around_node(node: &Node) -> Vec<NodeKey> {
-    keys_around(node).to_vec()
+/// The keys of `node` (when `itself`) and of those of its ancestors that have one already,
+/// innermost first.
+pub fn keys_around_node(node: &Node, itself: bool) -> Vec<NodeKey> {
+    keys_around(node, itself).to_vec()
 }
 
 /// Which mutation records are worth the wasm's attention. Starts passing nothing: each setter
@@ -220,17 +228,13 @@ impl RecordFilter {
     /// Sets the active mutations, as `(id, selector)`: records adding elements they match (or
     /// holding one) pass, with the matches found; and the selectors of the html and text ones:
     /// records of changes inside elements they match pass.
-    pub fn set_selectors<'a>(
-        &self,
-        entries: impl Iterator<Item = (usize, &'a str)>,
-        content: impl Iterator<Item = &'a str>,
-    ) {
+    pub fn set_selectors(&self, entries: &[(usize, &str)], content: &[&str]) {
         let list = js_sys::Array::new();
-        for (id, selector) in entries {
+        for &(id, selector) in entries {
             list.push(&JsValue::from(id as u32));
             list.push(&JsValue::from_str(selector));
         }
-        let content = content.map(JsValue::from_str).collect();
+        let content = content.iter().map(|s| JsValue::from_str(s)).collect();
         filter_selectors(&self.filter, list, content);
     }
 
@@ -256,6 +260,12 @@ impl DomObserver {
     /// Observes child lists, attributes and text below `root`, calling `on_records` with the
     /// records of each batch that `filter` passes (an `Array` of `MutationRecord`; never empty)
     /// and, for each, the matches among the nodes it added (an `Array` of `[id, element, ...]`).
+    /// A `null` record carries the matches at and inside anchor elements new in the batch.
+    ///
+    /// The records that `on_records`'s own writes make are taken right after it returns (not
+    /// delivered as a batch of their own), and passed on only where they add elements that a
+    /// mutation matches: `on_records` must not run page code (a delivery to the integration
+    /// belongs in a later microtask), whose DOM changes would be taken with them.
     pub fn new(
         root: &Node,
         filter: &RecordFilter,
@@ -332,14 +342,13 @@ mod tests {
         let root = add(&body, "<section id='anchor-a'><p id='old'>x</p></section>");
         let filter = RecordFilter::default();
         filter.set_selectors(
-            [
+            &[
                 (0, "#anchor-a .t"),
                 (1, "#anchor-b > .t"),
                 (2, ".loose"),
                 (3, "#café .t"),
-            ]
-            .into_iter(),
-            core::iter::empty(),
+            ],
+            &[],
         );
         let (seen, _observer) = watch(&filter);
         // Nothing any mutation matches: no batch reaches the callback at all.
