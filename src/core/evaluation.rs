@@ -524,7 +524,7 @@ fn match_conditions<H: Host>(
     Ok(false)
 }
 
-/// Whether a page's `conditions` (OR of ANDs, checked with [`super::flag::check_and`]) match
+/// Whether a page's `conditions` (OR of ANDs, checked with `flag::check_and`) match
 /// `context`, by the rules of segment conditions; `None` when one of its regular expressions is
 /// invalid (`None`). `["result", ...]` selectors select nothing here.
 pub fn match_page_conditions<H: Host>(host: &H, context: &Value, ors: &[Value]) -> Option<bool> {
