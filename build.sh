@@ -81,7 +81,13 @@ build() {
   ensure_wasm_bindgen
   ensure_node_modules
   log "compiling wasm (release)"
-  cargo build --release --lib --target "$WASM_TARGET" --no-default-features
+  # Panic locations name source files. Paths outside the repository are cut to what follows the
+  # crate registry or the toolchain, so that the shipped bytes (and the size the ceiling checks)
+  # do not depend on where a machine keeps them.
+  local registry=${CARGO_HOME:-$HOME/.cargo}/registry/src sysroot
+  sysroot=$(rustc --print sysroot)
+  cargo build --release --lib --target "$WASM_TARGET" --no-default-features \
+    --config "build.rustflags=['--remap-path-prefix=$registry=', '--remap-path-prefix=$sysroot=']"
   rm -rf "$GEN" && mkdir -p "$GEN" dist/npm
   wasm-bindgen --target web --out-dir "$GEN" --out-name webexp \
     "target/$WASM_TARGET/release/webexp.wasm"
