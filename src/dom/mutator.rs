@@ -24,7 +24,7 @@ use crate::core::actions::{
 };
 use crate::prelude::*;
 use core::sync::atomic::{AtomicBool, Ordering};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{Element, MutationRecord, Node};
 
 /// Caller-chosen tag of a mutation (the runtime uses it to find the flag behind a change).
@@ -413,15 +413,7 @@ impl Mutator {
             // No record: matches at anchors that came with the batch, nothing else to look at.
             // Those inside html we wrote are our own output, as below.
             if record.is_null() {
-                let hits: js_sys::Array = hits.get(i).unchecked_into();
-                let mut j = 1;
-                while j < hits.length() {
-                    if self.inside_own_write(&hits.get(j).unchecked_into()) {
-                        hits.set(j - 1, JsValue::from(-1));
-                    }
-                    j += 2;
-                }
-                self.attach_hits(&hits);
+                self.attach_hits(&hits.get(i).unchecked_into(), true);
                 continue;
             }
             let record: MutationRecord = record.unchecked_into();
@@ -432,7 +424,7 @@ impl Mutator {
             if let Some(name) = record.attribute_name() {
                 self.on_external_change(&target, Some(name));
                 // The element may match a mutation now (a class set later).
-                self.attach_hits(&hits.get(i).unchecked_into());
+                self.attach_hits(&hits.get(i).unchecked_into(), false);
                 continue;
             }
             // Nodes taken out: one of them may be an insert of ours.
@@ -453,7 +445,7 @@ impl Mutator {
                 self.on_external_change(&target, None);
             }
             if !(inside_content && self.is_own_write(&target)) {
-                self.attach_hits(&hits.get(i).unchecked_into());
+                self.attach_hits(&hits.get(i).unchecked_into(), false);
             }
         }
         if !self.unfinished.is_empty() {
@@ -507,22 +499,28 @@ impl Mutator {
 
     /// Attaches the matches the observer's filter found among a record's added nodes
     /// (`[id, element, ...]`).
-    fn attach_hits(&mut self, hits: &js_sys::Array) {
+    /// `unowned`: matches found without a record (at anchors new in the batch), among which
+    /// those inside html we wrote are skipped here, as [`Mutator::on_records`] skips a record of
+    /// our own html write.
+    fn attach_hits(&mut self, hits: &js_sys::Array, unowned: bool) {
         let mut i = 0;
         let len = hits.length();
         while i + 1 < len {
             let id = hits.get(i).as_f64().unwrap_or(-1.0);
             let el: Element = hits.get(i + 1).unchecked_into();
             i += 2;
-            // An element a write earlier in this batch took out again is left alone.
             let (id, watched) = match id >= 0.0 {
                 true => (id as usize & !WATCH, id as usize & WATCH != 0),
                 false => (usize::MAX, false),
             };
             let known = id < self.entries.len() && self.entries[id].active;
-            if known && watched {
+            if !known || (unowned && self.inside_own_write(&el)) {
+                continue;
+            }
+            if watched {
                 self.place(id);
-            } else if known && el.is_connected() {
+            } else if el.is_connected() {
+                // (An element a write earlier in this batch took out again is left alone.)
                 self.attach(el, id);
             }
         }
