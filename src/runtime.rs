@@ -321,22 +321,21 @@ impl Runtime {
             flush();
             perform_redirect();
         }));
-        let observer =
-            DomObserver::new(&dom::document(), self.mutator.filter(), |records, hits| {
-                with(|rt| {
-                    rt.mutator.on_records(records, hits);
-                    rt.collect_applied();
-                    // A delivery reads the stored queue: only a batch that made an event pays
-                    // it (a page re-rendering under a kept change calls here every frame). It
-                    // runs in a microtask: the observer takes the records of the mutator's
-                    // writes right after this returns, and must not take the DOM changes of
-                    // page code that `track` runs.
-                    if rt.events.iter().any(|e| e.delivery == Delivery::New) {
-                        let task = rt.flush_task.get_or_insert_with(|| Closure::new(flush));
-                        dom::queue_microtask(task.as_ref().unchecked_ref());
-                    }
-                });
+        let observer = DomObserver::new(&dom::document(), self.mutator.filter(), |batch| {
+            with(|rt| {
+                rt.mutator.on_records(batch);
+                rt.collect_applied();
+                // A delivery reads the stored queue: only a batch that made an event pays
+                // it (a page re-rendering under a kept change calls here every frame). It
+                // runs in a microtask: the observer takes the records of the mutator's
+                // writes right after this returns, and must not take the DOM changes of
+                // page code that `track` runs.
+                if rt.events.iter().any(|e| e.delivery == Delivery::New) {
+                    let task = rt.flush_task.get_or_insert_with(|| Closure::new(flush));
+                    dom::queue_microtask(task.as_ref().unchecked_ref());
+                }
             });
+        });
         match observer {
             Ok(o) => self.observer = Some(o),
             Err(_) => report(

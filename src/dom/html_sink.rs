@@ -14,16 +14,16 @@ extern "C" {
     /// `html` as `TrustedHTML` where the page has Trusted Types, else the string itself.
     #[wasm_bindgen(js_name = trustedHtml)]
     pub fn trusted_html(html: &str) -> JsValue;
+    /// `el.innerHTML = html` through the policy; whether it reads back exactly as `html`.
+    #[wasm_bindgen(js_name = setHtml, catch)]
+    fn set_html(el: &Element, html: &str) -> Result<bool, JsValue>;
 }
 
 #[wasm_bindgen]
 extern "C" {
-    /// An element whose `innerHTML` takes any value (`TrustedHTML` or a string).
+    /// An element whose `insertAdjacentHTML` takes any value (`TrustedHTML` or a string).
     #[wasm_bindgen(js_name = Element)]
     type SinkElement;
-    /// Throws where the page enforces Trusted Types and the policy could not be created.
-    #[wasm_bindgen(method, catch, setter = innerHTML)]
-    fn set_inner_html_value(this: &SinkElement, html: &JsValue) -> Result<(), JsValue>;
     /// `insertAdjacentHTML` taking any value (`TrustedHTML` or a string).
     #[wasm_bindgen(method, catch, js_name = insertAdjacentHTML)]
     fn insert_adjacent_html_value(
@@ -34,11 +34,10 @@ extern "C" {
 }
 
 /// `el.innerHTML = html`; nothing happens where the page refuses it (reported when the policy
-/// could not be created).
-pub fn set_inner_html(el: &Element, html: &str) {
-    let _ = el
-        .unchecked_ref::<SinkElement>()
-        .set_inner_html_value(&trusted_html(html));
+/// could not be created). Returns whether the element's html now reads back exactly as `html`
+/// (compared in JS, so the html is not sent back to the wasm to learn it); `false` when refused.
+pub fn set_inner_html(el: &Element, html: &str) -> bool {
+    set_html(el, html).unwrap_or(false)
 }
 
 /// `el.insertAdjacentHTML(position, html)`; `false` when the browser refuses (`beforebegin` or

@@ -18,14 +18,16 @@
 //! re-applied with an exponential back-off instead of in a tight loop with the page's code.
 
 use super::handles::{Listener, Timeout};
-use super::observer::{keys_around_node, node_key, NodeKey, RecordFilter};
+use super::observer::{
+    content_key, content_keys_around, node_key, Batch, NodeKey, Origin, RecordFilter, Slot,
+};
 use crate::core::actions::{
     split_priority, transform, Mutation, Property, IMPORTANT, INSERT_POSITIONS,
 };
 use crate::prelude::*;
 use core::sync::atomic::{AtomicBool, Ordering};
 use wasm_bindgen::JsCast;
-use web_sys::{Element, MutationRecord, Node};
+use web_sys::{Element, Node};
 
 /// Caller-chosen tag of a mutation (the runtime uses it to find the flag behind a change).
 pub type Owner = usize;
@@ -125,6 +127,8 @@ pub struct Mutator {
     filter: RecordFilter,
     /// Records are swept ([`Mutator::sweep`]) when there are this many.
     sweep_at: usize,
+    /// Whether a change was applied (maybe written) during the batch being handled.
+    wrote_in_batch: bool,
 }
 
 fn read(el: &Element, property: &Property) -> Option<String> {
@@ -140,9 +144,12 @@ fn read(el: &Element, property: &Property) -> Option<String> {
     }
 }
 
-fn write(el: &Element, property: &Property, value: Option<&str>) {
+/// Writes `value`; returns whether it now reads back exactly as written. Attributes, classes and
+/// text do; HTML does unless the browser normalised it (`<b>x` reads back as `<b>x</b>`); CSS
+/// is normalised, so it is read back.
+fn write(el: &Element, property: &Property, value: Option<&str>) -> bool {
     match (property, value) {
-        (Property::Html, Some(v)) => super::html_sink::set_inner_html(el, v),
+        (Property::Html, Some(v)) => return super::html_sink::set_inner_html(el, v),
         (Property::Text, Some(v)) => el.set_text_content(Some(v)),
         (Property::Class, Some(v)) => el.set_class_name(v),
         // CSSOM, not setAttribute("style"): a `style-src` CSP without 'unsafe-inline' blocks
@@ -161,9 +168,13 @@ fn write(el: &Element, property: &Property, value: Option<&str>) {
         (Property::Attribute(name), None) => {
             let _ = el.remove_attribute(name);
         }
-        (Property::StyleProperty(name), v) => write_style(el, name, v),
-        _ => {}
+        (Property::StyleProperty(name), v) => {
+            write_style(el, name, v);
+            return false;
+        }
+        _ => return false,
     }
+    !matches!(property, Property::Style)
 }
 
 /// One inline declaration as `value` or `value !important`; `None` when not set.
@@ -271,7 +282,7 @@ impl Mutator {
         });
         self.rebuild_selectors();
         for el in found {
-            self.attach(el, id);
+            self.attach_found(el, id);
         }
         Ok(id)
     }
@@ -287,7 +298,7 @@ impl Mutator {
         if active {
             let found = super::query_all(&self.entries[id].mutation.selector).unwrap_or_default();
             for el in found {
-                self.attach(el, id);
+                self.attach_found(el, id);
             }
             return;
         }
@@ -311,6 +322,15 @@ impl Mutator {
         for id in 0..self.entries.len() {
             self.set_active(id, active);
         }
+    }
+
+    /// [`Mutator::attach`] for an element found with a query.
+    fn attach_found(&mut self, el: Element, id: MutationId) {
+        let key = match self.entries[id].mutation.property {
+            Property::Html | Property::Text => content_key(&el),
+            _ => node_key(&el),
+        };
+        self.attach(el, key, id);
     }
 
     /// Ids of the installed mutations of `owner`.
@@ -407,16 +427,18 @@ impl Mutator {
 
     /// Handles one observer batch: finds new matches among added nodes and re-applies on top of
     /// external writes to the elements we changed.
-    pub fn on_records(&mut self, records: &js_sys::Array, hits: &js_sys::Array) {
-        for i in 0..records.length() {
-            let record = records.get(i);
-            // No record: matches at anchors that came with the batch, nothing else to look at.
-            // Those inside html we wrote are our own output, as below.
-            if record.is_null() {
-                self.attach_hits(&hits.get(i).unchecked_into(), true);
+    #[inline(never)]
+    pub fn on_records(&mut self, mut batch: Batch) {
+        self.wrote_in_batch = false;
+        while let Some(slot) = batch.next_slot() {
+            // Matches at anchors that came with the batch, nothing else to look at. Those inside
+            // html we wrote are our own output, as below (the observer tells whether the anchor
+            // is inside an element whose html or text we set at all).
+            if slot.origin != Origin::Record {
+                self.attach_hits(&batch, &slot);
                 continue;
             }
-            let record: MutationRecord = record.unchecked_into();
+            let record = batch.record(&slot);
             let Some(target) = record.target() else {
                 continue;
             };
@@ -424,7 +446,7 @@ impl Mutator {
             if let Some(name) = record.attribute_name() {
                 self.on_external_change(&target, Some(name));
                 // The element may match a mutation now (a class set later).
-                self.attach_hits(&hits.get(i).unchecked_into(), false);
+                self.attach_hits(&batch, &slot);
                 continue;
             }
             // Nodes taken out: one of them may be an insert of ours.
@@ -445,7 +467,7 @@ impl Mutator {
                 self.on_external_change(&target, None);
             }
             if !(inside_content && self.is_own_write(&target)) {
-                self.attach_hits(&hits.get(i).unchecked_into(), false);
+                self.attach_hits(&batch, &slot);
             }
         }
         if !self.unfinished.is_empty() {
@@ -485,7 +507,7 @@ impl Mutator {
     /// value ([`Mutator::is_own_write`] of an ancestor).
     fn inside_own_write(&self, node: &Node) -> bool {
         self.records.iter().any(|r| r.property == Property::Html)
-            && self.own_write_among(&keys_around_node(node, false))
+            && self.own_write_among(&content_keys_around(node, false))
     }
 
     /// Whether one of the elements with these keys holds, as html, exactly what we wrote there.
@@ -497,42 +519,40 @@ impl Mutator {
         })
     }
 
-    /// Attaches the matches the observer's filter found among a record's added nodes
-    /// (`[id, element, ...]`).
-    /// `unowned`: matches found without a record (at anchors new in the batch), among which
-    /// those inside html we wrote are skipped here, as [`Mutator::on_records`] skips a record of
-    /// our own html write.
-    fn attach_hits(&mut self, hits: &js_sys::Array, unowned: bool) {
-        let mut i = 0;
-        let len = hits.length();
-        while i + 1 < len {
-            let id = hits.get(i).as_f64().unwrap_or(-1.0);
-            let el: Element = hits.get(i + 1).unchecked_into();
-            i += 2;
-            let (id, watched) = match id >= 0.0 {
-                true => (id as usize & !WATCH, id as usize & WATCH != 0),
-                false => (usize::MAX, false),
-            };
-            let known = id < self.entries.len() && self.entries[id].active;
-            if !known || (unowned && self.inside_own_write(&el)) {
+    /// Attaches the matches the observer's filter found among a record's added nodes. Those
+    /// found without a record (at anchors new in the batch) inside html we wrote are skipped,
+    /// as [`Mutator::on_records`] skips a record of our own html write.
+    fn attach_hits(&mut self, batch: &Batch, slot: &Slot) {
+        for i in 0..slot.hits {
+            let (id, key) = batch.hit(slot, i);
+            let (id, watched) = (id & !WATCH, id & WATCH != 0);
+            if !(id < self.entries.len() && self.entries[id].active) {
                 continue;
             }
             if watched {
                 self.place(id);
-            } else if el.is_connected() {
-                // (An element a write earlier in this batch took out again is left alone.)
-                self.attach(el, id);
+                continue;
+            }
+            let el = batch.element(slot, i);
+            if slot.origin == Origin::AnchorInContent && self.inside_own_write(&el) {
+                continue;
+            }
+            // An element a write earlier in this batch took out again, or one a record added
+            // that the page took out again, is left alone; one found at an anchor is on the
+            // page until we write.
+            if (slot.origin != Origin::Record && !self.wrote_in_batch) || el.is_connected() {
+                self.attach(el, key, id);
             }
         }
     }
 
-    fn attach(&mut self, el: Element, id: MutationId) {
+    /// Applies mutation `id` to `el`, whose key is `key` (a [`content_key`] for html and text).
+    fn attach(&mut self, el: Element, key: NodeKey, id: MutationId) {
         let property = self.entries[id].mutation.property.clone();
-        let key = node_key(&el);
         let pos = match self
             .records
             .iter()
-            .position(|r| r.property == property && r.key == key)
+            .position(|r| r.key == key && r.property == property)
         {
             Some(pos) => pos,
             None => {
@@ -644,6 +664,7 @@ impl Mutator {
     /// [`Mutator::apply`]; `fresh`: the record was made just now, so the element still holds its
     /// original value (not read again).
     fn apply_from(&mut self, pos: usize, fresh: bool) {
+        self.wrote_in_batch = true;
         let record = &self.records[pos];
         if record.waiting {
             return;
@@ -655,7 +676,7 @@ impl Mutator {
                 if let Some(parent) = el.parent_node() {
                     self.records[pos].home = Some((parent.clone(), el.next_sibling()));
                     el.remove();
-                    self.absorb(pos, &parent);
+                    self.absorb(pos, &parent, false);
                 }
                 return;
             }
@@ -673,18 +694,20 @@ impl Mutator {
             true => record.original.clone(),
             false => read(&record.el, &record.property),
         };
+        // (The value read is in the browser's form already.)
+        let mut exact = true;
         if current != value {
-            write(&record.el, &record.property, value.as_deref());
+            exact = write(&record.el, &record.property, value.as_deref());
             let el: Node = record.el.clone().into();
-            self.absorb(pos, &el);
+            self.absorb(pos, &el, true);
         }
-        // Read back: the browser normalises HTML ("<b>x" becomes "<b>x</b>") and CSS, and the
-        // comparison with later values must use its form or every batch would look like an
-        // external write. Attributes and text read back exactly as written.
+        // Otherwise read back: the browser normalises HTML ("<b>x" becomes "<b>x</b>") and CSS,
+        // and the comparison with later values must use its form or every batch would look like
+        // an external write.
         let record = &mut self.records[pos];
-        record.applied = match (&record.property, &value) {
-            (Property::Class | Property::Text, Some(_)) | (Property::Attribute(_), _) => value,
-            _ => read(&record.el, &record.property),
+        record.applied = match exact {
+            true => value,
+            false => read(&record.el, &record.property),
         };
     }
 
@@ -730,7 +753,7 @@ impl Mutator {
         let r = &mut self.records[pos];
         r.inserted = inserted;
         r.applied = html;
-        self.absorb(pos, &container);
+        self.absorb(pos, &container, at >= 2);
     }
 
     /// Tries again the moves of mutation `id` (an element of its place has appeared).
@@ -745,6 +768,7 @@ impl Mutator {
     }
 
     fn apply_position(&mut self, pos: usize) {
+        self.wrote_in_batch = true;
         let record = &self.records[pos];
         let Some(&last) = record.entries.last() else {
             return;
@@ -772,16 +796,21 @@ impl Mutator {
         }
     }
 
-    /// After our own write at `node`, the html and text records of the elements around it take
-    /// the result as their applied value: otherwise they would take our write for the page's
-    /// and re-apply over it, which undoes it, which re-applies it, without end.
-    fn absorb(&mut self, pos: usize, node: &Node) {
+    /// After our own write at `node` (record `pos`'s element when `at_el`), the html and text
+    /// records of the elements around it take the result as their applied value: otherwise they
+    /// would take our write for the page's and re-apply over it, which undoes it, which
+    /// re-applies it, without end.
+    fn absorb(&mut self, pos: usize, node: &Node, at_el: bool) {
         let content = |r: &Record| matches!(r.property, Property::Html | Property::Text);
         if self.content_js.is_none() || !self.records.iter().any(content) {
             return;
         }
-        // The records' elements that hold `node` (or are it): found by one walk up in JS.
-        let around = keys_around_node(node, true);
+        // The records' elements that hold `node` (or are it): found by one walk up in JS, which
+        // mostly finds none; the element's own key is known here.
+        let mut around = content_keys_around(node, !at_el);
+        if at_el {
+            around.push(self.records[pos].key);
+        }
         for i in 0..self.records.len() {
             let r = &self.records[i];
             if i != pos && content(r) && !r.waiting && around.contains(&r.key) {
@@ -862,7 +891,7 @@ impl Mutator {
         // A child list or text change concerns the html and text records of the elements that
         // hold the target.
         let around = match attribute {
-            None => keys_around_node(target, true),
+            None => content_keys_around(target, true),
             Some(_) => Vec::new(),
         };
         for pos in 0..self.records.len() {
@@ -955,8 +984,8 @@ mod tests {
         // Fed through the mutator's own filter, as the runtime does.
         let observer = {
             let mm = mutator.borrow();
-            DomObserver::new(&document(), mm.filter(), move |records, hits| {
-                m.borrow_mut().on_records(records, hits)
+            DomObserver::new(&document(), mm.filter(), move |batch| {
+                m.borrow_mut().on_records(batch)
             })
         }
         .unwrap();
@@ -1505,7 +1534,7 @@ mod tests {
         let w = writes.clone();
         let everything = RecordFilter::default();
         everything.pass_all(true);
-        let page = DomObserver::new(&document(), &everything, move |_, _| {
+        let page = DomObserver::new(&document(), &everything, move |_| {
             let el = by_id("fi");
             if el.get_attribute("class").as_deref() != Some("page") {
                 w.set(w.get() + 1);

@@ -28,9 +28,26 @@ function trusted() {
   return policy;
 }
 
+// TrustedHTML made for recent values, reused: a page that re-renders gets the same html written
+// into each new element.
+const made = new Map();
+
 /** What to assign to an HTML sink (innerHTML...): TrustedHTML where the page has Trusted Types. */
 export function trustedHtml(html) {
-  return trusted()?.createHTML(html) ?? html;
+  const p = trusted();
+  if (!p) return html;
+  let t = made.get(html);
+  if (t === undefined) {
+    if (made.size >= 32) made.clear();
+    made.set(html, (t = p.createHTML(html)));
+  }
+  return t;
+}
+
+/** `el.innerHTML = html`; whether it reads back exactly as `html`. Throws where refused. */
+export function setHtml(el, html) {
+  el.innerHTML = trustedHtml(html);
+  return el.innerHTML === html;
 }
 
 /**

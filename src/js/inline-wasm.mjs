@@ -19,8 +19,11 @@ for (const b of wasm) counts[b]++;
 const byFrequency = [...counts.keys()].sort((a, b) => counts[b] - counts[a] || a - b);
 const printable = [];
 for (let c = 0x20; c < 0x7f; c++) if (!"`\\$".includes(String.fromCharCode(c))) printable.push(c);
-const targets = [...printable, 0x0a, 0x09];
-for (let c = 0xa0; targets.length < 256; c++) targets.push(c);
+// Control characters stand for themselves in a template literal too, except CR (read as LF).
+const controls = [];
+for (let c = 0x01; c < 0x20; c++) if (c !== 0x0d) controls.push(c);
+const targets = [...printable, ...controls, 0x7f];
+for (let c = 0x80; targets.length < 256; c++) targets.push(c);
 const charOf = new Array(256);
 byFrequency.forEach((byte, rank) => (charOf[byte] = targets[rank]));
 
