@@ -427,12 +427,11 @@ impl Mutator {
 
     /// Handles one observer batch: finds new matches among added nodes and re-applies on top of
     /// external writes to the elements we changed.
-    #[inline(never)]
     pub fn on_records(&mut self, mut batch: Batch) {
         self.wrote_in_batch = false;
         while let Some(slot) = batch.next_slot() {
             // Matches at anchors that came with the batch, nothing else to look at. Those inside
-            // html we wrote are our own output, as below (the observer tells whether the anchor
+            // html we wrote are our own output, as below (the observer tells whether any match
             // is inside an element whose html or text we set at all).
             if slot.origin != Origin::Record {
                 self.attach_hits(&batch, &slot);
@@ -694,7 +693,7 @@ impl Mutator {
             true => record.original.clone(),
             false => read(&record.el, &record.property),
         };
-        // (The value read is in the browser's form already.)
+        // When nothing needs writing, `value` is what the element holds, in the browser's form.
         let mut exact = true;
         if current != value {
             exact = write(&record.el, &record.property, value.as_deref());

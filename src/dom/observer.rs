@@ -270,7 +270,8 @@ const MAILBOX_LEN: usize = 1024;
 
 /// Where the filter writes the plan of each batch (see [`Batch`]), in the wasm's memory: that
 /// costs no call across the boundary, where copying it out of a JS array costs two (about 8 µs
-/// on a page that re-renders; measured). A larger plan comes as a typed array.
+/// on a page that re-renders; measured). A larger plan comes after the hits' elements, as a
+/// typed array.
 struct Mailbox(core::cell::UnsafeCell<[u32; MAILBOX_LEN]>);
 
 // The wasm runs on one thread; the mailbox is read only inside the observer's callback, right
@@ -344,10 +345,11 @@ pub struct Batch {
 pub enum Origin {
     /// A `MutationRecord` ([`Batch::record`]).
     Record,
-    /// Anchor elements that came with the batch, with their matches; the anchor may be inside
-    /// html the mutator wrote (inside an element with a [`content_key`]).
+    /// Anchor elements that came with the batch, with their matches, of which some are inside an
+    /// element with a [`content_key`] (they may be html the mutator wrote).
     AnchorInContent,
-    /// Anchor elements that came with the batch, inside no element with a [`content_key`].
+    /// Anchor elements that came with the batch, with their matches, none of which is inside an
+    /// element with a [`content_key`].
     Anchor,
 }
 
@@ -520,6 +522,7 @@ mod tests {
                 (1, "#anchor-b > .t"),
                 (2, ".loose"),
                 (3, "#café .t"),
+                (4, "#anchor-w"),
             ],
             &[],
         );
@@ -531,10 +534,12 @@ mod tests {
         // Inside an anchor that was already there.
         let a = document().get_element_by_id("anchor-a").unwrap();
         add(&a, "<span id='in-a' class='t'></span>");
-        // A new anchor element holding a match, and a loose match anywhere.
+        // A new anchor element holding a match (a child: a grandchild does not match `>`), a
+        // selector that is an anchor alone, and a loose match anywhere.
         add(
             &root,
-            "<div id='anchor-b'><b id='in-b' class='t'></b></div><i id='obs-l1' class='loose'></i>",
+            "<div id='anchor-b'><b id='in-b' class='t'></b><i><b id='deep-b' class='t'></b></i></div>\
+             <p id='anchor-w'></p><i id='obs-l1' class='loose'></i>",
         );
         // An id the anchor pattern does not take whole is matched the general way.
         add(&root, "<div id='café'><b id='in-c' class='t'></b></div>");
@@ -547,9 +552,25 @@ mod tests {
                 (0, "in-a".into()),
                 (1, "in-b".into()),
                 (2, "obs-l1".into()),
-                (3, "in-c".into())
+                (3, "in-c".into()),
+                (4, "anchor-w".into())
             ]
         );
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_batch_too_large_for_the_mailbox_arrives_whole() {
+        let body: Element = document().body().unwrap().unchecked_into();
+        let filter = RecordFilter::default();
+        filter.set_selectors(&[(7, ".many")], &[]);
+        let (seen, _observer) = watch(&filter);
+        // 600 matches in one record: 1202 numbers, more than the mailbox holds.
+        let root = add(&body, &"<i class='many'></i>".repeat(600));
+        settle().await;
+        let seen = seen.borrow();
+        assert_eq!(seen.0.len(), 600);
+        assert!(seen.0.iter().all(|(id, _)| *id == 7));
         root.remove();
     }
 }
