@@ -71,12 +71,6 @@ function inside(hits, id, sel, n) {
   for (let i = 0; i < all.length; i++) (hits || (hits = [])).push(id, all[i]);
   return hits;
 }
-// True when `n` is inside an element whose html or text a mutation sets (`contentKeys`): only
-// there can it be our own output.
-function inContent(n) {
-  for (n = n.parentNode; n; n = n.parentNode) if (contentKeys.has(n)) return true;
-  return false;
-}
 // The records of one batch that concern the mutations, and for each the matches among the nodes
 // it added; `null` when none does. `ours`: records our own writes just made, of which only those
 // adding elements that a mutation matches matter (the wasm knows its writes' other effects).
@@ -107,9 +101,9 @@ function scan(f, doc, records, ours) {
     const h = a.whole ? [a.id, el] : a.scoped ? inside(null, a.id, a.scoped, el) : match(null, a.id, a.sel, el);
     if (!h) continue;
     // Kind 1 asks the wasm to check whether the matches are inside html it wrote; kind 2 tells
-    // none can be.
+    // none can be: none is inside an element whose html or text a mutation sets.
     let mine = false;
-    for (let j = 1; j < h.length && !mine; j += 2) mine = inContent(h[j]);
+    for (let j = 1; j < h.length && !mine; j += 2) mine = !!keys_around(h[j], false);
     out.push(mine ? 1 : 2);
     hits.push(h);
   }
