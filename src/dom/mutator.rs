@@ -229,6 +229,12 @@ fn is_unfinished(el: &Element) -> bool {
     }
 }
 
+/// Changes that set the element's content (html or text): their elements get a
+/// [`content_key`], and what happens inside them concerns them.
+fn sets_content(property: &Property) -> bool {
+    matches!(property, Property::Html | Property::Text)
+}
+
 /// Changes that depend on the element's content, so must wait for all of it.
 fn depends_on_content(property: &Property) -> bool {
     matches!(
@@ -326,9 +332,9 @@ impl Mutator {
 
     /// [`Mutator::attach`] for an element found with a query.
     fn attach_found(&mut self, el: Element, id: MutationId) {
-        let key = match self.entries[id].mutation.property {
-            Property::Html | Property::Text => content_key(&el),
-            _ => node_key(&el),
+        let key = match sets_content(&self.entries[id].mutation.property) {
+            true => content_key(&el),
+            false => node_key(&el),
         };
         self.attach(el, key, id);
     }
@@ -339,13 +345,13 @@ impl Mutator {
     }
 
     fn rebuild_selectors(&mut self) {
-        self.content_js = self.selector_list(|p| matches!(p, Property::Html | Property::Text));
+        self.content_js = self.selector_list(sets_content);
         let mut entries = Vec::new();
         let mut content = Vec::new();
         for (id, e) in self.entries.iter().enumerate().filter(|(_, e)| e.active) {
             let m = &e.mutation;
             entries.push((id, m.selector.as_str()));
-            if matches!(m.property, Property::Html | Property::Text) {
+            if sets_content(&m.property) {
                 content.push(m.selector.as_str());
             }
             // A move waits for its place: the elements of `parentSelector` and
@@ -800,7 +806,7 @@ impl Mutator {
     /// would take our write for the page's and re-apply over it, which undoes it, which
     /// re-applies it, without end.
     fn absorb(&mut self, pos: usize, node: &Node, at_el: bool) {
-        let content = |r: &Record| matches!(r.property, Property::Html | Property::Text);
+        let content = |r: &Record| sets_content(&r.property);
         if self.content_js.is_none() || !self.records.iter().any(content) {
             return;
         }
