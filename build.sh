@@ -82,12 +82,16 @@ build() {
   ensure_node_modules
   log "compiling wasm (release)"
   # Panic locations name source files. Paths outside the repository are cut to what follows the
-  # crate registry or the toolchain, so that the shipped bytes (and the size the ceiling checks)
-  # do not depend on where a machine keeps them.
-  local registry=${CARGO_HOME:-$HOME/.cargo}/registry/src sysroot
-  sysroot=$(rustc --print sysroot)
+  # crate registry's index directory, the toolchain, or the standard library's /rustc/<commit>,
+  # so that the shipped bytes (and the size the ceiling checks) do not depend on where a machine
+  # keeps them, and are shorter.
+  local registry=${CARGO_HOME:-$HOME/.cargo}/registry/src flags="" prefix
+  cargo fetch --target "$WASM_TARGET" -q
+  for prefix in "$registry"/* "$(rustc --print sysroot)" "/rustc/$(rustc -vV | awk '/^commit-hash:/ { print $2 }')"; do
+    flags+="'--remap-path-prefix=$prefix=', "
+  done
   cargo build --release --lib --target "$WASM_TARGET" --no-default-features \
-    --config "build.rustflags=['--remap-path-prefix=$registry=', '--remap-path-prefix=$sysroot=']"
+    --config "build.rustflags=[$flags]"
   rm -rf "$GEN" && mkdir -p "$GEN" dist/npm
   wasm-bindgen --target web --out-dir "$GEN" --out-name webexp \
     "target/$WASM_TARGET/release/webexp.wasm"

@@ -761,6 +761,9 @@ impl Runtime {
             self.debug_log(&[&flag_prefix(&f.key), "redirect to ", &to]);
             self.redirecting = true;
             let event = self.event_of(index, false);
+            // Another origin's page cannot read this sessionStorage: its impression goes from
+            // here (see [`redirect`]); the entry stays for the loop guard.
+            let sent_here = dom::other_origin(&to);
             let mut list = dom::session_get(HANDOFF_KEY)
                 .map(|t| redirect::read_handoffs(&t))
                 .unwrap_or_default();
@@ -769,12 +772,18 @@ impl Runtime {
                 flag: f.key.clone(),
                 from: current.clone(),
                 to: to.clone(),
-                event: event.clone(),
+                event: if sent_here {
+                    String::new()
+                } else {
+                    event.clone()
+                },
             });
             // Storage is written only with consent. Without sessionStorage the destination
             // cannot receive the impression, so it goes now rather than never.
             let granted = self.config.consent == Consent::Granted;
-            if !(granted && dom::session_set(HANDOFF_KEY, Some(&redirect::write_handoffs(&list)))) {
+            let stored =
+                granted && dom::session_set(HANDOFF_KEY, Some(&redirect::write_handoffs(&list)));
+            if sent_here || !stored {
                 self.push_event(event);
             }
             self.pending_redirect = Some(to);

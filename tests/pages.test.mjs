@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { serverAndBrowser, openPage, flag } from "./support/browser.mjs";
+import { startServer } from "../www/server.mjs";
 
 const live = serverAndBrowser();
 
@@ -190,6 +191,45 @@ test("an impression is never sent for a destination that did not load", async ()
   assert.equal(stored.length, 1);
   assert.match(stored[0].event, /"flag_key":"gone"/, "kept for its destination until it expires");
   await context.close();
+});
+
+test("a redirect to another origin sends its impression before leaving, since the destination cannot receive it", async (t) => {
+  // Another port is another origin: its pages cannot read this origin's sessionStorage.
+  const other = await startServer();
+  t.after(() => other.close());
+  const config = {
+    flags: [flag("away", { experimentKey: "exp-x", actions: [redirectTo(other.url + "/dest")] })],
+    pageObjects: { away: urlPage("src", "/xo-(src|late)$") },
+  };
+  other.setRoute("/dest", { body: page(config) });
+  live.server.setRoute("/xo-home", { body: page(config) });
+  // The source page's analytics tool is ready when webexp starts: the impression is handed to it
+  // before the page is left.
+  const { page: p, context, consoleErrors } = await visit("/xo-src", config);
+  await p.waitForURL(other.url + "/dest");
+  await p.waitForFunction(() => document.readyState === "complete");
+  assert.deepEqual(await log(p), [], "the destination sends nothing");
+  await p.goto(live.server.url + "/xo-home", { waitUntil: "load" });
+  assert.deepEqual(await log(p), [
+    { at: "/xo-src", eventType: "$impression", eventProperties: { flag_key: "away", variant: "treatment", experiment_key: "exp-x" } },
+  ]);
+  const stored = JSON.parse(await p.evaluate(() => sessionStorage.getItem("webexp:redirects")));
+  assert.deepEqual(stored.map((h) => [h.to, h.event]), [[other.url + "/dest", ""]], "kept for the loop guard only");
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+
+  // No analytics tool on the source page yet: the impression waits in this origin's queue and is
+  // delivered on the visitor's next page here.
+  const withoutTool = page(config).replace(/window\.experimentIntegration = \{[\s\S]*?\n {2}\};\n/, "");
+  assert.ok(!withoutTool.includes("experimentIntegration"));
+  live.server.setRoute("/xo-late", { body: withoutTool });
+  const late = await openPage(live.browser);
+  await late.page.goto(live.server.url + "/xo-late", { waitUntil: "load" });
+  await late.page.waitForURL(other.url + "/dest");
+  await late.page.goto(live.server.url + "/xo-home", { waitUntil: "load" });
+  await late.page.waitForFunction(() => (localStorage.getItem("log") || "").includes("away"));
+  assert.deepEqual((await log(late.page)).map((e) => [e.at, e.eventType, e.eventProperties.flag_key]), [["/xo-home", "$impression", "away"]]);
+  await late.context.close();
 });
 
 test("a redirect handler is called instead of location.replace (npm package)", async () => {

@@ -1,9 +1,13 @@
 //! The URL arithmetic of `redirect` actions, and the hand-over of their impressions.
 //!
-//! A redirect's `$impression` is never sent from the page that redirects (the visitor may never see
-//! the destination): it is stored in sessionStorage with the destination, and sent by the
-//! destination page once it has loaded webexp. An entry whose destination never loads is dropped
-//! after [`HANDOFF_TTL_MS`], unsent.
+//! A redirect's `$impression` is not sent from the page that redirects when the destination is on
+//! the same origin (the visitor may never see the destination): it is stored in sessionStorage with
+//! the destination, and sent by the destination page once it has loaded webexp. An entry whose
+//! destination never loads is dropped after [`HANDOFF_TTL_MS`], unsent.
+//!
+//! A destination on another origin cannot read this origin's sessionStorage, nor can any other
+//! storage reach it without changing its URL, so that impression is sent from the page that
+//! redirects: without it, every visitor of that variant would be missing from the experiment.
 
 use super::json::{self, Value};
 use crate::prelude::*;

@@ -143,6 +143,14 @@ pub fn resolve_url(url: &str, base: &str) -> Option<String> {
         .map(|u| u.href())
 }
 
+#[wasm_bindgen(module = "/src/dom/page.js")]
+extern "C" {
+    /// Whether absolute `url` is on another origin than the page: that page cannot read this
+    /// page's sessionStorage.
+    #[wasm_bindgen(js_name = otherOrigin)]
+    pub fn other_origin(url: &str) -> bool;
+}
+
 /// `location.replace(url)`: leaves the page without a history entry for it.
 pub fn location_replace(url: &str) {
     let _ = window().location().replace(url);

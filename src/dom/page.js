@@ -10,6 +10,8 @@
 
 const NAME = "webexp";
 
+export const otherOrigin = (url) => new URL(url).origin !== location.origin;
+
 // The "webexp" Trusted Types policy: undefined until first needed, null where there is none.
 // Created on first use, so a page that restricts policy names sees no attempt from webexp unless
 // it uses HTML changes or inject.
