@@ -13,6 +13,12 @@ const path = process.argv[2];
 const glue = readFileSync(path, "utf8");
 const head = "function decodeText(bytes) {";
 if (glue.split(head).length !== 2) throw new Error("short-strings: decodeText not found once in " + path);
+// A plain loop: `bytes.every` and a spread into `String.fromCharCode` cost 10 to 20 µs for ten
+// bytes in code this cold (measured), the loop less than the timer's 5 µs.
 const short = `${head}
-    if (bytes.length < 64 && bytes.every((b) => b < 128)) return String.fromCharCode(...bytes);`;
+    if (bytes.length < 64) {
+        let s = "", i = 0;
+        while (i < bytes.length && bytes[i] < 128) s += String.fromCharCode(bytes[i++]);
+        if (i === bytes.length) return s;
+    }`;
 writeFileSync(path, glue.replace(head, () => short));
