@@ -12,7 +12,7 @@ ROOT=$PWD
 # README, "Size"). Until it is, the build enforces a ceiling at the size reached, so that nothing
 # grows unnoticed: lower SIZE_CEILING whenever a change makes the script smaller.
 SIZE_TARGET=30720
-SIZE_CEILING=63250
+SIZE_CEILING=63500
 WASM_TARGET=wasm32-unknown-unknown
 GEN=target/gen
 
@@ -107,7 +107,9 @@ build() {
   log "bundling dist/webexp.js and the npm package"
   node_modules/.bin/esbuild src/js/script.js --bundle --format=iife --minify \
     --target=es2020 --log-level=warning --log-override:empty-import-meta=silent --outfile=dist/webexp.js
-  node src/js/inline-wasm.mjs dist/webexp.js "$GEN/webexp_bg.wasm"
+  node_modules/.bin/wasm-as src/js/decode.wat -o "$GEN/decode.wasm"
+  node_modules/.bin/wasm-opt -Oz "$GEN/decode.wasm" -o "$GEN/decode.wasm"
+  node src/js/inline-wasm.mjs dist/webexp.js "$GEN/webexp_bg.wasm" "$GEN/decode.wasm"
   node_modules/.bin/esbuild src/js/npm.js --bundle --format=esm --target=es2020 \
     --log-level=warning --outfile=dist/npm/webexp.js
   cp "$GEN/webexp_bg.wasm" dist/npm/webexp_bg.wasm

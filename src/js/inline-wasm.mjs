@@ -7,10 +7,13 @@
 // patterns stay byte patterns and gzip sees almost the raw module. The file starts with a UTF-8
 // byte order mark, which browsers honour over the page's own encoding.
 //
-// Usage: node src/js/inline-wasm.mjs <bundle.js> <module.wasm>
+// The decoder module (src/js/decode.wat), all ASCII, goes in as one character per byte, escaped
+// where a template literal needs it.
+//
+// Usage: node src/js/inline-wasm.mjs <bundle.js> <module.wasm> <decoder.wasm>
 import { readFileSync, writeFileSync } from "node:fs";
 
-const [bundlePath, wasmPath] = process.argv.slice(2);
+const [bundlePath, wasmPath, decoderPath] = process.argv.slice(2);
 const bundle = readFileSync(bundlePath, "utf8");
 const wasm = readFileSync(wasmPath);
 
@@ -33,9 +36,15 @@ const text = (bytes) => String.fromCharCode(...bytes.map((b) => charOf[b]));
 let data = "";
 for (let i = 0; i < wasm.length; i += 8192) data += text([...wasm.subarray(i, i + 8192)]);
 const table = String.fromCharCode(...charOf);
+const decoderBytes = readFileSync(decoderPath);
+if (decoderBytes.some((b) => b >= 0x80)) throw new Error("inline-wasm: the decoder must be ASCII (see decode.wat)");
+const decoder = [...decoderBytes]
+  .map((b) => ("`\\$\r".includes(String.fromCharCode(b)) ? "\\x" + b.toString(16).padStart(2, "0") : String.fromCharCode(b)))
+  .join("");
 
 const out = bundle
   .replace('"__WEBEXP_WASM__"', () => "`" + data + "`")
-  .replace('"__WEBEXP_TABLE__"', () => "`" + table + "`");
+  .replace('"__WEBEXP_TABLE__"', () => "`" + table + "`")
+  .replace('"__WEBEXP_DECODER__"', () => "`" + decoder + "`");
 if (out === bundle || out.includes("__WEBEXP_")) throw new Error("inline-wasm: placeholders not found in " + bundlePath);
 writeFileSync(bundlePath, "\ufeff" + out, "utf8");
