@@ -155,6 +155,9 @@ pub(crate) struct Runtime {
     /// The destination, until the redirect is performed (outside the runtime's borrow: a
     /// redirect handler is page code).
     pending_redirect: Option<String>,
+    /// `(flag, from)` of the redirects that led to this page view (the first page with webexp
+    /// after them): the loop guard's evidence.
+    landing: Vec<(String, String)>,
     events: Vec<Event>,
     /// (flag, variant) pairs tracked in this page view; a tuple, so keys cannot collide.
     impressions: Vec<(String, Option<String>)>,
@@ -730,6 +733,10 @@ impl Runtime {
     /// Performs the first in-scope redirect of this page view, if any; `true` when the page is
     /// being left. Its impression is handed to the destination (see [`redirect`]).
     fn redirect(&mut self) -> bool {
+        // After `revertVariants()` nothing is applied until `applyVariants()`, redirects included.
+        if self.reverted {
+            return false;
+        }
         let current = dom::location_href();
         for index in 0..self.flags.len() {
             let f = &self.flags[index];
@@ -777,6 +784,7 @@ impl Runtime {
                 } else {
                     event.clone()
                 },
+                landed: false,
             });
             // Storage is written only with consent. Without sessionStorage the destination
             // cannot receive the impression, so it goes now rather than never.
@@ -820,10 +828,16 @@ impl Runtime {
             if redirect::without_fragment(&h.from) == redirect::without_fragment(to) {
                 return Some("redirect url is the page that just redirected here; the redirect is skipped to avoid a loop");
             }
-            // The same flag again, somewhere else than where it redirected from: its own
-            // destination, as the server rewrote it (`/b` to `/b/`, another language...).
+            // The same flag again, on the page its redirect led to, which is not where it
+            // redirected from: its own destination, as the server rewrote it (`/b` to `/b/`,
+            // another language...). A later page (the visitor went on to another page of the
+            // flag) is redirected as usual.
             if h.flag == f.key
                 && redirect::without_fragment(&h.from) != redirect::without_fragment(&here)
+                && self
+                    .landing
+                    .iter()
+                    .any(|(flag, from)| *flag == h.flag && *from == h.from)
             {
                 return Some(
                     "this flag has just redirected here; the redirect is skipped to avoid a loop",
@@ -836,6 +850,11 @@ impl Runtime {
     /// Sends the impressions handed over by redirects whose destination is this page; drops the
     /// ones whose destination never loaded in time.
     fn deliver_handoffs(&mut self) {
+        // Without consent the hand-over stays where it is (it is not rewritten), and is
+        // delivered when consent is granted on this page.
+        if self.config.consent != Consent::Granted {
+            return;
+        }
         let Some(text) = dom::session_get(HANDOFF_KEY) else {
             return;
         };
@@ -843,12 +862,19 @@ impl Runtime {
         let here = dom::location_href();
         let mut list = redirect::read_handoffs(&text);
         let mut changed = false;
+        let mut delivered = Vec::new();
+        self.landing.clear();
         list.retain_mut(|h| {
             let age = now - h.at;
+            if !h.landed {
+                h.landed = true;
+                changed = true;
+                self.landing.push((h.flag.clone(), h.from.clone()));
+            }
             let keep = if h.event.is_empty() {
                 age <= redirect::LOOP_WINDOW_MS
             } else if redirect::address(&h.to) == redirect::address(&here) {
-                self.push_event(core::mem::take(&mut h.event));
+                delivered.push((h.flag.clone(), core::mem::take(&mut h.event)));
                 changed = true;
                 true
             } else if age > redirect::HANDOFF_TTL_MS {
@@ -865,6 +891,19 @@ impl Runtime {
         if changed {
             let text = redirect::write_handoffs(&list);
             dom::session_set(HANDOFF_KEY, (!list.is_empty()).then_some(text.as_str()));
+        }
+        for (flag, event) in delivered {
+            // The impression this page view would track for the same flag and variant has
+            // come with the redirect: it is not tracked a second time.
+            if let Some(index) = self.flags.iter().position(|f| f.key == flag) {
+                if self.event_of(index, false) == event {
+                    let key = self.variant_id(index);
+                    if !self.impressions.contains(&key) {
+                        self.impressions.push(key);
+                    }
+                }
+            }
+            self.push_event(event);
         }
     }
 
@@ -945,6 +984,10 @@ impl Runtime {
 
     /// Adds an event of this page view, to be delivered; in preview, none is made.
     fn push_event(&mut self, json: String) {
+        // Denied: nothing is made that a later grant could send.
+        if self.config.consent == Consent::Denied {
+            return;
+        }
         if self.preview.is_some() {
             self.debug_log(&["preview: not sent: ", &json]);
             return;
@@ -1452,6 +1495,7 @@ pub(crate) fn set_consent(status: &str) {
                 if let Some(id) = rt.unstored_id.take() {
                     dom::local_set(ID_KEY, &id);
                 }
+                rt.deliver_handoffs();
             }
             Consent::Denied => rt.events.retain(|e| e.delivery != Delivery::New),
             Consent::Pending => {}

@@ -129,6 +129,23 @@ test("an SDK that appears after webexp started still receives the queued impress
   await close(opened);
 });
 
+test("an Amplitude still loading is waited for: the load-time impressions do not go to Google Analytics instead", async () => {
+  amplitudeRoutes();
+  // Amplitude's snippet stub (no device id until the SDK has loaded), and Google's snippet.
+  const head = `<script>window.amplitude = { _q: [], track() { this._q.push(arguments); }, getDeviceId() {} };
+    window.dataLayer = []; function gtag() { dataLayer.push(arguments); }</script>`;
+  const opened = await open("/amp-and-ga.html", page({ head }));
+  const { page: p } = opened;
+  const queued = () => p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("webexp:q:")).length);
+  assert.equal(await queued(), 2, "both impressions wait for Amplitude");
+  await p.addScriptTag({ url: AMPLITUDE_SCRIPT });
+  await p.evaluate(amplitudeInit());
+  await waitFor(() => amplitudeEvents().filter((e) => e.event_type === "$impression").length >= 2 || null, "both impressions");
+  assert.equal(await queued(), 0);
+  assert.deepEqual(await p.evaluate(() => dataLayer), [], "nothing went to Google Analytics");
+  await close(opened);
+});
+
 // ---- Segment analytics.js (@segment/analytics-next, its standalone build) ----
 
 const SEGMENT_UMD = "node_modules/@segment/analytics-next/dist/umd/";

@@ -167,6 +167,44 @@ test("consent pending: nothing stored, nothing sent, until granted; denied drops
   assert.deepEqual(sink, []);
   assert.deepEqual(await p.evaluate(() => Object.keys(localStorage)), []);
   assert.deepEqual((await p.evaluate(() => webexp.getDebugState())).eventsQueued, []);
+  // What is tracked while denied is not kept for a later grant.
+  await p.evaluate(() => webexp.variant("one"));
+  await p.evaluate(() => webexp.setConsent("granted"));
+  await p.waitForTimeout(300);
+  assert.deepEqual(sink, []);
+  await context.close();
+});
+
+test("a consent value webexp cannot read is reported and counts as pending", async () => {
+  routes();
+  const config = { ...CONFIG, user: {}, consent: "Granted" };
+  live.server.setRoute("/consent-typo.html", { body: page({ config, integration: `${POSTING} window.experimentIntegration = postingIntegration("t");` }) });
+  const { page: p, context, consoleErrors } = await openPage(live.browser);
+  await p.goto(live.server.url + "/consent-typo.html", { waitUntil: "load" });
+  assert.equal(consoleErrors.length, 1);
+  assert.match(consoleErrors[0], /config\.consent: must be "granted", "pending" or "denied"/);
+  await p.waitForTimeout(200);
+  assert.deepEqual(sink, []);
+  assert.deepEqual(await p.evaluate(() => Object.keys(localStorage)), []);
+  await p.evaluate(() => webexp.setConsent("granted"));
+  await waitSink(2);
+  assert.deepEqual(sink.map((e) => e.flag), ORDER);
+  await context.close();
+});
+
+test("an integration whose track returns nothing has taken the event: it gets each one once", async () => {
+  routes();
+  const silent = `${POSTING}
+    const inner = postingIntegration("s");
+    window.experimentIntegration = { getUser() { return {}; }, track(e) { inner.track(e); } };`;
+  live.server.setRoute("/silent.html", { body: page({ integration: silent }) });
+  const { page: p, context } = await openPage(live.browser);
+  await p.goto(live.server.url + "/silent.html", { waitUntil: "load" });
+  await waitSink(2);
+  // Past the first retry (1 s): nothing is offered again.
+  await p.waitForTimeout(1500);
+  assert.deepEqual(sink.map((e) => e.flag), ORDER);
+  assert.deepEqual(await queued(p), []);
   await context.close();
 });
 

@@ -314,3 +314,47 @@ test("a redirect scoped to a manual page happens when page code switches the pag
   assert.deepEqual(consoleErrors, []);
   await context.close();
 });
+
+test("after revertVariants() a page switched on does not redirect either", async () => {
+  const config = {
+    flags: [flag("rv-move", { actions: [redirectTo("/rv-after", ["m"])] })],
+    pageObjects: { "rv-move": { m: { id: "m", trigger_type: "manual", trigger_value: { name: "modal" } } } },
+  };
+  const { page: p, context } = await visit(["/rv-before", "/rv-after"], config);
+  await p.evaluate(() => { webexp.revertVariants(); webexp.toggleManualPageObject("modal"); });
+  await p.waitForTimeout(300);
+  assert.equal(new URL(p.url()).pathname, "/rv-before");
+  assert.deepEqual(await log(p), []);
+  await context.close();
+});
+
+test("a destination that the redirecting flag also changes counts one impression, not two", async () => {
+  // No pages: the flag is active on its destination too, where the redirect is skipped (the
+  // visitor is there) and its mutation applies.
+  const config = { flags: [flag("both", { experimentKey: "exp-b", actions: [redirectTo("/both-b"), mutate("#title", "Changed")] })] };
+  const { page: p, context, consoleErrors } = await visit(["/both-a", "/both-b"], config);
+  await p.waitForURL(/\/both-b/);
+  await p.waitForFunction(() => document.readyState === "complete");
+  assert.equal(await p.textContent("#title"), "Changed");
+  await p.waitForTimeout(300);
+  assert.deepEqual((await log(p)).map((e) => [e.at, e.eventProperties.flag_key]), [["/both-b", "both"]]);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test("a flag that redirected a moment ago redirects again from another of its pages", async () => {
+  const config = {
+    flags: [flag("two-src", { actions: [redirectTo("/ts-dest")] })],
+    pageObjects: { "two-src": urlPage("src", "/ts-(a|c)$") },
+  };
+  const { page: p, context, consoleErrors } = await visit(["/ts-a", "/ts-c", "/ts-dest"], config);
+  await p.waitForURL(/\/ts-dest/);
+  await p.waitForFunction(() => document.readyState === "complete");
+  // Within the loop guard's 10 seconds, the visitor opens the flag's other page.
+  await p.goto(live.server.url + "/ts-c", { waitUntil: "load" });
+  await p.waitForURL(/\/ts-dest/);
+  await p.waitForFunction(() => document.readyState === "complete");
+  assert.deepEqual((await log(p)).map((e) => [e.at, e.eventProperties.flag_key]), [["/ts-dest", "two-src"], ["/ts-dest", "two-src"]]);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});

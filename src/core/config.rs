@@ -169,6 +169,11 @@ pub fn parse_config<H: Host>(host: &H, mut v: Value) -> (Config, Vec<ConfigError
         path.enter(key);
         if !fits {
             push_error(&mut errors, &path, message);
+            // A consent that cannot be read is no grant: nothing is stored or sent until the
+            // page sets one.
+            if part == Part::Consent {
+                config.consent = Consent::Pending;
+            }
             continue;
         }
         match (part, value) {
@@ -289,6 +294,19 @@ mod tests {
                 ("exposureMode", "must be \"element\" or \"default\""),
                 ("integration.ingestedForm", "must be true or false"),
             ]
+        );
+        // A consent that cannot be read is not a grant.
+        assert_eq!(c.consent, Consent::Pending);
+        for bad in [r#""Granted""#, "true", "1", r#"["granted"]"#] {
+            let text = String::from(r#"{"consent":"#) + bad + "}";
+            let (c, errors) = parse_config(&TestHost, parse(&text).unwrap());
+            assert_eq!((c.consent, errors.len()), (Consent::Pending, 1), "{bad}");
+        }
+        let (c, _) = parse_config(&TestHost, parse(r#"{"consent":null}"#).unwrap());
+        assert_eq!(
+            c.consent,
+            Consent::Granted,
+            "absent (null) is granted, as documented"
         );
     }
 

@@ -108,6 +108,9 @@ pub struct Handoff {
     /// The event, as JSON text; empty once the destination has sent it (the entry then only
     /// serves the loop guard, until [`LOOP_WINDOW_MS`] has passed).
     pub event: String,
+    /// A page with webexp has loaded in this tab since: the redirect's destination, or the page
+    /// a server sent it on to.
+    pub landed: bool,
 }
 
 /// Reads the stored list (`[{at, flag, from, to, event}]`); unreadable entries are dropped.
@@ -135,6 +138,7 @@ pub fn read_handoffs(text: &str) -> Vec<Handoff> {
                 from,
                 to,
                 event,
+                landed: item.get("landed") == Some(&Value::Bool(true)),
             });
         }
     }
@@ -175,6 +179,9 @@ pub fn write_handoffs(list: &[Handoff]) -> String {
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"\":");
             json::write_string(&mut out, v.as_bytes());
+        }
+        if h.landed {
+            out.extend_from_slice(b",\"landed\":true");
         }
         out.push(b'}');
     }
@@ -223,9 +230,15 @@ mod tests {
             from: "https://x/a".into(),
             to: "https://x/b?\"q\"".into(),
             event: r#"{"eventType":"$impression"}"#.into(),
+            landed: false,
         }];
         let text = write_handoffs(&list);
         assert_eq!(read_handoffs(&text), list);
+        let landed = [Handoff {
+            landed: true,
+            ..list[0].clone()
+        }];
+        assert_eq!(read_handoffs(&write_handoffs(&landed)), landed);
         assert_eq!(read_handoffs("not json"), vec![]);
         assert_eq!(
             read_handoffs(r#"[{"at":-1,"from":"a","to":"b","event":"{}"},{"at":5,"from":"a"}]"#),

@@ -6,20 +6,24 @@
 //
 // `track` returns true only when an SDK that has finished loading took the call; a snippet's stub
 // (which would lose the call if the SDK never loads, e.g. behind an ad blocker) does not count, so
-// the event stays in webexp's queue and is retried.
+// the event stays in webexp's queue and is retried. Google Analytics is the exception: its
+// snippet's `dataLayer` is the queue that gtag.js reads when it loads.
 
 const EXPERIMENT = "[Experiment] ";
 
-// The first SDK on the page that is ready to take events: [kind, sdk]. Kinds: 0 Amplitude,
-// 1 Segment, 2 Mixpanel, 3 gtag, 4 dataLayer.
+// The SDK to take events: [kind, sdk], or nothing while there is none or the first on the page
+// is still loading (the events wait for it: a site with Amplitude and Google Analytics must not
+// get its load-time impressions in GA only because Amplitude was not ready yet). Kinds:
+// 0 Amplitude, 1 Segment, 2 Mixpanel, 3 gtag, 4 dataLayer (Google's own queue: its snippet is
+// the API).
 function sdk() {
   const w = window, a = w.amplitude, s = w.analytics, m = w.mixpanel;
   // Amplitude's snippet stub returns no device id; the SDK does once init() has run.
-  if (a && a.track && a.getDeviceId && a.getDeviceId()) return [0, a];
+  if (a && a.track) return a.getDeviceId && a.getDeviceId() ? [0, a] : null;
   // Segment's snippet stub is an array of calls; analytics.js sets `initialized` once loaded.
-  if (s && s.initialized && s.track) return [1, s];
+  if (s && s.track) return s.initialized ? [1, s] : null;
   // Mixpanel's snippet stub is replaced by the library, which sets `__loaded` in init().
-  if (m && m.__loaded && m.track) return [2, m];
+  if (m && m.track) return m.__loaded ? [2, m] : null;
   if (typeof w.gtag == "function") return [3, w.gtag];
   if (Array.isArray(w.dataLayer)) return [4, w.dataLayer];
 }

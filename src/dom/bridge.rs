@@ -18,9 +18,10 @@ extern "C" {
     pub fn user_of(integration: &JsValue) -> Option<String>;
 }
 
-/// Calls `integration.track(event)` with the event given as JSON text. `true` only when `track`
-/// exists and returned `true`; `false` when it returned anything else or threw (the event stays
-/// queued, CONTRACT section 4). A throw is reported, never propagated into the page.
+/// Calls `integration.track(event)` with the event given as JSON text. `false` when there is no
+/// `track`, or it returned `false` or threw: the event stays queued (CONTRACT section 4). Any other
+/// result is a delivery: a `track` that returns nothing (or a promise) must not get the same
+/// event again at every retry. A throw is reported, never propagated into the page.
 pub fn track(integration: &JsValue, event_json: &str) -> bool {
     let Ok(track) = js_sys::Reflect::get(integration, &"track".into()) else {
         return false;
@@ -32,7 +33,7 @@ pub fn track(integration: &JsValue, event_json: &str) -> bool {
         return false;
     };
     match track.call1(integration, &event) {
-        Ok(v) => v.as_bool() == Some(true),
+        Ok(v) => v.as_bool() != Some(false),
         Err(e) => {
             web_sys::console::error_2(
                 &"webexp: integration.track threw; the event stays queued:".into(),
