@@ -15,7 +15,7 @@ use crate::dom::handles::Timeout;
 use crate::dom::host::BrowserHost;
 use crate::dom::inject::Injector;
 use crate::dom::mutator::{MutationId, Mutator};
-use crate::dom::navigation::NavigationWatcher;
+use crate::dom::navigation::{self, NavigationWatcher};
 use crate::dom::observer::DomObserver;
 use crate::dom::presence::{self, ElementWatch, Presence};
 use crate::dom::{self, bridge, preview};
@@ -66,7 +66,7 @@ struct FlagState {
     active_pages: Vec<String>,
     /// Ids of its pages whose invalid regular expression has been reported.
     bad_pages: Vec<String>,
-    /// Why this variant (`evaluated`, `forced` or `preview`).
+    /// Why this variant (`evaluated`, `forced` or `preview`), or [`UNMATCHED`].
     reason: &'static str,
     /// At least one of its actions reached the page.
     applied: bool,
@@ -325,7 +325,15 @@ impl Runtime {
             perform_redirect();
         }));
         let observer = DomObserver::new(&dom::document(), self.mutator.filter(), |batch| {
+            // A router that renders the new page first and then calls `pushState`, in one task
+            // (as Next.js does): its changes belong to the new page view, which begins before
+            // they are looked at (else their impressions would count in the old page view and
+            // again in the new one).
+            let navigated = navigation::navigation_pending();
             with(|rt| {
+                if navigated {
+                    rt.on_navigation();
+                }
                 rt.mutator.on_records(batch);
                 rt.collect_applied();
                 // A delivery reads the stored queue: only a batch that made an event pays
@@ -598,10 +606,14 @@ impl Runtime {
                 f.watch = None;
             }
         }
+        let mut decided = Vec::new();
         for (key, variant, reason) in self.decide(false) {
             let new_key = variant.get("key").and_then(Value::as_str);
+            decided.push(key.clone());
             match self.flags.iter().position(|f| f.key == key) {
-                Some(i) if self.flags[i].variant_key.as_deref() == new_key => {}
+                Some(i)
+                    if self.flags[i].reason != UNMATCHED
+                        && self.flags[i].variant_key.as_deref() == new_key => {}
                 Some(i) => {
                     for m in &self.flags[i].mutations {
                         if let Slot::Installed(id) = m.slot {
@@ -615,6 +627,21 @@ impl Runtime {
                     let state = self.flag_state(key, variant, reason, false);
                     self.flags.push(state);
                 }
+            }
+        }
+        // A flag that no segment gives a variant any more (its targeting names the old URL): its
+        // actions are undone, and it is left out of the variants and tracking, as it would
+        // have been had the page been loaded here.
+        for i in 0..self.flags.len() {
+            if self.flags[i].reason != UNMATCHED && !decided.contains(&self.flags[i].key) {
+                for m in &self.flags[i].mutations {
+                    if let Slot::Installed(id) = m.slot {
+                        self.mutator.set_active(id, false);
+                    }
+                }
+                self.injector.revert_owner(i);
+                let key = self.flags[i].key.clone();
+                self.flags[i] = self.flag_state(key, Value::Null, UNMATCHED, false);
             }
         }
         self.deliver_handoffs();
@@ -963,7 +990,10 @@ impl Runtime {
     /// Queues `$impression` (or `$exposure`) for the variant of flag `index`, once per flag and
     /// variant per page view. Nothing is tracked on a page that is being left for a redirect.
     fn track(&mut self, index: usize, exposure: bool) {
-        if self.redirecting || self.config.consent == Consent::Denied {
+        if self.redirecting
+            || self.config.consent == Consent::Denied
+            || self.flags[index].reason == UNMATCHED
+        {
             return;
         }
         let key = self.variant_id(index);
@@ -1364,6 +1394,9 @@ pub(crate) fn set_init_ms(ms: f64) {
     with(|rt| rt.init_ms = ms);
 }
 
+/// The reason of a flag that an SPA navigation left without a variant ([`FlagState::reason`]).
+const UNMATCHED: &str = "unmatched";
+
 /// `state(0)`: `{flagKey: variant}`.
 const STATE_VARIANTS: u32 = 0;
 /// `state(1)`: flag keys with an action applied. Any other value: the debug state.
@@ -1398,7 +1431,7 @@ pub(crate) fn state_json(what: u32) -> String {
         STATE_VARIANTS => {
             out.raw("{");
             let mut first = true;
-            for f in &rt.flags {
+            for f in rt.flags.iter().filter(|f| f.reason != UNMATCHED) {
                 out.item(&mut first).str(&f.key).raw(":");
                 json::write(&mut out.0, &f.variant);
             }
@@ -1463,7 +1496,10 @@ pub(crate) fn toggle_manual_page(name: &str, active: bool) {
 /// view. `None` when the flag has no variant here.
 pub(crate) fn variant_json(flag_key: &str) -> Option<String> {
     let json = with(|rt| {
-        let index = rt.flags.iter().position(|f| f.key == flag_key)?;
+        let index = rt
+            .flags
+            .iter()
+            .position(|f| f.key == flag_key && f.reason != UNMATCHED)?;
         rt.track(index, true);
         Some(rt.flags[index].variant.to_json())
     })??;

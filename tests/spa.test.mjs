@@ -25,12 +25,12 @@ const CONFIG = {
   user: { web_exp_id: "spa-visitor" },
 };
 
-function spaPage() {
+function spaPage(config = CONFIG) {
   return `<!doctype html><html><head><meta charset="utf-8">
 <script>
   window.events = [];
   window.experimentIntegration = { getUser() { return {}; }, track(e) { events.push([location.pathname, e.eventProperties.flag_key]); return true; } };
-  window.webexpConfig = ${JSON.stringify(CONFIG)};
+  window.webexpConfig = ${JSON.stringify(config)};
 </script>
 <script src="/webexp.js"></script>
 <script>
@@ -45,8 +45,8 @@ function spaPage() {
 </head><body><h1 id="title">Page</h1><p id="side">side</p></body></html>`;
 }
 
-async function open() {
-  live.server.setRoute("/spa/a", { body: spaPage() });
+async function open(config) {
+  live.server.setRoute("/spa/a", { body: spaPage(config) });
   const opened = await openPage(live.browser);
   await opened.page.goto(live.server.url + "/spa/a", { waitUntil: "load" });
   return opened;
@@ -104,5 +104,47 @@ test("query- and hash-only changes are not new page views", async () => {
   await settle(page);
   assert.equal(await text(page, "#title"), "A variant");
   assert.deepEqual(await page.evaluate(() => events), [["/spa/a", "on-a"]]);
+  await context.close();
+});
+
+test("a router that renders the new page before pushState: its impressions count once, in the new page view", async () => {
+  const config = {
+    // No pages: active everywhere; /spa/a has no .cta, the next page has one.
+    flags: [flag("cta", { actions: [mutate(".cta", "Buy now")] })],
+    user: { web_exp_id: "spa-visitor" },
+  };
+  const { page, context, pageErrors } = await open(config);
+  await page.evaluate(() => {
+    // Rendered first (a .cta the old page did not have), the URL set after, in the same task.
+    document.body.insertAdjacentHTML("beforeend", '<p class="cta">Buy</p>');
+    history.pushState({}, "", "/spa/c");
+  });
+  await settle(page);
+  assert.equal(await text(page, ".cta"), "Buy now");
+  assert.deepEqual(await page.evaluate(() => events), [["/spa/c", "cta"]]);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("a flag that the new URL leaves without a variant has its actions undone and is no longer tracked", async () => {
+  const promoOnly = {
+    key: "promo",
+    variants: { treatment: { key: "treatment", payload: [mutate("#title", "Promo")] } },
+    segments: [{ conditions: [[{ selector: ["context", "page", "url"], op: "regex match", values: ["/spa/a$"] }]], variant: "treatment" }],
+  };
+  const { page, context } = await open({ flags: [promoOnly], user: { web_exp_id: "spa-visitor" } });
+  assert.equal(await text(page, "#title"), "Promo");
+  await page.evaluate(() => history.pushState({}, "", "/spa/home"));
+  await settle(page);
+  assert.equal(await text(page, "#title"), "Page", "the change is undone");
+  assert.deepEqual(await page.evaluate(() => webexp.getVariants()), {});
+  assert.equal(await page.evaluate(() => webexp.variant("promo")), undefined);
+  assert.deepEqual(await page.evaluate(() => events), [["/spa/a", "promo"]], "no impression, no exposure on /spa/home");
+  assert.equal((await page.evaluate(() => webexp.getDebugState())).flags.promo.reason, "unmatched");
+  // Back on its page, it is applied and tracked again.
+  await page.evaluate(() => history.pushState({}, "", "/spa/a"));
+  await settle(page);
+  assert.equal(await text(page, "#title"), "Promo");
+  assert.deepEqual(await page.evaluate(() => events), [["/spa/a", "promo"], ["/spa/a", "promo"]]);
   await context.close();
 });

@@ -8,9 +8,10 @@
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = r#"
+let queued = false;
+export function navigation_pending() { return queued; }
 export function watch_navigation(notify) {
   const h = history, w = window, wrapped = {};
-  let queued = false;
   const later = () => { if (!queued) { queued = true; queueMicrotask(() => { queued = false; notify(); }); } };
   for (const name of ["pushState", "replaceState"]) {
     const original = h[name];
@@ -33,6 +34,9 @@ export function watch_navigation(notify) {
 extern "C" {
     /// Installs the wrappers and listeners; returns the function that removes them.
     fn watch_navigation(notify: &JsValue) -> js_sys::Function;
+    /// Whether a possible change of URL has been seen and not yet told.
+    #[wasm_bindgen(js_name = navigation_pending)]
+    pub fn navigation_pending() -> bool;
 }
 
 /// Watches navigations until dropped.

@@ -126,7 +126,8 @@ export function setRedirectHandler(fn: (url: string) => void): void;
 /** One flag in getDebugState(). */
 export interface FlagDebugState {
   variant: string | null;
-  reason: "evaluated" | "forced" | "preview";
+  /** "unmatched": an SPA navigation left the flag without a variant; its actions were undone. */
+  reason: "evaluated" | "forced" | "preview" | "unmatched";
   /** Active page ids; null for a flag without pages (active everywhere). */
   pages: string[] | null;
   /** Actions on the page now, and the others (out of scope, or waiting for their elements). */
