@@ -155,6 +155,9 @@ pub(crate) struct Runtime {
     /// The destination, until the redirect is performed (outside the runtime's borrow: a
     /// redirect handler is page code).
     pending_redirect: Option<String>,
+    /// The last `setConsent()`: it stands over the config's `consent`, also when made before
+    /// `start()`.
+    consent_call: Option<Consent>,
     /// `(flag, from)` of the redirects that led to this page view (the first page with webexp
     /// after them): the loop guard's evidence.
     landing: Vec<(String, String)>,
@@ -288,6 +291,10 @@ impl Runtime {
             report("config.", &e.path, e.message);
         }
         self.config = config;
+        // `setConsent()` called before `start()` (npm) says more than the config.
+        if let Some(consent) = self.consent_call {
+            self.config.consent = consent;
+        }
         // Before the context: its URL is the one without the preview parameters.
         self.preview = self.read_preview();
         (self.context, self.unstored_id) = build_context(&self.config, identity.as_deref());
@@ -1279,9 +1286,10 @@ pub(crate) fn flush() {
     with(|rt| rt.delivering = false);
 }
 
-/// Marks a delivery as under way; `false` when one already is.
+/// Marks a delivery as under way; `false` when one already is, or before `start()` (the config
+/// says what consent allows; until then nothing is delivered, not even an earlier load's queue).
 fn begin_delivery() -> bool {
-    with(|rt| !core::mem::replace(&mut rt.delivering, true)) == Some(true)
+    with(|rt| rt.started && !core::mem::replace(&mut rt.delivering, true)) == Some(true)
 }
 
 /// Asks for the events of tabs seen in the queue that this page does not hold yet, then delivers
@@ -1526,12 +1534,16 @@ pub(crate) fn set_consent(status: &str) {
             return;
         };
         rt.config.consent = consent;
+        rt.consent_call = Some(consent);
         match consent {
             Consent::Granted => {
                 if let Some(id) = rt.unstored_id.take() {
                     dom::local_set(ID_KEY, &id);
                 }
-                rt.deliver_handoffs();
+                // (Before `start()`, start delivers them.)
+                if rt.started {
+                    rt.deliver_handoffs();
+                }
             }
             Consent::Denied => rt.events.retain(|e| e.delivery != Delivery::New),
             Consent::Pending => {}

@@ -232,3 +232,65 @@ test("an integration whose track calls back into webexp: every event is delivere
   assert.deepEqual(await queued(p), []);
   await context.close();
 });
+
+test("an integration's setup() is called once, and events wait until it settles", async () => {
+  routes();
+  const slow = `${POSTING}
+    const inner = postingIntegration("su");
+    window.setupCalls = 0;
+    window.experimentIntegration = {
+      setup() { setupCalls++; return new Promise((r) => setTimeout(() => { window.setUpAt = performance.now(); r(); }, 400)); },
+      getUser() { return {}; },
+      track(e) { window.firstTrackAt ??= performance.now(); return inner.track(e); },
+    };`;
+  live.server.setRoute("/setup.html", { body: page({ integration: slow }) });
+  const { page: p, context } = await openPage(live.browser);
+  await p.goto(live.server.url + "/setup.html", { waitUntil: "load" });
+  await waitSink(2);
+  assert.deepEqual(sink.map((e) => e.flag), ORDER);
+  const { setupCalls, setUpAt, firstTrackAt } = await p.evaluate(() => ({ setupCalls, setUpAt, firstTrackAt }));
+  assert.equal(setupCalls, 1);
+  assert.ok(firstTrackAt >= setUpAt, "no track before setup() settled");
+  assert.deepEqual(await queued(p), []);
+  await context.close();
+});
+
+test("npm: setConsent() before start() stands over the config, and nothing is delivered before start()", async () => {
+  routes();
+  // start() runs when the test says so (window.go), so the test can look before it.
+  const body = (consentCall) => `<!doctype html><html><head><meta charset="utf-8"><script>${POSTING}</script>
+<script type="module">
+  import init, { setConsent, setIntegration, start } from "/npm/webexp.js";
+  await init();
+  ${consentCall}
+  setIntegration(postingIntegration("npm"));
+  window.ready = true;
+  await new Promise((r) => (window.go = r));
+  start(${JSON.stringify({ ...CONFIG, user: {} })});
+  window.started = true;
+</script></head><body><p id="a">a</p></body></html>`;
+  live.server.setRoute("/npm-consent.html", { body: body('setConsent("denied");') });
+  const { page: p, context } = await openPage(live.browser);
+  await p.goto(live.server.url + "/npm-consent.html");
+  await p.waitForFunction(() => window.ready);
+  await p.evaluate(() => window.go());
+  await p.waitForFunction(() => window.started);
+  await p.waitForTimeout(300);
+  assert.deepEqual(sink, [], "denied before start: nothing sent");
+  assert.deepEqual(await p.evaluate(() => Object.keys(localStorage)), [], "nothing stored");
+
+  // Granted by the config; an earlier load's event waits in the queue. The integration is set
+  // before start(), yet nothing goes out until start() has read the config.
+  const old = "webexp:q:000000000000001:0000000001:gone-tab";
+  await p.evaluate((k) => localStorage.setItem(k, JSON.stringify({ eventType: "$impression", eventProperties: { flag_key: "old" } })), old);
+  live.server.setRoute("/npm-early.html", { body: body("") });
+  await p.goto(live.server.url + "/npm-early.html");
+  await p.waitForFunction(() => window.ready);
+  await p.waitForTimeout(300);
+  assert.deepEqual(sink, []);
+  assert.deepEqual(await queued(p), [old]);
+  await p.evaluate(() => window.go());
+  await waitSink(3);
+  assert.deepEqual(sink.map((e) => e.flag), ["old", "one", "two"], "the earlier load's first, then this page's");
+  await context.close();
+});

@@ -18,11 +18,16 @@ extern "C" {
     pub fn user_of(integration: &JsValue) -> Option<String>;
 }
 
-/// Calls `integration.track(event)` with the event given as JSON text. `false` when there is no
-/// `track`, or it returned `false` or threw: the event stays queued (CONTRACT section 4). Any other
+/// Calls `integration.track(event)` with the event given as JSON text. `false` when its
+/// `setup()` has not settled yet, there is no `track`, or it returned `false` or threw: the event
+/// stays queued (CONTRACT section 4). Any other
 /// result is a delivery: a `track` that returns nothing (or a promise) must not get the same
 /// event again at every retry. A throw is reported, never propagated into the page.
 pub fn track(integration: &JsValue, event_json: &str) -> bool {
+    // Not before its `setup()` has settled: the event waits in the queue meanwhile.
+    if !super::delivery::integration_ready(integration) {
+        return false;
+    }
     let Ok(track) = js_sys::Reflect::get(integration, &"track".into()) else {
         return false;
     };

@@ -18,7 +18,10 @@ export function adopt_tab(tab, granted) {
   if (!locks || !locks.request) return queueMicrotask(() => granted(tab));
   locks.request(lockName(tab), () => { granted(tab); return new Promise(() => {}); }).catch(() => {});
 }
+// Called when there may be something new to deliver to: an assignment, a setup() settled.
+let wake = () => {};
 export function watch_integration(notify) {
+  wake = notify;
   const w = window, name = "experimentIntegration";
   const d = Object.getOwnPropertyDescriptor(w, name);
   if (d && !d.configurable) return;
@@ -33,6 +36,28 @@ export function watch_integration(notify) {
     },
   });
 }
+// Integrations whose setup() has settled, or that have none. setup() is called once, before the
+// first track (CONTRACT section 4); events wait in the queue until it settles. One that fails is
+// reported, and its track decides from then on.
+const ready = new WeakMap();
+export function integration_ready(i) {
+  if (!ready.has(i)) {
+    ready.set(i, typeof i.setup != "function");
+    if (!ready.get(i)) {
+      const done = (e) => {
+        if (e !== undefined) console.error("webexp: integration.setup() failed; its track is called anyway:", e);
+        ready.set(i, true);
+        wake();
+      };
+      try {
+        Promise.resolve(i.setup()).then(() => done(), done);
+      } catch (e) {
+        done(e);
+      }
+    }
+  }
+  return ready.get(i);
+}
 "#)]
 extern "C" {
     /// Holds the Web Lock of `tab` for the rest of this page's life.
@@ -40,8 +65,12 @@ extern "C" {
     /// Asks for the lock of `tab`, for good; calls `granted(tab)` once it is held (when the tab
     /// that holds it now, if any, is gone).
     fn adopt_tab(tab: &str, granted: &JsValue);
-    /// Calls `notify` in a microtask after each assignment to `window.experimentIntegration`.
+    /// Calls `notify` in a microtask after each assignment to `window.experimentIntegration`,
+    /// and when an integration's `setup()` has settled.
     fn watch_integration(notify: &JsValue);
+    /// Whether `integration` may be given events: it has no `setup()`, or the promise of the
+    /// one call to it has settled (the first call starts it).
+    pub fn integration_ready(integration: &JsValue) -> bool;
 }
 
 /// Marks `tab`'s queued events as this page's to deliver, for as long as it lives: while a tab
