@@ -1145,7 +1145,7 @@ impl Runtime {
         };
     }
 
-    /// Delivers what waits, oldest first: this tab's held events, then the shared queue. Runs
+    /// Delivers what waits, oldest first: the shared queue, then this tab's held events. Runs
     /// under the queue lock, so each queued event goes to one tab's integration exactly once. On
     /// a refusal it stops and tries again later, waiting twice as long each time (1 s to 30 s).
     fn drain(&mut self) -> Option<(JsValue, String, Option<String>)> {
@@ -1156,9 +1156,6 @@ impl Runtime {
             return None;
         }
         let integration = self.integration();
-        if let Some(e) = self.events.iter().find(|e| e.delivery == Delivery::Held) {
-            return Some((integration, e.json.clone(), None));
-        }
         for key in queue::in_order(delivery::local_keys(queue::PREFIX)) {
             if !self.held_tabs.iter().any(|t| t == queue::tab_of(&key)) {
                 continue;
@@ -1167,7 +1164,9 @@ impl Runtime {
                 return Some((integration, json, Some(key)));
             }
         }
-        None
+        // Held events came after what was stored before them (the storage refused them).
+        let e = self.events.iter().find(|e| e.delivery == Delivery::Held)?;
+        Some((integration, e.json.clone(), None))
     }
 
     /// Records a delivery made by [`drain`](Self::drain).

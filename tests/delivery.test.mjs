@@ -294,3 +294,25 @@ test("npm: setConsent() before start() stands over the config, and nothing is de
   assert.deepEqual(sink.map((e) => e.flag), ["old", "one", "two"], "the earlier load's first, then this page's");
   await context.close();
 });
+
+test("an event the storage refused waits in memory and goes after the ones stored before it", async () => {
+  routes();
+  // The storage takes the first queued event, then is full.
+  const body = `<!doctype html><html><head><meta charset="utf-8"><script>${POSTING}
+  const setItem = Storage.prototype.setItem;
+  Storage.prototype.setItem = function (k, v) {
+    if (window.quotaFull && k.startsWith("webexp:q:")) throw new DOMException("full", "QuotaExceededError");
+    return setItem.call(this, k, v);
+  };</script>
+<script>window.webexpConfig = ${JSON.stringify(CONFIG)};</script>
+<script src="/webexp.js"></script>
+</head><body><script>window.quotaFull = true;</script><p id="a">a</p></body></html>`;
+  live.server.setRoute("/full.html", { body });
+  const { page: p, context } = await openPage(live.browser);
+  await p.goto(live.server.url + "/full.html", { waitUntil: "load" });
+  assert.equal((await queued(p)).length, 1, "the first stored, the second refused");
+  await p.evaluate(() => { window.experimentIntegration = postingIntegration("full"); });
+  await waitSink(2);
+  assert.deepEqual(sink.map((e) => e.flag), ORDER);
+  await context.close();
+});

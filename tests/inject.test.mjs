@@ -104,6 +104,21 @@ test("js runs once per page view with (html, utils, id); utils.remove runs on re
   await context.close();
 });
 
+test("injected js can call webexp's API: it runs after webexp's own call, before the parser goes on", async () => {
+  const js = `window.__seen = { variant: webexp.variant("api"), variants: webexp.getVariants(), title: !!document.getElementById("title") };`;
+  const config = { flags: [flag("api", { actions: [inject({ id: "a1", js })] })] };
+  const { page, consoleErrors, pageErrors, context } = await open(config);
+  const seen = await page.evaluate(() => window.__seen);
+  assert.equal(seen.variant.key, "treatment");
+  assert.equal(seen.variants.api.key, "treatment");
+  assert.equal(seen.title, false, "run from the head, before the body was parsed");
+  const events = (await page.evaluate(() => __log)).map((e) => e.eventType).sort();
+  assert.deepEqual(events, ["$exposure", "$impression"]);
+  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
 test("utils.waitForElement resolves for an element added later", async () => {
   const js = `utils.waitForElement(".late").then((el) => { el.textContent = "found"; window.__found = el.id; });`;
   const config = { flags: [flag("wait", { actions: [inject({ id: "w1", js })] })] };

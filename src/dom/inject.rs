@@ -123,8 +123,15 @@ mod tests {
         js_sys::Reflect::get(&window(), &name.into()).unwrap()
     }
 
+    /// Lets the microtasks run (the injected code runs in one).
+    async fn microtasks() {
+        wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&JsValue::NULL))
+            .await
+            .unwrap();
+    }
+
     #[wasm_bindgen_test]
-    fn runs_once_while_on_and_cleans_up_when_off() {
+    async fn runs_once_while_on_and_cleans_up_when_off() {
         let mut injector = Injector::default();
         let js = "window.__t1 = (window.__t1 || 0) + 1; window.__t1html = html.className; \
                   utils.remove = () => { window.__t1removed = (window.__t1removed || 0) + 1; };";
@@ -132,6 +139,9 @@ mod tests {
         let sheets = || document().adopted_style_sheets().length();
         let before = sheets();
         assert!(injector.set(3, 0, "f", &one, true));
+        // After the call that applied it, not inside it.
+        assert!(global("__t1").is_undefined());
+        microtasks().await;
         assert_eq!(global("__t1").as_f64(), Some(1.0));
         assert_eq!(
             global("__t1html").as_string().as_deref(),
@@ -140,6 +150,7 @@ mod tests {
         assert_eq!(sheets(), before + 1);
         // On again: nothing runs twice.
         assert!(!injector.set(3, 0, "f", &one, true));
+        microtasks().await;
         assert_eq!(global("__t1").as_f64(), Some(1.0));
         // Off for another owner or another inject of the same owner: not this one.
         injector.revert_owner(2);
@@ -150,9 +161,15 @@ mod tests {
         assert_eq!(sheets(), before);
         // On after off runs it again; off by owner.
         assert!(injector.set(3, 0, "f", &one, true));
+        microtasks().await;
         assert_eq!(global("__t1").as_f64(), Some(2.0));
         injector.revert_owner(3);
         assert_eq!(global("__t1removed").as_f64(), Some(2.0));
         assert_eq!(sheets(), before);
+        // Off before its code ran: it never runs.
+        assert!(injector.set(3, 0, "f", &one, true));
+        injector.revert_owner(3);
+        microtasks().await;
+        assert_eq!(global("__t1").as_f64(), Some(2.0));
     }
 }

@@ -119,7 +119,21 @@ export function inject(flag, id, css, js, html, nonce) {
       template.innerHTML = trustedHtml(html);
       element = template.content.firstElementChild;
     }
-    const script = d.createElement("script");
+    // The code runs in a microtask: still before the parser goes on and before paint, but after
+    // webexp's own call has returned, so that it can call webexp's API (webexp.variant...).
+    queueMicrotask(() => {
+      if (!state.reverted) run(label, js, nonce, head, element, utils, id);
+    });
+  } catch (e) {
+    console.error(label, e);
+  }
+  return state;
+}
+
+// Runs `js` as `function (html, utils, id)` from a <script> carrying the nonce; never throws.
+function run(label, js, nonce, head, element, utils, id) {
+  try {
+    const script = document.createElement("script");
     let ran;
     script.nonce = nonce;
     script[NAME] = (fn) => {
@@ -151,11 +165,13 @@ export function inject(flag, id, css, js, html, nonce) {
   } catch (e) {
     console.error(label, e);
   }
-  return state;
 }
 
 /** Undoes `inject`: calls utils.remove, stops waiting, removes inserted elements and the CSS. */
-export function revert({ label, observers, inserted, sheet, style, utils }) {
+export function revert(state) {
+  const { label, observers, inserted, sheet, style, utils } = state;
+  // (Code that has not run yet never will.)
+  state.reverted = true;
   const d = document;
   try {
     utils?.remove?.();
