@@ -604,6 +604,20 @@ impl Runtime {
         self.redirecting = false;
         let new_view = redirect::address(old) != redirect::address(&href);
         set_page_url(page, &href);
+        // The detected query parameters follow the URL (unless the config gave its own).
+        if let (Value::Object(context), Ok(params)) =
+            (&mut self.context, json::parse(&bridge::url_params_json()))
+        {
+            for (k, user) in context.iter_mut() {
+                if let (b"user", Value::Object(user)) = (k.as_slice(), user) {
+                    if let Some(slot) = user.iter_mut().find(|(k, _)| k == b"url_param") {
+                        if !self.config.user.iter().any(|(k, _)| k == b"url_param") {
+                            slot.1 = params.clone();
+                        }
+                    }
+                }
+            }
+        }
         if new_view {
             self.impressions.clear();
             self.exposures.clear();

@@ -148,3 +148,18 @@ test("a flag that the new URL leaves without a variant has its actions undone an
   assert.deepEqual(await page.evaluate(() => events), [["/spa/a", "promo"], ["/spa/a", "promo"]]);
   await context.close();
 });
+
+test("query parameters targeted through context.user.url_param follow an SPA navigation", async () => {
+  const campaign = {
+    key: "campaign",
+    variants: { treatment: { key: "treatment", payload: [mutate("#title", "Spring sale")] } },
+    segments: [{ conditions: [[{ selector: ["context", "user", "url_param", "utm"], op: "is", values: ["spring"] }]], variant: "treatment" }],
+  };
+  const { page, context } = await open({ flags: [campaign], user: { web_exp_id: "spa-visitor" } });
+  assert.equal(await text(page, "#title"), "Page");
+  await page.evaluate(() => history.pushState({}, "", "/spa/a?utm=spring"));
+  await settle(page);
+  assert.equal(await text(page, "#title"), "Spring sale");
+  assert.deepEqual(await page.evaluate(() => events), [["/spa/a", "campaign"]]);
+  await context.close();
+});

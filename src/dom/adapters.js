@@ -106,15 +106,24 @@ export function pageIntegration(ingested) {
   return i && typeof i == "object" ? i : (made[+ingested] ||= builtin(ingested));
 }
 
+/** The page's query parameters as Amplitude's `url_param`: a value, or the values of a repeated one. */
+export function urlParams() {
+  const params = {};
+  for (const [k, v] of new URLSearchParams(location.search)) {
+    params[k] = k in params ? [].concat(params[k], v) : v;
+  }
+  return params;
+}
+
+/** `urlParams()` as JSON text. */
+export const urlParamsJson = () => JSON.stringify(urlParams());
+
 // The visitor's device as Amplitude's DefaultUserProvider describes it (names as there), from
 // the user agent: coarse on purpose, for targeting (`device_category is mobile`), not analytics.
 function device() {
   const n = navigator, ua = n.userAgent || "", test = (re) => re.test(ua);
   const first = (pairs) => { for (const [re, name] of pairs) if (test(re)) return name; };
-  const params = {};
-  for (const [k, v] of new URLSearchParams(location.search)) {
-    params[k] = k in params ? [].concat(params[k], v) : v;
-  }
+  const params = urlParams();
   return {
     language: n.language,
     platform: "Web",

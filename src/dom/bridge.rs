@@ -16,6 +16,9 @@ extern "C" {
     /// `None` when it has none or it throws.
     #[wasm_bindgen(js_name = userOf)]
     pub fn user_of(integration: &JsValue) -> Option<String>;
+    /// The page's query parameters as `context.user.url_param`, as JSON text.
+    #[wasm_bindgen(js_name = urlParamsJson)]
+    pub fn url_params_json() -> String;
 }
 
 /// Calls `integration.track(event)` with the event given as JSON text. `false` when its
