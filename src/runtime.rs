@@ -1550,8 +1550,12 @@ pub(crate) fn set_consent(status: &str) {
         rt.consent_call = Some(consent);
         match consent {
             Consent::Granted => {
+                // Another tab may have been granted first and stored its id: the first one
+                // stored stays, so that later pages agree with it (this page keeps its own).
                 if let Some(id) = rt.unstored_id.take() {
-                    dom::local_set(ID_KEY, &id);
+                    if dom::local_get(ID_KEY).is_none() {
+                        dom::local_set(ID_KEY, &id);
+                    }
                 }
                 // (Before `start()`, start delivers them.)
                 if rt.started {

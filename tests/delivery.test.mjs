@@ -316,3 +316,21 @@ test("an event the storage refused waits in memory and goes after the ones store
   assert.deepEqual(sink.map((e) => e.flag), ORDER);
   await context.close();
 });
+
+test("two tabs waiting for consent: the first visitor id stored on a grant stays", async () => {
+  routes();
+  const config = { ...CONFIG, user: {}, consent: "pending" };
+  live.server.setRoute("/two-pending.html", { body: page({ config }) });
+  const { page: a, context } = await openPage(live.browser);
+  const b = await context.newPage();
+  await a.goto(live.server.url + "/two-pending.html", { waitUntil: "load" });
+  await b.goto(live.server.url + "/two-pending.html", { waitUntil: "load" });
+  const stored = () => a.evaluate(() => localStorage.getItem("webexp:web_exp_id"));
+  assert.equal(await stored(), null);
+  await b.evaluate(() => webexp.setConsent("granted"));
+  const first = await stored();
+  assert.ok(first);
+  await a.evaluate(() => webexp.setConsent("granted"));
+  assert.equal(await stored(), first, "the other tab's grant does not replace it");
+  await context.close();
+});
