@@ -10,14 +10,15 @@ import { evaluationBenchmark } from "./evaluation.mjs";
 import { sizeSection } from "./size.mjs";
 import { churnBenchmark } from "./churn.mjs";
 import { applyLatencyBenchmark } from "./apply.mjs";
+import { initBenchmark } from "./init.mjs";
 
-// `node tests/bench/run.mjs churn` (or apply, evaluation) runs one benchmark and prints it,
+// `node tests/bench/run.mjs churn` (or apply, evaluation, init) runs one benchmark and prints it,
 // leaving BENCHMARKS.md alone.
 const only = process.argv[2];
 const server = await startServer();
 const browser = await launch();
 const sections = only ? [] : [sizeSection(new URL("../../", import.meta.url))];
-const benchmarks = { apply: applyLatencyBenchmark, churn: churnBenchmark, evaluation: evaluationBenchmark };
+const benchmarks = { init: initBenchmark, apply: applyLatencyBenchmark, churn: churnBenchmark, evaluation: evaluationBenchmark };
 try {
   for (const [name, run] of Object.entries(benchmarks)) {
     if (!only || only === name) sections.push(await run({ server, browser }));
