@@ -752,18 +752,21 @@ impl Runtime {
                         };
                         match self.mutator.add(pending, index) {
                             Ok(id) => m.slot = Slot::Installed(id),
-                            Err(bad) => failed.push((i, bad.selector)),
+                            Err(bad) => failed.push((i, bad)),
                         }
                     }
                 }
             }
-            // A selector the browser rejects is reported once and its mutation dropped.
-            for (i, selector) in failed.into_iter().rev() {
-                f.mutations.remove(i);
+            // A selector the browser rejects is reported once, in config order, and its
+            // mutation dropped (from the last, so the indices hold).
+            for (_, selector) in &failed {
                 let mut what = String::from("selector \"");
-                what.push_str(&selector);
+                what.push_str(selector);
                 what.push_str("\" is not a valid CSS selector; the mutation is skipped");
                 report(&flag_prefix(&f.key), "", &what);
+            }
+            for (i, _) in failed.into_iter().rev() {
+                f.mutations.remove(i);
             }
             let action_less = f.mutations.is_empty() && f.actions.is_empty();
             if injected {
@@ -963,6 +966,10 @@ impl Runtime {
             self.log_flag(index);
         }
         for id in self.mutator.drain_fights() {
+            // Once per mutation, not per element (a re-rendered list would warn per row).
+            if self.fights.contains(&id) {
+                continue;
+            }
             let (index, selector) = self.mutator.describe(id);
             let mut s = String::from("webexp: ");
             s.push_str(&flag_prefix(&self.flags[index].key));
@@ -970,9 +977,7 @@ impl Runtime {
             s.push_str(selector);
             s.push_str("\" changes; re-applying it with a growing delay");
             dom::console_warn(&s);
-            if !self.fights.contains(&id) {
-                self.fights.push(id);
-            }
+            self.fights.push(id);
         }
     }
 

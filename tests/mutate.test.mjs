@@ -169,10 +169,15 @@ test("invalid selectors, attribute names, style properties and values: one conso
       m("#ok", "set", "element", "gone"),
       m("#ok", "set", "insert.inside", "<b>"),
       m("#ok", "remove", "text"),
+      { ...m("#ok", "set", "position"), parentSelector: "div:contains('x')" },
       m("#ok", "set", "html", "<b>fine</b>"),
+      m(".late", "set", "text", "late"),
     )),
     `<p id="ok">ok</p>`,
   );
+  // A late element still changes: nothing invalid reached the observer's matching.
+  await page.evaluate(() => document.body.insertAdjacentHTML("beforeend", '<p class="late">x</p>'));
+  await page.waitForFunction(() => document.querySelector(".late").textContent === "late");
   assert.deepEqual(pageErrors, []);
   assert.equal(await page.evaluate(() => document.getElementById("ok").innerHTML), "<b>fine</b>");
   const expected = [
@@ -184,6 +189,7 @@ test("invalid selectors, attribute names, style properties and values: one conso
     /flag "exp": payload\[0\]\.data\.mutations\[6\]\.attribute: must be insert\.before/,
     /flag "exp": payload\[0\]\.data\.mutations\[7\]\.action: is not supported/,
     /flag "exp".*"##bad".*not a valid CSS selector/,
+    /flag "exp".*"div:contains\('x'\)".*not a valid CSS selector/,
   ];
   assert.equal(consoleErrors.length, expected.length, consoleErrors.join("\n"));
   expected.forEach((re, i) => assert.match(consoleErrors[i], re));

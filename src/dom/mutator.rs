@@ -87,6 +87,8 @@ struct Record {
     home: Option<(Node, Option<Node>)>,
     /// For `insert.*`: the nodes we inserted, removed exactly on revert.
     inserted: Vec<Node>,
+    /// Their keys ([`content_key`]s: the nodes inside them are found by one walk up).
+    inserted_keys: Vec<NodeKey>,
     /// A content-dependent change held back until the parser has finished the element.
     waiting: bool,
     fight: Fight,
@@ -235,6 +237,11 @@ fn sets_content(property: &Property) -> bool {
     matches!(property, Property::Html | Property::Text)
 }
 
+/// Changes that put new elements on the page, which may match selectors again.
+fn makes_elements(property: &Property) -> bool {
+    matches!(property, Property::Html | Property::Insert(_))
+}
+
 /// Changes that depend on the element's content, so must wait for all of it.
 fn depends_on_content(property: &Property) -> bool {
     matches!(
@@ -274,11 +281,21 @@ impl Mutator {
     }
 
     /// Installs a mutation, switched on: it is applied to the matching elements already in the
-    /// document. When the browser rejects its selector nothing is installed, and the mutation
-    /// comes back as the error (so the caller can name it).
-    pub fn add(&mut self, mutation: Mutation, owner: Owner) -> Result<MutationId, Mutation> {
+    /// document. When the browser rejects its selector, or the `parentSelector` or
+    /// `insertBeforeSelector` of a move, nothing is installed, and that selector comes back as
+    /// the error (so the caller can name it): an invalid one would make every later batch's
+    /// matching throw.
+    pub fn add(&mut self, mutation: Mutation, owner: Owner) -> Result<MutationId, String> {
+        for place in [&mutation.parent_selector, &mutation.insert_before_selector]
+            .into_iter()
+            .flatten()
+        {
+            if super::query_all(place).is_err() {
+                return Err(place.clone());
+            }
+        }
         let Ok(found) = super::query_all(&mutation.selector) else {
-            return Err(mutation);
+            return Err(mutation.selector);
         };
         let id = self.entries.len();
         self.entries.push(Entry {
@@ -408,11 +425,12 @@ impl Mutator {
 
     /// Whether mutation `id` is on and has changed at least one element now on the page.
     pub fn reaches_page(&self, id: MutationId) -> bool {
+        // (An element we removed reaches the page by being away from it.)
         self.entries[id].active
-            && self
-                .records
-                .iter()
-                .any(|r| r.entries.contains(&id) && r.el.is_connected())
+            && self.records.iter().any(|r| {
+                r.entries.contains(&id)
+                    && (r.el.is_connected() == (r.property != Property::Element))
+            })
     }
 
     /// Owners whose changes reached an element for the first time since the last call.
@@ -471,9 +489,7 @@ impl Mutator {
             if inside_content {
                 self.on_external_change(&target, None);
             }
-            if !(inside_content && self.is_own_write(&target)) {
-                self.attach_hits(&batch, &slot);
-            }
+            self.attach_hits(&batch, &slot);
         }
         if !self.unfinished.is_empty() {
             self.finish_unfinished();
@@ -501,11 +517,23 @@ impl Mutator {
         self.schedule(now);
     }
 
-    /// True when `node` is an element whose html we set and which still holds exactly our value:
-    /// the nodes added there are our own, and must not be matched again (a mutation of `div`
-    /// whose html contains a `div` would otherwise nest forever).
-    fn is_own_write(&self, node: &Node) -> bool {
-        self.own_write_among(&[node_key(node)])
+    /// True when `el` is our own output: inside an element whose html we set and which still
+    /// holds exactly our value, or one of the nodes an insert put in, or inside one. Mutations
+    /// that make elements (html, insert) are not applied there: a mutation of `div` whose html
+    /// contains a `div`, or an insert after `li:last-child` of an `li`, would otherwise go on
+    /// forever. Other mutations are (a class or a link on what an html change wrote).
+    fn is_own_output(&self, el: &Node) -> bool {
+        if self.records.iter().any(|r| !r.inserted_keys.is_empty()) {
+            let keys = content_keys_around(el, true);
+            if self
+                .records
+                .iter()
+                .any(|r| r.inserted_keys.iter().any(|k| keys.contains(k)))
+            {
+                return true;
+            }
+        }
+        self.inside_own_write(el)
     }
 
     /// True when `node` is inside an element whose html we set and which still holds exactly our
@@ -524,9 +552,9 @@ impl Mutator {
         })
     }
 
-    /// Attaches the matches the observer's filter found among a record's added nodes. Those
-    /// found without a record (at anchors new in the batch) inside html we wrote are skipped,
-    /// as [`Mutator::on_records`] skips a record of our own html write.
+    /// Attaches the matches the observer's filter found among a record's added nodes; those of
+    /// mutations that make elements are skipped in our own output ([`Mutator::is_own_output`];
+    /// at an anchor, the observer has told whether a match can be inside any at all).
     fn attach_hits(&mut self, batch: &Batch, slot: &Slot) {
         for i in 0..slot.hits {
             let (id, key) = batch.hit(slot, i);
@@ -539,7 +567,10 @@ impl Mutator {
                 continue;
             }
             let el = batch.element(slot, i);
-            if slot.origin == Origin::AnchorInContent && self.inside_own_write(&el) {
+            if slot.origin != Origin::Anchor
+                && makes_elements(&self.entries[id].mutation.property)
+                && self.is_own_output(&el)
+            {
                 continue;
             }
             // An element a write earlier in this batch took out again, or one a record added
@@ -586,6 +617,7 @@ impl Mutator {
                     entries: Vec::new(),
                     home,
                     inserted: Vec::new(),
+                    inserted_keys: Vec::new(),
                     waiting,
                     fight: Fight::default(),
                 });
@@ -687,6 +719,18 @@ impl Mutator {
             }
             _ => {}
         }
+        let insert = matches!(record.property, Property::Insert(_));
+        let current = match fresh || insert {
+            true => record.original.clone(),
+            false => read(&record.el, &record.property),
+        };
+        // A value the page wrote over ours whose record has not reached us yet (a router that
+        // rendered and navigated in one task): the chain runs on top of it, as it will once the
+        // record comes.
+        if !fresh && !insert && current != record.applied {
+            self.records[pos].original = current.clone();
+        }
+        let record = &self.records[pos];
         let mut value = record.original.clone();
         for &i in &record.entries {
             let m = &self.entries[i].mutation;
@@ -695,10 +739,6 @@ impl Mutator {
         if let Property::Insert(at) = record.property {
             return self.apply_insert(pos, at, value);
         }
-        let current = match fresh {
-            true => record.original.clone(),
-            false => read(&record.el, &record.property),
-        };
         // When nothing needs writing, `value` is what the element holds, in the browser's form.
         let mut exact = true;
         if current != value {
@@ -756,6 +796,7 @@ impl Mutator {
             }
         }
         let r = &mut self.records[pos];
+        r.inserted_keys = inserted.iter().map(content_key).collect();
         r.inserted = inserted;
         r.applied = html;
         self.absorb(pos, &container, at >= 2);
@@ -906,19 +947,50 @@ impl Mutator {
                 (Property::Html | Property::Text, None) => around.contains(&r.key),
                 (Property::Class, Some(a)) => own && a == "class",
                 (Property::Style | Property::StyleProperty(_), Some(a)) => own && a == "style",
-                (Property::Attribute(name), Some(a)) => own && a == name,
+                // (The browser reports an HTML element's attribute names in lower case.)
+                (Property::Attribute(name), Some(a)) => own && a.eq_ignore_ascii_case(name),
                 _ => false,
             };
             if !touched || r.waiting {
                 continue;
             }
             let current = read(&r.el, &r.property);
-            if current != r.applied {
-                self.records[pos].original = current;
-                self.reapply(pos);
+            if current == r.applied {
+                continue;
             }
+            // What we appended is still there (the page added something else: a feed's next
+            // items): the page's value is the rest, and nothing is written, where appending again
+            // would put our part in twice.
+            if let Some(page) = without_our_append(r, &self.entries, current.as_deref()) {
+                let r = &mut self.records[pos];
+                r.original = Some(page);
+                r.applied = current;
+                continue;
+            }
+            self.records[pos].original = current;
+            self.reapply(pos);
         }
     }
+}
+
+/// For an html or text record changed only by appends: `current` without the part those appends
+/// added (as the browser wrote it), when `current` still holds it.
+fn without_our_append(r: &Record, entries: &[Entry], current: Option<&str>) -> Option<String> {
+    if !sets_content(&r.property)
+        || r.entries
+            .iter()
+            .any(|&i| entries[i].mutation.op != crate::core::actions::Op::Append)
+    {
+        return None;
+    }
+    let ours = r.applied.as_deref()?.strip_prefix(r.original.as_deref()?)?;
+    let current = current?;
+    let at = (0..current.len().checked_sub(ours.len())? + 1)
+        .rev()
+        .find(|&at| !ours.is_empty() && current.get(at..at + ours.len()) == Some(ours))?;
+    let mut page = String::from(current.get(..at)?);
+    page.push_str(current.get(at + ours.len()..)?);
+    Some(page)
 }
 
 /// Puts a record's element back as the page last had it. A change still held back was never
@@ -944,7 +1016,10 @@ fn restore(r: &Record) {
             }
         }
         _ => {
-            if read(&r.el, &r.property) != r.original {
+            // Only our value is undone: one the page wrote since (its record not yet seen) is
+            // the page's, and stays.
+            let current = read(&r.el, &r.property);
+            if current == r.applied && current != r.original {
                 write(&r.el, &r.property, r.original.as_deref());
             }
         }
@@ -1165,6 +1240,88 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
+    async fn an_append_stays_single_when_the_page_adds_to_the_element() {
+        let root = fixture("feed-page", "<div id='feed'><article>1</article></div>");
+        let (m, _observer) = observed();
+        m.borrow_mut()
+            .add(
+                mutation("#feed", Property::Html, Op::Append, "<aside>ad</aside>"),
+                1,
+            )
+            .unwrap();
+        assert_eq!(inner("#feed"), "<article>1</article><aside>ad</aside>");
+        // Infinite scroll: the page appends its next item, after ours.
+        let feed = by_id("feed");
+        let next = document().create_element("article").unwrap();
+        next.set_text_content(Some("2"));
+        feed.append_child(&next).unwrap();
+        settle().await;
+        assert_eq!(
+            inner("#feed"),
+            "<article>1</article><aside>ad</aside><article>2</article>"
+        );
+        assert!(next.is_connected(), "the page's node was not rewritten");
+        // Revert: the page's items, without ours.
+        m.borrow_mut().set_all_active(false);
+        assert_eq!(inner("#feed"), "<article>1</article><article>2</article>");
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_insert_matching_its_own_selector_does_not_repeat() {
+        let root = fixture("ins", "<ul id='nav'><li>a</li><li>b</li></ul>");
+        let (m, _observer) = observed();
+        m.borrow_mut()
+            .add(
+                mutation(
+                    "#nav > li:last-child",
+                    Property::Insert(1),
+                    Op::Set,
+                    "<li>Sale</li>",
+                ),
+                1,
+            )
+            .unwrap();
+        settle().await;
+        settle().await;
+        assert_eq!(inner("#nav"), "<li>a</li><li>b</li><li>Sale</li>");
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_mutation_applies_inside_html_another_one_wrote() {
+        let root = fixture("inhtml", "<p id='late-parent'></p>");
+        let (m, _observer) = observed();
+        // The link's mutation comes first in config order, and the html appears later.
+        m.borrow_mut()
+            .add(
+                mutation(
+                    "#p2 .link",
+                    Property::Attribute("href".into()),
+                    Op::Set,
+                    "/sale",
+                ),
+                1,
+            )
+            .unwrap();
+        m.borrow_mut()
+            .add(
+                mutation(
+                    "#p2",
+                    Property::Html,
+                    Op::Set,
+                    "<a class='link' href='/'>Go</a>",
+                ),
+                2,
+            )
+            .unwrap();
+        by_id("late-parent").set_inner_html("<span id='p2'>x</span>");
+        settle().await;
+        assert_eq!(inner("#p2"), "<a class=\"link\" href=\"/sale\">Go</a>");
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
     async fn html_containing_its_own_selector_does_not_nest() {
         let root = fixture("nest", "<div class='box'>a</div>");
         let (m, _observer) = observed();
@@ -1304,9 +1461,18 @@ mod tests {
     #[wasm_bindgen_test]
     fn an_invalid_selector_is_an_error_not_a_throw() {
         let mut m = Mutator::default();
-        assert!(m
-            .add(mutation("##bad", Property::Html, Op::Set, "x"), 1)
-            .is_err());
+        assert_eq!(
+            m.add(mutation("##bad", Property::Html, Op::Set, "x"), 1),
+            Err("##bad".into())
+        );
+        // A move's place selectors too: the observer's filter matches them in every batch.
+        let mut mv = mutation("#x", Property::Position, Op::Set, "");
+        mv.parent_selector = Some("div:contains('Related')".into());
+        assert_eq!(m.add(mv, 1), Err("div:contains('Related')".into()));
+        let mut mv = mutation("#x", Property::Position, Op::Set, "");
+        mv.parent_selector = Some("body".into());
+        mv.insert_before_selector = Some(".a:first".into());
+        assert_eq!(m.add(mv, 1), Err(".a:first".into()));
         assert!(m.drain_newly_applied().is_empty());
     }
 

@@ -100,10 +100,11 @@ function scan(f, doc, records, ours) {
     if (l) l.push(a); else { live.set(el, [a]); f.liveCount++; }
     const h = a.whole ? [a.id, el] : a.scoped ? inside(null, a.id, a.scoped, el) : match(null, a.id, a.sel, el);
     if (!h) continue;
-    // Kind 1 asks the wasm to check whether the matches are inside html it wrote; kind 2 tells
-    // none can be: none is inside an element whose html or text a mutation sets.
+    // Kind 1 asks the wasm to check whether the matches are its own output (inside html it
+    // wrote, or nodes an insert put in); kind 2 tells none can be: none is, or is inside, an
+    // element whose html or text a mutation sets or that an insert put in.
     let mine = false;
-    for (let j = 1; j < h.length && !mine; j += 2) mine = !!keys_around(h[j], false);
+    for (let j = 1; j < h.length && !mine; j += 2) mine = !!keys_around(h[j], true);
     out.push(mine ? 1 : 2);
     hits.push(h);
   }
@@ -339,11 +340,11 @@ pub struct Batch {
 pub enum Origin {
     /// A `MutationRecord` ([`Batch::record`]).
     Record,
-    /// Anchor elements that came with the batch, with their matches, of which some are inside an
-    /// element with a [`content_key`] (they may be html the mutator wrote).
+    /// Anchor elements that came with the batch, with their matches, of which some have or are
+    /// inside an element with a [`content_key`] (they may be the mutator's own output).
     AnchorInContent,
-    /// Anchor elements that came with the batch, with their matches, none of which is inside an
-    /// element with a [`content_key`].
+    /// Anchor elements that came with the batch, with their matches, none of which has or is
+    /// inside an element with a [`content_key`].
     Anchor,
 }
 
