@@ -91,6 +91,9 @@ struct Record {
     inserted_keys: Vec<NodeKey>,
     /// A content-dependent change held back until the parser has finished the element.
     waiting: bool,
+    /// For moves and inserts: the change has been made once (its impression is due then, not
+    /// while its place is missing or the browser refuses the HTML).
+    reached: bool,
     fight: Fight,
 }
 
@@ -619,6 +622,7 @@ impl Mutator {
                     inserted: Vec::new(),
                     inserted_keys: Vec::new(),
                     waiting,
+                    reached: false,
                     fight: Fight::default(),
                 });
                 self.records.len() - 1
@@ -629,11 +633,22 @@ impl Mutator {
         match entries.binary_search(&id) {
             Err(at) => {
                 entries.insert(at, id);
-                self.newly_applied.push(self.entries[id].owner);
+                let r = &self.records[pos];
+                if r.reached || !matches!(r.property, Property::Position | Property::Insert(_)) {
+                    self.newly_applied.push(self.entries[id].owner);
+                }
                 self.apply_from(pos, fresh);
             }
-            // The page put an element we removed back in: it stays removed.
-            Ok(_) if self.records[pos].property == Property::Element => self.reapply(pos),
+            // The page put an element we removed back in: it stays removed; one we moved
+            // back where it was: it is moved again.
+            Ok(_)
+                if matches!(
+                    self.records[pos].property,
+                    Property::Element | Property::Position
+                ) =>
+            {
+                self.reapply(pos)
+            }
             Ok(_) => {}
         }
     }
@@ -795,10 +810,14 @@ impl Mutator {
                 inserted.push(node);
             }
         }
+        let made = !inserted.is_empty();
         let r = &mut self.records[pos];
         r.inserted_keys = inserted.iter().map(content_key).collect();
         r.inserted = inserted;
         r.applied = html;
+        if made {
+            self.mark_reached(pos);
+        }
         self.absorb(pos, &container, at >= 2);
     }
 
@@ -837,8 +856,18 @@ impl Mutator {
         let before_node: Option<&Node> = before.as_ref().map(AsRef::as_ref);
         let in_place = el.parent_node().as_ref() == Some(parent.as_ref())
             && el.next_sibling().as_ref() == before_node;
-        if !in_place {
-            let _ = parent.insert_before(el, before_node);
+        if in_place || parent.insert_before(el, before_node).is_ok() {
+            self.mark_reached(pos);
+        }
+    }
+
+    /// A move or insert made for the first time: its mutations' impressions are due.
+    fn mark_reached(&mut self, pos: usize) {
+        let r = &mut self.records[pos];
+        if !core::mem::replace(&mut r.reached, true) {
+            for &i in &r.entries {
+                self.newly_applied.push(self.entries[i].owner);
+            }
         }
     }
 
@@ -1415,11 +1444,14 @@ mod tests {
         mv.insert_before_selector = Some("#wj".into());
         m.borrow_mut().add(mv, 1).unwrap();
         assert_eq!(inner("#w1"), "<li id=\"wi\">i</li>");
+        // Not moved yet: no impression is due.
+        assert!(m.borrow_mut().drain_newly_applied().is_empty());
         // The page renders the new parent, and only later the element to insert before.
         root.insert_adjacent_html("beforeend", "<ul id='w2'><li id='wk'>k</li></ul>")
             .unwrap();
         settle().await;
         assert_eq!(inner("#w1"), "<li id=\"wi\">i</li>");
+        assert!(m.borrow_mut().drain_newly_applied().is_empty());
         by_id("wk")
             .insert_adjacent_html("afterend", "<li id='wj'>j</li>")
             .unwrap();
@@ -1428,8 +1460,35 @@ mod tests {
             inner("#w2"),
             "<li id=\"wk\">k</li><li id=\"wi\">i</li><li id=\"wj\">j</li>"
         );
+        assert_eq!(m.borrow_mut().drain_newly_applied(), [1]);
         m.borrow_mut().set_all_active(false);
         assert_eq!(inner("#w1"), "<li id=\"wi\">i</li>");
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_element_the_page_moves_back_is_moved_again() {
+        let root = fixture(
+            "back",
+            "<ul id='b1'><li class='mv'>i</li></ul><ul id='b2'></ul>",
+        );
+        let (m, _observer) = observed();
+        let mut mv = mutation("#back .mv", Property::Position, Op::Set, "");
+        mv.parent_selector = Some("#b2".into());
+        m.borrow_mut().add(mv, 1).unwrap();
+        assert_eq!(inner("#b2"), "<li class=\"mv\">i</li>");
+        assert_eq!(m.borrow_mut().drain_newly_applied(), [1]);
+        // A framework restores its tree.
+        let li = document().query_selector(".mv").unwrap().unwrap();
+        by_id("b1").append_child(&li).unwrap();
+        settle().await;
+        assert_eq!(inner("#b2"), "<li class=\"mv\">i</li>");
+        assert!(
+            m.borrow_mut().drain_newly_applied().is_empty(),
+            "counted once"
+        );
+        m.borrow_mut().set_all_active(false);
+        assert_eq!(inner("#b1"), "<li class=\"mv\">i</li>");
         root.remove();
     }
 
