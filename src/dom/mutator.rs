@@ -1493,6 +1493,29 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
+    async fn a_class_one_mutation_adds_brings_another_ones_matches() {
+        let root = fixture("promo", "");
+        let (m, _observer) = observed();
+        m.borrow_mut()
+            .add(mutation(".hero", Property::Class, Op::Append, "promo"), 1)
+            .unwrap();
+        m.borrow_mut()
+            .add(
+                mutation(".hero.promo .title", Property::Text, Op::Set, "Sale"),
+                2,
+            )
+            .unwrap();
+        // The page renders the hero late: the first mutation's class lets the second match.
+        root.set_inner_html("<div class='hero'><h2 class='title'>Hello</h2></div>");
+        settle().await;
+        assert_eq!(
+            inner("#promo"),
+            "<div class=\"hero promo\"><h2 class=\"title\">Sale</h2></div>"
+        );
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
     async fn records_of_elements_the_page_replaced_are_forgotten() {
         let root = fixture("sweep", "");
         let (m, _observer) = observed();

@@ -121,17 +121,18 @@ function scan(f, doc, records, ours) {
     }
     // New elements: the mutations they match are found here, in the browser, and only the
     // pairs go to the wasm. An anchored mutation is tested only inside its anchor. An element
-    // whose attributes the page changed (a class or state set later: `.menu.open .item`) is
-    // tested again, with what it holds; not for `style`, which pages animate constantly and
-    // selectors hardly use, nor for our own writes.
+    // whose attributes changed (a class or state set later: `.menu.open .item`, by the page or
+    // by another mutation) is tested again, with what it holds; not for `style`, which pages
+    // animate constantly and selectors hardly use.
     if (around || f.looseList) {
       const attribute = r.attributeName;
-      const added = attribute === null ? r.addedNodes : ours || attribute === "style" ? [] : [t];
+      const added = attribute === null ? r.addedNodes : attribute === "style" ? [] : [t];
       for (let j = 0; j < added.length; j++) {
         const n = added[j];
         if (n.nodeType !== 1) continue;
-        // (A fresh anchor's whole content is matched already.)
-        if (around) for (const a of around) if (!(fresh && fresh.has(a.seen))) h = match(h, a.id, a.sel, n);
+        // (A fresh anchor's whole content is matched already; an anchor alone, `#id`, matched
+        // it before our own write to it.)
+        if (around) for (const a of around) if (!(fresh && fresh.has(a.seen)) && !(ours && a.whole && attribute !== null)) h = match(h, a.id, a.sel, n);
         if (f.looseList && (n.matches(f.looseList) || n.querySelector(f.looseList))) {
           for (const e of f.loose) h = match(h, e.id, e.sel, n);
         }
