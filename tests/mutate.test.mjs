@@ -252,7 +252,9 @@ test("an element the parser has not finished is hidden alone, changed once when 
       requestAnimationFrame(tick);
     })();
   </script>`;
-  const cfg = config(mutate(m("#t", "append", "html", `<b class="added">added</b>`), m("#t", "append", "class", "x")));
+  // (The style change waits with the element: its original is the page's style, not the hiding.)
+  const cfg = config(mutate(m("#t", "append", "html", `<b class="added">added</b>`), m("#t", "append", "class", "x"),
+    m("#t", "append", "style", "font-weight: bold")));
   const head = `<meta charset="utf-8">${sampler}<script>window.webexpConfig = ${JSON.stringify(cfg)};</script><script src="/webexp.js"></script>`;
   const filler = Array.from({ length: 40 }, (_, i) => `<p>Paragraph ${i} of text before the target.</p>`).join("");
   const path = "/mutate-chunked.html";
@@ -283,9 +285,12 @@ test("an element the parser has not finished is hidden alone, changed once when 
   assert.equal(r.html, `<p>first half second half</p><b class="added">added</b>`);
   assert.equal(r.added, 1);
   assert.equal(r.className, "x");
-  assert.equal(r.style, "color: green;");
+  assert.equal(r.style, "color: green; font-weight: bold;");
   await page.evaluate(() => webexp.revertVariants());
-  const reverted = await page.evaluate(() => [document.getElementById("t").innerHTML, document.getElementById("t").className]);
-  assert.deepEqual(reverted, ["<p>first half second half</p>", ""]);
+  const reverted = await page.evaluate(() => {
+    const t = document.getElementById("t");
+    return [t.innerHTML, t.className, t.getAttribute("style")];
+  });
+  assert.deepEqual(reverted, ["<p>first half second half</p>", "", "color: green;"]);
   await context.close();
 });

@@ -595,7 +595,13 @@ impl Mutator {
         {
             Some(pos) => pos,
             None => {
-                let waiting = depends_on_content(&property) && self.hold_if_unfinished(&el, key);
+                // A style change on an element held back (hidden) waits with it: its original
+                // would be our hiding, and its write would show the partial content.
+                let styles = matches!(property, Property::Style | Property::StyleProperty(_));
+                let waiting = match depends_on_content(&property) {
+                    true => self.hold_if_unfinished(&el, key),
+                    false => styles && self.unfinished.iter().any(|u| u.key == key),
+                };
                 match property {
                     Property::Insert(_) => self.filter.pass_removals(),
                     Property::Html | Property::Text | Property::Position => {}
@@ -690,6 +696,11 @@ impl Mutator {
                 continue;
             }
             let u = self.unfinished.remove(i);
+            // Shown again first (in the same task: nothing is painted in between), so that the
+            // held back style changes read the page's own style as their original.
+            if u.hidden {
+                write_style(&u.el, "visibility", u.visibility.as_deref());
+            }
             for pos in 0..self.records.len() {
                 let r = &mut self.records[pos];
                 if r.waiting && r.key == u.key {
@@ -697,9 +708,6 @@ impl Mutator {
                     r.original = read(&r.el, &r.property);
                     self.apply(pos);
                 }
-            }
-            if u.hidden {
-                write_style(&u.el, "visibility", u.visibility.as_deref());
             }
         }
         if self.unfinished.is_empty() {
