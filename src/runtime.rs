@@ -152,6 +152,10 @@ pub(crate) struct Runtime {
     integration_watch: Option<Closure<dyn FnMut()>>,
     /// A visitor id made while consent was pending, stored once it is granted.
     unstored_id: Option<String>,
+    /// A preview begun while consent was pending, stored for the session once it is granted.
+    unstored_preview: Option<String>,
+    /// (flag, variant key) pairs whose payload and pages have been checked and reported.
+    reported: Vec<(String, Option<String>)>,
     /// The destination, until the redirect is performed (outside the runtime's borrow: a
     /// redirect handler is page code).
     pending_redirect: Option<String>,
@@ -300,6 +304,8 @@ impl Runtime {
         (self.context, self.unstored_id) = build_context(&self.config, identity.as_deref());
         for (key, variant, reason) in self.decide(true) {
             let state = self.flag_state(key, variant, reason, true);
+            self.reported
+                .push((state.key.clone(), state.variant_key.clone()));
             self.flags.push(state);
         }
         let waker = Closure::<dyn FnMut()>::new(|| {
@@ -418,7 +424,7 @@ impl Runtime {
     /// The preview of this session: from the URL's `PREVIEW` parameters (which are then removed
     /// from the visible URL, and stored for the session's later pages), else from the session.
     /// `?PREVIEW=false` (or any other value than `true`) ends it. Stored only with consent.
-    fn read_preview(&self) -> Option<Vec<(String, String)>> {
+    fn read_preview(&mut self) -> Option<Vec<(String, String)>> {
         let mut keys = Vec::from(*b"[");
         for f in &self.config.flags {
             if keys.len() > 1 {
@@ -433,6 +439,9 @@ impl Runtime {
                 let on = text.starts_with("[\"true\"");
                 if !on || self.config.consent == Consent::Granted {
                     dom::session_set(PREVIEW_KEY, on.then_some(text.as_str()));
+                } else {
+                    // Stored for the session once consent is granted.
+                    self.unstored_preview = Some(text.clone());
                 }
                 text
             }
@@ -631,10 +640,19 @@ impl Runtime {
         for (key, variant, reason) in self.decide(false) {
             let new_key = variant.get("key").and_then(Value::as_str);
             decided.push(key.clone());
+            // A variant first decided here has its payload's and pages' problems reported, as
+            // those decided at start have theirs (once per flag and variant).
+            let id = (key.clone(), new_key.map(String::from));
+            let report = !self.reported.contains(&id);
             match self.flags.iter().position(|f| f.key == key) {
+                // The same variant: its actions stay; its merged metadata may come from another
+                // segment now, as `evaluate()` gives it.
                 Some(i)
                     if self.flags[i].reason != UNMATCHED
-                        && self.flags[i].variant_key.as_deref() == new_key => {}
+                        && self.flags[i].variant_key.as_deref() == new_key =>
+                {
+                    self.flags[i].variant = variant;
+                }
                 Some(i) => {
                     for m in &self.flags[i].mutations {
                         if let Slot::Installed(id) = m.slot {
@@ -642,11 +660,13 @@ impl Runtime {
                         }
                     }
                     self.injector.revert_owner(i);
-                    self.flags[i] = self.flag_state(key, variant, reason, false);
+                    self.flags[i] = self.flag_state(key, variant, reason, report);
+                    self.reported.push(id);
                 }
                 None => {
-                    let state = self.flag_state(key, variant, reason, false);
+                    let state = self.flag_state(key, variant, reason, report);
                     self.flags.push(state);
+                    self.reported.push(id);
                 }
             }
         }
@@ -1561,6 +1581,9 @@ pub(crate) fn set_consent(status: &str) {
                     if dom::local_get(ID_KEY).is_none() {
                         dom::local_set(ID_KEY, &id);
                     }
+                }
+                if let Some(preview) = rt.unstored_preview.take() {
+                    dom::session_set(PREVIEW_KEY, Some(&preview));
                 }
                 // (Before `start()`, start delivers them.)
                 if rt.started {

@@ -120,3 +120,16 @@ test("an unknown flag or variant in a preview link is reported and ignored; stil
   assert.deepEqual(pageErrors, []);
   await context.close();
 });
+
+test("a preview begun while consent is pending lasts the session once consent is granted", async () => {
+  const { page: p, context } = await open("/pv/one?PREVIEW=true&hero=control", { ...CONFIG, consent: "pending" });
+  assert.equal((await shown(p)).title, "Original title", "control shows the original");
+  assert.equal(await p.evaluate(() => sessionStorage.getItem("webexp:preview")), null, "nothing stored before consent");
+  await p.evaluate(() => webexp.setConsent("granted"));
+  await p.goto(live.server.url + "/pv/two", { waitUntil: "load" });
+  const now = await shown(p);
+  assert.equal(now.title, "Original title");
+  assert.equal(now.hero.reason, "preview");
+  assert.deepEqual(await tracked(p), []);
+  await context.close();
+});

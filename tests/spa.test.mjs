@@ -163,3 +163,20 @@ test("query parameters targeted through context.user.url_param follow an SPA nav
   assert.deepEqual(await page.evaluate(() => events), [["/spa/a", "campaign"]]);
   await context.close();
 });
+
+test("a variant first decided after an SPA navigation has its config problems reported, once", async () => {
+  const promo = {
+    key: "promo-bad",
+    variants: { treatment: { key: "treatment", payload: [{ action: "mutate", data: { mutations: [{ selector: "#title", action: "sett", attribute: "html", value: "x" }] } }] } },
+    segments: [{ conditions: [[{ selector: ["context", "page", "url"], op: "regex match", values: ["/spa/promo$"] }]], variant: "treatment" }],
+  };
+  const { page, context, consoleErrors } = await open({ flags: [promo], user: { web_exp_id: "spa-visitor" } });
+  assert.deepEqual(consoleErrors, []);
+  for (const path of ["/spa/promo", "/spa/a", "/spa/promo"]) {
+    await page.evaluate((p) => history.pushState({}, "", p), path);
+    await settle(page);
+  }
+  assert.equal(consoleErrors.length, 1, consoleErrors.join("\n"));
+  assert.match(consoleErrors[0], /flag "promo-bad": payload\[0\]\.data\.mutations\[0\]\.action/);
+  await context.close();
+});

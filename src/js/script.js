@@ -42,6 +42,10 @@ function readConfig() {
   const t0 = performance.now();
   // Our own nonce, for the elements `inject` adds; only readable while this script runs.
   const nonce = document.currentScript?.nonce || "";
+  // start() is the npm entry's; the script tag starts itself from the page's config. The API is
+  // there even when WebAssembly cannot start: its calls then return their empty values.
+  const { start, ...pageApi } = api;
+  window.webexp = Object.freeze(pageApi);
   try {
     initSync({ module: decode(WASM, TABLE) });
   } catch (e) {
@@ -49,9 +53,6 @@ function readConfig() {
     return;
   }
   setInitMs(performance.now() - t0);
-  // start() is the npm entry's; the script tag starts itself from the page's config.
-  const { start, ...pageApi } = api;
-  window.webexp = Object.freeze(pageApi);
   const config = readConfig();
   if (config === undefined) {
     console.error("webexp: no config: set window.webexpConfig or add <script type=\"application/json\" id=\"webexp-config\"> before the webexp tag");

@@ -1,20 +1,28 @@
 // Types of the webexp npm package (CONTRACT sections 2 to 5).
 
-/** A condition of the Amplitude Experiment evaluation model. */
+/** The 20 operators of the Amplitude Experiment evaluation model. */
+export type EvaluationOperator =
+  | "is" | "is not" | "contains" | "does not contain"
+  | "less" | "less or equal" | "greater" | "greater or equal"
+  | "version less" | "version less or equal" | "version greater" | "version greater or equal"
+  | "set is" | "set is not" | "set contains" | "set does not contain"
+  | "set contains any" | "set does not contain any"
+  | "regex match" | "regex does not match";
+
+/**
+ * A condition of the Amplitude Experiment evaluation model. `op` takes any string, as
+ * `@amplitude/experiment-core`'s own types do (flags typed there, or written as plain objects,
+ * fit); an unknown operator matches nothing.
+ */
 export interface EvaluationCondition {
   selector: string[];
-  op:
-    | "is" | "is not" | "contains" | "does not contain"
-    | "less" | "less or equal" | "greater" | "greater or equal"
-    | "version less" | "version less or equal" | "version greater" | "version greater or equal"
-    | "set is" | "set is not" | "set contains" | "set does not contain"
-    | "set contains any" | "set does not contain any"
-    | "regex match" | "regex does not match";
+  op: EvaluationOperator | (string & {});
   values: string[];
 }
 
-export interface EvaluationDistribution { variant: string; range: [number, number]; }
-export interface EvaluationAllocation { range: [number, number]; distributions: EvaluationDistribution[]; }
+/** `range`: `[start, end)`, as two numbers. */
+export interface EvaluationDistribution { variant: string; range: number[]; }
+export interface EvaluationAllocation { range: number[]; distributions: EvaluationDistribution[]; }
 export interface EvaluationBucket { selector: string[]; salt: string; allocations: EvaluationAllocation[]; }
 export interface EvaluationSegment {
   bucket?: EvaluationBucket;

@@ -5,7 +5,7 @@
 // without any library.
 import { summary, fmt } from "./stats.mjs";
 
-const ROUNDS = 15;
+const ROUNDS = 25;
 export const FRAMES = 90;
 const ROWS = 1000; // 5 nodes each: 5000 nodes
 const PER_FRAME = 40; // rows re-rendered per frame: 200 nodes

@@ -23,8 +23,19 @@ async function main(bytes: Uint8Array): Promise<void> {
   const integration: Integration = { getUser: () => ({ device_id: "d" }), track: (e) => e.eventType === "$impression" };
   setIntegration(integration);
   void key; void all; void v;
-  // @ts-expect-error: an operator that does not exist
-  const bad: EvaluationFlag["segments"][0]["conditions"] = [[{ selector: ["x"], op: "equals", values: [] }]];
+  // Flags written as plain objects (their ops and ranges inferred as string and number[]), as
+  // @amplitude/experiment-core's types give them.
+  const plain = [{
+    key: "plain",
+    variants: { on: { key: "on" } },
+    segments: [{
+      conditions: [[{ selector: ["context", "page", "url"], op: "regex match", values: ["/p"] }]],
+      bucket: { selector: ["context", "user", "web_exp_id"], salt: "s", allocations: [{ range: [0, 100], distributions: [{ variant: "on", range: [0, 42949673] }] }] },
+    }],
+  }];
+  evaluate({}, plain);
+  // @ts-expect-error: condition values are strings
+  const bad: EvaluationFlag["segments"][0]["conditions"] = [[{ selector: ["x"], op: "is", values: [1] }]];
   // @ts-expect-error: track must return a boolean
   setIntegration({ getUser: () => ({}), track: () => "yes" });
   // @ts-expect-error: ingestedForm is a boolean
