@@ -513,16 +513,14 @@ impl Runtime {
         let targets = element_mode
             .then(|| self.targets_of(&key))
             .filter(|t| !t.is_empty());
+        let (is_default, experiment_key) = metadata_facts(&variant);
         FlagState {
             variant_key: variant
                 .get("key")
                 .and_then(Value::as_str)
                 .map(str::to_string),
-            is_default: metadata.and_then(|m| m.get("default")) == Some(&Value::Bool(true)),
-            experiment_key: metadata
-                .and_then(|m| m.get("experimentKey"))
-                .and_then(Value::as_str)
-                .map(str::to_string),
+            is_default,
+            experiment_key,
             key,
             variant,
             actions: others,
@@ -536,6 +534,16 @@ impl Runtime {
             watched: String::new(),
             watch: None,
         }
+    }
+
+    /// Undoes flag `index`'s actions: its mutations switched off, its injects reverted.
+    fn undo_actions(&mut self, index: usize) {
+        for m in &self.flags[index].mutations {
+            if let Slot::Installed(id) = m.slot {
+                self.mutator.set_active(id, false);
+            }
+        }
+        self.injector.revert_owner(index);
     }
 
     /// The selectors and scopes of the mutations of every variant of flag `key`, from its
@@ -614,16 +622,13 @@ impl Runtime {
         let new_view = redirect::address(old) != redirect::address(&href);
         set_page_url(page, &href);
         // The detected query parameters follow the URL (unless the config gave its own).
-        if let (Value::Object(context), Ok(params)) =
-            (&mut self.context, json::parse(&bridge::url_params_json()))
-        {
-            for (k, user) in context.iter_mut() {
-                if let (b"user", Value::Object(user)) = (k.as_slice(), user) {
-                    if let Some(slot) = user.iter_mut().find(|(k, _)| k == b"url_param") {
-                        if !self.config.user.iter().any(|(k, _)| k == b"url_param") {
-                            slot.1 = params.clone();
-                        }
-                    }
+        if !self.config.user.iter().any(|(k, _)| k == b"url_param") {
+            if let (Some(Value::Object(user)), Ok(params)) = (
+                context_member(&mut self.context, b"user"),
+                json::parse(&bridge::url_params_json()),
+            ) {
+                if let Some(slot) = user.iter_mut().find(|(k, _)| k == b"url_param") {
+                    slot.1 = params;
                 }
             }
         }
@@ -642,31 +647,29 @@ impl Runtime {
             decided.push(key.clone());
             // A variant first decided here has its payload's and pages' problems reported, as
             // those decided at start have theirs (once per flag and variant).
-            let id = (key.clone(), new_key.map(String::from));
-            let report = !self.reported.contains(&id);
+            let seen = (key.clone(), new_key.map(String::from));
+            let report = !self.reported.contains(&seen);
+            if report {
+                self.reported.push(seen);
+            }
             match self.flags.iter().position(|f| f.key == key) {
-                // The same variant: its actions stay; its merged metadata may come from another
-                // segment now, as `evaluate()` gives it.
+                // The same variant: its actions stay; its merged metadata (and what is read
+                // from it) may come from another segment now, as `evaluate()` gives it.
                 Some(i)
                     if self.flags[i].reason != UNMATCHED
                         && self.flags[i].variant_key.as_deref() == new_key =>
                 {
-                    self.flags[i].variant = variant;
+                    let f = &mut self.flags[i];
+                    (f.is_default, f.experiment_key) = metadata_facts(&variant);
+                    f.variant = variant;
                 }
                 Some(i) => {
-                    for m in &self.flags[i].mutations {
-                        if let Slot::Installed(id) = m.slot {
-                            self.mutator.set_active(id, false);
-                        }
-                    }
-                    self.injector.revert_owner(i);
+                    self.undo_actions(i);
                     self.flags[i] = self.flag_state(key, variant, reason, report);
-                    self.reported.push(id);
                 }
                 None => {
                     let state = self.flag_state(key, variant, reason, report);
                     self.flags.push(state);
-                    self.reported.push(id);
                 }
             }
         }
@@ -675,12 +678,7 @@ impl Runtime {
         // have been had the page been loaded here.
         for i in 0..self.flags.len() {
             if self.flags[i].reason != UNMATCHED && !decided.contains(&self.flags[i].key) {
-                for m in &self.flags[i].mutations {
-                    if let Slot::Installed(id) = m.slot {
-                        self.mutator.set_active(id, false);
-                    }
-                }
-                self.injector.revert_owner(i);
+                self.undo_actions(i);
                 let key = self.flags[i].key.clone();
                 self.flags[i] = self.flag_state(key, Value::Null, UNMATCHED, false);
             }
@@ -1266,13 +1264,28 @@ fn set_page_url(page: &mut Value, url: &str) {
 
 /// The `page` member of a context.
 fn context_page(context: &mut Value) -> Option<&mut Value> {
+    context_member(context, b"page")
+}
+
+/// Member `name` of a context.
+fn context_member<'a>(context: &'a mut Value, name: &[u8]) -> Option<&'a mut Value> {
     match context {
-        Value::Object(members) => members
-            .iter_mut()
-            .find(|(k, _)| k == b"page")
-            .map(|(_, v)| v),
+        Value::Object(members) => members.iter_mut().find(|(k, _)| k == name).map(|(_, v)| v),
         _ => None,
     }
+}
+
+/// What a variant's merged metadata says of it: `default: true` (the `off` variant, tracked
+/// without `variant`), and its `experimentKey`.
+fn metadata_facts(variant: &Value) -> (bool, Option<String>) {
+    let metadata = variant.get("metadata");
+    (
+        metadata.and_then(|m| m.get("default")) == Some(&Value::Bool(true)),
+        metadata
+            .and_then(|m| m.get("experimentKey"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    )
 }
 
 /// `{eventType, eventProperties: {flag_key, variant?, experiment_key?}}` as JSON text.
@@ -1509,14 +1522,9 @@ pub(crate) fn set_applied(applied: bool) {
             rt.apply_scope();
             return;
         }
-        rt.injector.revert_all();
-        for f in &mut rt.flags {
-            f.applied = false;
-            for m in &f.mutations {
-                if let Slot::Installed(id) = m.slot {
-                    rt.mutator.set_active(id, false);
-                }
-            }
+        for i in 0..rt.flags.len() {
+            rt.flags[i].applied = false;
+            rt.undo_actions(i);
         }
     });
     flush();

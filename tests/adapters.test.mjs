@@ -58,6 +58,9 @@ async function open(path, body) {
   return opened;
 }
 
+// The number of events waiting in the page's queue.
+const queued = (p) => p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("webexp:q:")).length);
+
 async function close({ context, outside, pageErrors }) {
   assert.deepEqual(outside, [], "no request leaves 127.0.0.1");
   assert.deepEqual(pageErrors, []);
@@ -117,15 +120,14 @@ test("an SDK that appears after webexp started still receives the queued impress
   amplitudeRoutes();
   const opened = await open("/amp-late.html", page());
   const { page: p } = opened;
-  const queued = () => p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("webexp:q:")).length);
-  assert.equal(await queued(), 2, "no SDK yet: both impressions wait in the queue");
+  assert.equal(await queued(p), 2, "no SDK yet: both impressions wait in the queue");
   assert.deepEqual(captured, []);
   await p.addScriptTag({ url: AMPLITUDE_SCRIPT });
   await p.evaluate(amplitudeInit());
   await waitFor(() => amplitudeEvents().filter((e) => e.event_type === "$impression").length >= 2 || null, "both impressions");
   const flags = amplitudeEvents().filter((e) => e.event_type === "$impression").map((e) => e.event_properties.flag_key);
   assert.deepEqual(flags.sort(), ["gone", "hero"]);
-  assert.equal(await queued(), 0);
+  assert.equal(await queued(p), 0);
   await close(opened);
 });
 
@@ -136,12 +138,11 @@ test("an Amplitude still loading is waited for: the load-time impressions do not
     window.dataLayer = []; function gtag() { dataLayer.push(arguments); }</script>`;
   const opened = await open("/amp-and-ga.html", page({ head }));
   const { page: p } = opened;
-  const queued = () => p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("webexp:q:")).length);
-  assert.equal(await queued(), 2, "both impressions wait for Amplitude");
+  assert.equal(await queued(p), 2, "both impressions wait for Amplitude");
   await p.addScriptTag({ url: AMPLITUDE_SCRIPT });
   await p.evaluate(amplitudeInit());
   await waitFor(() => amplitudeEvents().filter((e) => e.event_type === "$impression").length >= 2 || null, "both impressions");
-  assert.equal(await queued(), 0);
+  assert.equal(await queued(p), 0);
   assert.deepEqual(await p.evaluate(() => dataLayer), [], "nothing went to Google Analytics");
   await close(opened);
 });

@@ -113,7 +113,8 @@ pub struct Handoff {
     pub landed: bool,
 }
 
-/// Reads the stored list (`[{at, flag, from, to, event}]`); unreadable entries are dropped.
+/// Reads the stored list (`[{at, flag, from, to, event, landed?}]`); unreadable entries are
+/// dropped.
 pub fn read_handoffs(text: &str) -> Vec<Handoff> {
     let Ok(Value::Array(items)) = json::parse(text) else {
         return Vec::new();

@@ -107,7 +107,7 @@ export function pageIntegration(ingested) {
 }
 
 /** The page's query parameters as Amplitude's `url_param`: a value, or the values of a repeated one. */
-export function urlParams() {
+function urlParams() {
   const params = {};
   for (const [k, v] of new URLSearchParams(location.search)) {
     params[k] = k in params ? [].concat(params[k], v) : v;
@@ -123,7 +123,6 @@ export const urlParamsJson = () => JSON.stringify(urlParams());
 function device() {
   const n = navigator, ua = n.userAgent || "", test = (re) => re.test(ua);
   const first = (pairs) => { for (const [re, name] of pairs) if (test(re)) return name; };
-  const params = urlParams();
   return {
     language: n.language,
     platform: "Web",
@@ -132,7 +131,7 @@ function device() {
     browser: first([[/Edg\//, "Edge"], [/OPR\/|Opera/, "Opera"], [/SamsungBrowser/, "Samsung Internet"], [/Chrome\/|CriOS/, "Chrome"], [/Firefox\/|FxiOS/, "Firefox"], [/Version\/.*Safari\//, "Safari"]]),
     user_agent: ua,
     referring_url: document.referrer || undefined,
-    url_param: params,
+    url_param: urlParams(),
   };
 }
 

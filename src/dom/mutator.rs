@@ -457,9 +457,8 @@ impl Mutator {
     pub fn on_records(&mut self, mut batch: Batch) {
         self.wrote_in_batch = false;
         while let Some(slot) = batch.next_slot() {
-            // Matches at anchors that came with the batch, nothing else to look at. Those inside
-            // html we wrote are our own output, as below (the observer tells whether any match
-            // is inside an element whose html or text we set at all).
+            // Matches at anchors that came with the batch, nothing else to look at (those of
+            // mutations that make elements are skipped in our own output, in `attach_hits`).
             if slot.origin != Origin::Record {
                 self.attach_hits(&batch, &slot);
                 continue;
@@ -510,10 +509,7 @@ impl Mutator {
             if r.fight.due > 0.0 && r.fight.due <= now + 1.0 {
                 r.fight.due = 0.0;
                 r.fight.last = now;
-                let current = read(&r.el, &r.property);
-                if current != r.applied {
-                    r.original = current;
-                }
+                // (A page value written since ours becomes the original in `apply_from`.)
                 self.apply(pos);
             }
         }
@@ -525,33 +521,24 @@ impl Mutator {
     /// that make elements (html, insert) are not applied there: a mutation of `div` whose html
     /// contains a `div`, or an insert after `li:last-child` of an `li`, would otherwise go on
     /// forever. Other mutations are (a class or a link on what an html change wrote).
-    fn is_own_output(&self, el: &Node) -> bool {
-        if self.records.iter().any(|r| !r.inserted_keys.is_empty()) {
-            let keys = content_keys_around(el, true);
-            if self
-                .records
-                .iter()
-                .any(|r| r.inserted_keys.iter().any(|k| keys.contains(k)))
-            {
-                return true;
-            }
+    fn is_own_output(&self, el: &Node, key: NodeKey) -> bool {
+        let html = |r: &Record| r.property == Property::Html;
+        if !self
+            .records
+            .iter()
+            .any(|r| html(r) || !r.inserted_keys.is_empty())
+        {
+            return false;
         }
-        self.inside_own_write(el)
-    }
-
-    /// True when `node` is inside an element whose html we set and which still holds exactly our
-    /// value ([`Mutator::is_own_write`] of an ancestor).
-    fn inside_own_write(&self, node: &Node) -> bool {
-        self.records.iter().any(|r| r.property == Property::Html)
-            && self.own_write_among(&content_keys_around(node, false))
-    }
-
-    /// Whether one of the elements with these keys holds, as html, exactly what we wrote there.
-    fn own_write_among(&self, keys: &[NodeKey]) -> bool {
+        // One walk up: the keys of `el` (if it has one) and of the elements around it.
+        let keys = content_keys_around(el, true);
+        // An element whose html we set is not output of that write; its descendants are.
+        let around = keys.strip_prefix(&[key]).unwrap_or(&keys);
         self.records.iter().any(|r| {
-            r.property == Property::Html
-                && keys.contains(&r.key)
-                && r.applied.as_deref() == Some(r.el.inner_html().as_str())
+            r.inserted_keys.iter().any(|k| keys.contains(k))
+                || (html(r)
+                    && around.contains(&r.key)
+                    && r.applied.as_deref() == Some(r.el.inner_html().as_str()))
         })
     }
 
@@ -572,7 +559,7 @@ impl Mutator {
             let el = batch.element(slot, i);
             if slot.origin != Origin::Anchor
                 && makes_elements(&self.entries[id].mutation.property)
-                && self.is_own_output(&el)
+                && self.is_own_output(&el, key)
             {
                 continue;
             }
@@ -597,10 +584,11 @@ impl Mutator {
             None => {
                 // A style change on an element held back (hidden) waits with it: its original
                 // would be our hiding, and its write would show the partial content.
-                let styles = matches!(property, Property::Style | Property::StyleProperty(_));
-                let waiting = match depends_on_content(&property) {
-                    true => self.hold_if_unfinished(&el, key),
-                    false => styles && self.unfinished.iter().any(|u| u.key == key),
+                let waiting = if depends_on_content(&property) {
+                    self.hold_if_unfinished(&el, key)
+                } else {
+                    matches!(property, Property::Style | Property::StyleProperty(_))
+                        && self.is_held(key)
                 };
                 match property {
                     Property::Insert(_) => self.filter.pass_removals(),
@@ -665,7 +653,7 @@ impl Mutator {
         if !is_unfinished(el) {
             return false;
         }
-        if !self.unfinished.iter().any(|u| u.key == key) {
+        if !self.is_held(key) {
             let hidden = !matches!(el.local_name().as_str(), "html" | "body");
             let visibility = read_style(el, "visibility");
             if hidden {
@@ -684,6 +672,11 @@ impl Mutator {
             }
         }
         true
+    }
+
+    /// Whether the element with this key is held back, unfinished.
+    fn is_held(&self, key: NodeKey) -> bool {
+        self.unfinished.iter().any(|u| u.key == key)
     }
 
     /// Applies the held-back changes of every element the parser has finished, each once on its
@@ -1022,6 +1015,7 @@ fn without_our_append(r: &Record, entries: &[Entry], current: Option<&str>) -> O
     }
     let ours = r.applied.as_deref()?.strip_prefix(r.original.as_deref()?)?;
     let current = current?;
+    // (By hand: `str::rfind` with a string pattern brings its two-way searcher into the wasm.)
     let at = (0..current.len().checked_sub(ours.len())? + 1)
         .rev()
         .find(|&at| !ours.is_empty() && current.get(at..at + ours.len()) == Some(ours))?;

@@ -35,7 +35,6 @@ extern "C" {
     /// Installs the wrappers and listeners; returns the function that removes them.
     fn watch_navigation(notify: &JsValue) -> js_sys::Function;
     /// Whether a possible change of URL has been seen and not yet told.
-    #[wasm_bindgen(js_name = navigation_pending)]
     pub fn navigation_pending() -> bool;
 }
 

@@ -73,7 +73,8 @@ function inside(hits, id, sel, n) {
 }
 // The records of one batch that concern the mutations, and for each the matches among the nodes
 // it added; `null` when none does. `ours`: records our own writes just made, of which only those
-// adding elements that a mutation matches matter (the wasm knows its writes' other effects).
+// that bring a mutation's matches matter (elements added, or an attribute set that makes an
+// element match); the wasm knows its writes' other effects.
 // A record given as a number (its kind, below) stands for the matches in and at anchors that came
 // with the batch.
 function scan(f, doc, records, ours) {
@@ -127,12 +128,13 @@ function scan(f, doc, records, ours) {
     if (around || f.looseList) {
       const attribute = r.attributeName;
       const added = attribute === null ? r.addedNodes : attribute === "style" ? [] : [t];
+      // (An anchor alone, `#id`, matched its element before our own write to its attributes.)
+      const skipWhole = ours && attribute !== null;
       for (let j = 0; j < added.length; j++) {
         const n = added[j];
         if (n.nodeType !== 1) continue;
-        // (A fresh anchor's whole content is matched already; an anchor alone, `#id`, matched
-        // it before our own write to it.)
-        if (around) for (const a of around) if (!(fresh && fresh.has(a.seen)) && !(ours && a.whole && attribute !== null)) h = match(h, a.id, a.sel, n);
+        // (A fresh anchor's whole content is matched already.)
+        if (around) for (const a of around) if (!(fresh && fresh.has(a.seen)) && !(skipWhole && a.whole)) h = match(h, a.id, a.sel, n);
         if (f.looseList && (n.matches(f.looseList) || n.querySelector(f.looseList))) {
           for (const e of f.loose) h = match(h, e.id, e.sel, n);
         }
@@ -155,8 +157,8 @@ function scan(f, doc, records, ours) {
   }
   if (!out.length) return null;
   // For the wasm, in as few calls across the boundary as possible: the records (for anchors,
-  // their kind); the plan, numbers giving per record its kind (0 a record, 1 an anchor that may
-  // be inside html the wasm wrote, 2 one that cannot), its number of hits and each hit's
+  // their kind); the plan, numbers giving per record its kind (0 a record, 1 an anchor whose
+  // matches may be the wasm's own output, 2 one whose cannot), its number of hits and each hit's
   // mutation id and element key; and the hits' elements in the same order. The plan is written
   // straight into the wasm's memory (its mailbox) when it fits, else handed over after them.
   const plan = [], els = [];
@@ -182,8 +184,9 @@ export function observe(root, f, cb) {
   const o = new MutationObserver((records) => {
     // After the wasm has handled a batch, the records its own writes made are taken at once
     // rather than delivered as a batch of their own: that would cost a wasm call per change
-    // applied, to learn what the wasm already knows. They can still add elements a mutation
-    // matches (an insert's HTML), so those go to the wasm; a few rounds at most.
+    // applied, to learn what the wasm already knows. They can still bring a mutation's matches
+    // (an insert's HTML, a class another mutation's selector needs), so those go to the wasm; a
+    // few rounds at most.
     for (let round = 0; ; round++) {
       const batch = scan(f, doc, records, round > 0);
       if (!batch) return;
