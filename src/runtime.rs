@@ -302,6 +302,8 @@ impl Runtime {
         // Before the context: its URL is the one without the preview parameters.
         self.preview = self.read_preview();
         (self.context, self.unstored_id) = build_context(&self.config, identity.as_deref());
+        // (The integration's user was read before any preview parameters left the URL.)
+        self.refresh_url_param();
         for (key, variant, reason) in self.decide(true) {
             let state = self.flag_state(key, variant, reason, true);
             self.reported
@@ -536,6 +538,21 @@ impl Runtime {
         }
     }
 
+    /// The detected query parameters follow the URL (unless the config gave its own): after an
+    /// SPA navigation, and after the preview parameters were taken out of it.
+    fn refresh_url_param(&mut self) {
+        if !self.config.user.iter().any(|(k, _)| k == b"url_param") {
+            if let (Some(Value::Object(user)), Ok(params)) = (
+                context_member(&mut self.context, b"user"),
+                json::parse(&bridge::url_params_json()),
+            ) {
+                if let Some(slot) = user.iter_mut().find(|(k, _)| k == b"url_param") {
+                    slot.1 = params;
+                }
+            }
+        }
+    }
+
     /// Undoes flag `index`'s actions: its mutations switched off, its injects reverted.
     fn undo_actions(&mut self, index: usize) {
         for m in &self.flags[index].mutations {
@@ -565,6 +582,12 @@ impl Runtime {
     /// `exposureMode: "element"`: looks for the flag's in-scope targets (again when they
     /// changed) and tracks its impression when one is on the page, now or when it appears.
     fn watch_targets(&mut self, index: usize) {
+        // A change of this arm that reached an element: its target was there, though the change
+        // may leave none matching now (a removal, a class the selector needs).
+        let reached = self.flags[index].mutations.iter().any(|m| match m.slot {
+            Slot::Installed(id) => self.mutator.reaches_page(id),
+            Slot::Pending(_) => false,
+        });
         let f = &mut self.flags[index];
         let Some(targets) = &f.targets else {
             return;
@@ -584,10 +607,16 @@ impl Runtime {
         f.watch = None;
         let presence = if list.is_empty() {
             Presence::Nothing
+        } else if reached {
+            Presence::Found
         } else {
             presence::watch(&list, move || {
-                with(|rt| rt.track(index, false));
-                flush();
+                // A router that renders the next page and then calls `pushState`: the element
+                // belongs to the page view the navigation starts, which looks for it again.
+                if !navigation::navigation_pending() {
+                    with(|rt| rt.track(index, false));
+                    flush();
+                }
             })
         };
         f.watched = list;
@@ -621,17 +650,7 @@ impl Runtime {
         self.redirecting = false;
         let new_view = redirect::address(old) != redirect::address(&href);
         set_page_url(page, &href);
-        // The detected query parameters follow the URL (unless the config gave its own).
-        if !self.config.user.iter().any(|(k, _)| k == b"url_param") {
-            if let (Some(Value::Object(user)), Ok(params)) = (
-                context_member(&mut self.context, b"user"),
-                json::parse(&bridge::url_params_json()),
-            ) {
-                if let Some(slot) = user.iter_mut().find(|(k, _)| k == b"url_param") {
-                    slot.1 = params;
-                }
-            }
-        }
+        self.refresh_url_param();
         if new_view {
             self.impressions.clear();
             self.exposures.clear();

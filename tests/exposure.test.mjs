@@ -132,3 +132,18 @@ test("variant(flagKey) returns the variant and tracks $exposure once per flag an
   assert.deepEqual(consoleErrors, []);
   await context.close();
 });
+
+test('exposureMode "element": a treatment that removes its own target counts again in every SPA page view', async () => {
+  const removes = { key: "treatment", payload: [{ action: "mutate", data: { mutations: [{ selector: "#promo", action: "remove", attribute: "element" }] } }] };
+  const f = flag("gone", { variant: "treatment", variants: { ...VARIANTS, treatment: removes } });
+  const config = { flags: [{ ...f, metadata: { ...f.metadata, exposureMode: "element" } }] };
+  const { page: p, context, pageErrors } = await open(config, `<div id="promo">Promo</div>`);
+  assert.equal(await p.evaluate(() => document.getElementById("promo")), null);
+  assert.equal((await p.evaluate(() => tracked)).length, 1);
+  // The header with the promo stays across the SPA's pages: the removal is still in place.
+  await p.evaluate(() => history.pushState({}, "", "/exposure/next-view"));
+  await p.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+  assert.deepEqual((await p.evaluate(() => tracked)).map((e) => e.eventProperties.flag_key), ["gone", "gone"]);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});

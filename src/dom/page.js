@@ -82,8 +82,11 @@ export function inject(flag, id, css, js, html, nonce) {
     if (!js) return state;
     // The first element matching `selector`, now or once added; the observer looks only at added
     // nodes and is disconnected when it finds one, or on revert.
+    // After a revert, neither waits nor inserts: code still running (a fetch that resolves
+    // later) must not leave elements or observers behind.
     const waitForElement = (selector) =>
       new Promise((resolve) => {
+        if (state.reverted) return;
         const found = d.querySelector(selector);
         if (found) return resolve(found);
         const observer = new MutationObserver((records) => {
@@ -106,6 +109,7 @@ export function inject(flag, id, css, js, html, nonce) {
       // its child matching `insertBeforeSelector` if any; revert removes it.
       insertElement: (el, { parentSelector, insertBeforeSelector } = {}) =>
         waitForElement(parentSelector).then((parent) => {
+          if (state.reverted) return el;
           inserted.push(el);
           parent.insertBefore(el, [...parent.children].find((c) => c.matches(insertBeforeSelector)) || null);
           return el;
