@@ -300,10 +300,13 @@ impl Runtime {
             self.config.consent = consent;
         }
         // Before the context: its URL is the one without the preview parameters.
-        self.preview = self.read_preview();
+        let (preview, url_changed) = self.read_preview();
+        self.preview = preview;
         (self.context, self.unstored_id) = build_context(&self.config, identity.as_deref());
-        // (The integration's user was read before any preview parameters left the URL.)
-        self.refresh_url_param();
+        // (The integration's user was read before the preview parameters left the URL.)
+        if url_changed {
+            self.refresh_url_param();
+        }
         for (key, variant, reason) in self.decide(true) {
             let state = self.flag_state(key, variant, reason, true);
             self.reported
@@ -425,8 +428,9 @@ impl Runtime {
 
     /// The preview of this session: from the URL's `PREVIEW` parameters (which are then removed
     /// from the visible URL, and stored for the session's later pages), else from the session.
-    /// `?PREVIEW=false` (or any other value than `true`) ends it. Stored only with consent.
-    fn read_preview(&mut self) -> Option<Vec<(String, String)>> {
+    /// `?PREVIEW=false` (or any other value than `true`) ends it. Stored only with consent. Also
+    /// says whether parameters were taken out of the URL.
+    fn read_preview(&mut self) -> (Option<Vec<(String, String)>>, bool) {
         let mut keys = Vec::from(*b"[");
         for f in &self.config.flags {
             if keys.len() > 1 {
@@ -436,7 +440,7 @@ impl Runtime {
             json::write_string(&mut keys, key.as_bytes());
         }
         keys.push(b']');
-        let text = match preview::take_params(core::str::from_utf8(&keys).unwrap_or_default()) {
+        match preview::take_params(core::str::from_utf8(&keys).unwrap_or_default()) {
             Some(text) => {
                 let on = text.starts_with("[\"true\"");
                 if !on || self.config.consent == Consent::Granted {
@@ -445,24 +449,13 @@ impl Runtime {
                     // Stored for the session once consent is granted.
                     self.unstored_preview = Some(text.clone());
                 }
-                text
+                (preview_pairs(&text), true)
             }
-            None => dom::session_get(PREVIEW_KEY)?,
-        };
-        let Ok(Value::Array(items)) = json::parse(&text) else {
-            return None;
-        };
-        let mut items = items
-            .iter()
-            .map(|v| String::from(v.as_str().unwrap_or_default()));
-        if items.next()? != "true" {
-            return None;
+            None => (
+                dom::session_get(PREVIEW_KEY).and_then(|t| preview_pairs(&t)),
+                false,
+            ),
         }
-        let mut pairs = Vec::new();
-        while let (Some(flag), Some(variant)) = (items.next(), items.next()) {
-            pairs.push((flag, variant));
-        }
-        Some(pairs)
     }
 
     /// A flag's state for its decided variant: actions read from the payload, pages from the
@@ -582,13 +575,7 @@ impl Runtime {
     /// `exposureMode: "element"`: looks for the flag's in-scope targets (again when they
     /// changed) and tracks its impression when one is on the page, now or when it appears.
     fn watch_targets(&mut self, index: usize) {
-        // A change of this arm that reached an element: its target was there, though the change
-        // may leave none matching now (a removal, a class the selector needs).
-        let reached = self.flags[index].mutations.iter().any(|m| match m.slot {
-            Slot::Installed(id) => self.mutator.reaches_page(id),
-            Slot::Pending(_) => false,
-        });
-        let f = &mut self.flags[index];
+        let f = &self.flags[index];
         let Some(targets) = &f.targets else {
             return;
         };
@@ -604,6 +591,14 @@ impl Runtime {
         if list == f.watched {
             return;
         }
+        // A change of this arm that reached an element: its target was there, though the change
+        // may leave none matching now (a removal, a class the selector needs).
+        let reached = !list.is_empty()
+            && f.mutations.iter().any(|m| match m.slot {
+                Slot::Installed(id) => self.mutator.reaches_page(id),
+                Slot::Pending(_) => false,
+            });
+        let f = &mut self.flags[index];
         f.watch = None;
         let presence = if list.is_empty() {
             Presence::Nothing
@@ -1279,6 +1274,25 @@ fn set_page_url(page: &mut Value, url: &str) {
         members.retain(|(k, _)| k != b"url");
         members.push((b"url".to_vec(), Value::string(url)));
     }
+}
+
+/// The `(flag, variant)` pairs of a preview as stored (`["true", flag, variant, ...]`); `None`
+/// when it is not on.
+fn preview_pairs(text: &str) -> Option<Vec<(String, String)>> {
+    let Ok(Value::Array(items)) = json::parse(text) else {
+        return None;
+    };
+    let mut items = items
+        .iter()
+        .map(|v| String::from(v.as_str().unwrap_or_default()));
+    if items.next()? != "true" {
+        return None;
+    }
+    let mut pairs = Vec::new();
+    while let (Some(flag), Some(variant)) = (items.next(), items.next()) {
+        pairs.push((flag, variant));
+    }
+    Some(pairs)
 }
 
 /// The `page` member of a context.
