@@ -60,7 +60,7 @@ pub fn evaluate(context_json: &str, flags_json: Option<String>) -> JsString {
     let Ok(last) = LAST_FLAGS.0.try_borrow() else {
         wasm_bindgen::throw_str("evaluate was called from inside evaluate")
     };
-    let result = evaluation::evaluate(&BrowserHost, &context, &last);
+    let result = evaluation::evaluate_in_order(&BrowserHost, &context, &last);
     for e in &result.errors {
         let mut s = String::from("webexp: ");
         s.push_str(&e.message());
@@ -74,6 +74,12 @@ pub fn evaluate(context_json: &str, flags_json: Option<String>) -> JsString {
 #[wasm_bindgen]
 pub fn state(what: u32) -> JsString {
     JsString::from(runtime::state_json(what).as_str())
+}
+
+/// Whether the runtime is in the middle of a call (page code it ran is calling back).
+#[wasm_bindgen]
+pub fn busy() -> bool {
+    runtime::busy()
 }
 
 /// `applyVariants()` (`true`) or `revertVariants()` (`false`).

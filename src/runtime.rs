@@ -66,6 +66,9 @@ struct FlagState {
     active_pages: Vec<String>,
     /// Ids of its pages whose invalid regular expression has been reported.
     bad_pages: Vec<String>,
+    /// A problem of its redirect (invalid URL, a loop) has been reported: once per flag, not at
+    /// every navigation.
+    redirect_reported: bool,
     /// Why this variant (`evaluated`, `forced` or `preview`), or [`UNMATCHED`].
     reason: &'static str,
     /// At least one of its actions reached the page.
@@ -124,12 +127,21 @@ pub(crate) struct Runtime {
     manual_on: Vec<String>,
     /// `revertVariants()` was called and no `applyVariants()` since: scope changes apply nothing.
     reverted: bool,
-    /// This page view ends in a redirect: nothing more is applied or tracked here.
-    redirecting: bool,
+    /// Where this page view's redirect goes: nothing more is applied, redirected or tracked
+    /// here until the page gets there (or another path).
+    redirecting: Option<String>,
+    /// This document came through a server redirect (`redirectCount` of its navigation): a
+    /// redirect handed over to `/b` may land on `/en/b`. Cleared at the first SPA page view.
+    server_redirected: bool,
+    /// Counts, after the frame that follows an SPA navigation, the changes still on the page in
+    /// the new page view (a router that calls `pushState` first renders after it).
+    carry_over: Option<dom::handles::AfterFrame>,
     /// Random id of this tab in queue keys; made when the first event is stored.
     tab: String,
     /// Number of this tab's next stored event.
     seq: u32,
+    /// The time in this tab's last queue key.
+    last_stored_at: f64,
     /// Id of the last event made ([`Event::id`]).
     next_event_id: u32,
     /// A delivery is under way: page code it runs (`track`) that calls back into webexp must
@@ -188,8 +200,39 @@ static RUNTIME: Global = Global(RefCell::new(None));
 /// Runs `f` on the runtime. `None` when it is already busy (page code called back into webexp
 /// from inside a DOM write of ours); the caller then does nothing rather than corrupt state.
 pub(crate) fn with<R>(f: impl FnOnce(&mut Runtime) -> R) -> Option<R> {
+    // Without a page (Node, a worker) the DOM calls below would throw inside the borrow, which
+    // a JS exception never releases: every later call would find the runtime busy.
+    if no_page() {
+        return None;
+    }
     let mut rt = RUNTIME.0.try_borrow_mut().ok()?;
     Some(f(rt.get_or_insert_with(Runtime::default)))
+}
+
+/// The variants as `getVariants()` gives them, kept outside the runtime after every change:
+/// page code that runs inside one of its DOM writes (a custom element's callback) reads them
+/// while the runtime is busy.
+struct VariantsCopy(RefCell<String>);
+
+// wasm32-unknown-unknown without atomics has one thread.
+unsafe impl Sync for VariantsCopy {}
+
+static VARIANTS: VariantsCopy = VariantsCopy(RefCell::new(String::new()));
+
+/// Whether there is no page to run on (reported). Not generic, unlike [`with`]: one copy.
+#[inline(never)]
+fn no_page() -> bool {
+    if dom::has_page() {
+        return false;
+    }
+    dom::console_error("webexp: the runtime needs a browser page; only evaluate() works here");
+    true
+}
+
+/// Whether the runtime is in the middle of a call: page code it ran (a custom element's
+/// callback during one of its DOM writes) is calling back.
+pub(crate) fn busy() -> bool {
+    RUNTIME.0.try_borrow_mut().is_err()
 }
 
 fn report(prefix: &str, path: &str, message: &str) {
@@ -281,15 +324,23 @@ impl Runtime {
             );
             return;
         }
-        self.started = true;
-        self.injector.nonce = nonce.into();
+        // A config that is not even an object leaves the runtime unstarted: a corrected
+        // `start()` may follow.
         let value = match json::parse(config_json) {
-            Ok(v) => v,
+            Ok(v @ Value::Object(_)) => v,
+            Ok(_) => {
+                report("config: ", "", "must be an object; nothing was started");
+                return;
+            }
             Err(e) => {
                 report("config: ", "", e.what);
                 return;
             }
         };
+        self.started = true;
+        // `revertVariants()` before `start()` had nothing to undo: it does not stop this start.
+        self.reverted = false;
+        self.injector.nonce = nonce.into();
         let (config, errors) = parse_config(&BrowserHost, value);
         for e in &errors {
             report("config.", &e.path, e.message);
@@ -313,6 +364,8 @@ impl Runtime {
                 .push((state.key.clone(), state.variant_key.clone()));
             self.flags.push(state);
         }
+        // Before any action runs page code (a custom element's callback) that may read them.
+        self.copy_variants();
         let waker = Closure::<dyn FnMut()>::new(|| {
             with(|rt| {
                 rt.mutator.wake();
@@ -323,6 +376,13 @@ impl Runtime {
         self.mutator
             .set_waker(waker.as_ref().unchecked_ref::<js_sys::Function>().clone());
         self.waker = Some(waker);
+        self.server_redirected = dom::arrived_by_redirect();
+        // A prerendered page (Speculation Rules) has not been seen, and may never be: its
+        // events wait in memory ([`begin_delivery`]) and go once it is shown.
+        if dom::prerendering() {
+            let task = self.flush_task.get_or_insert_with(|| Closure::new(flush));
+            dom::on_shown(task.as_ref().unchecked_ref());
+        }
         self.deliver_handoffs();
         self.update_pages();
         if self.redirect() {
@@ -523,6 +583,7 @@ impl Runtime {
             pages,
             active_pages: Vec::new(),
             bad_pages: Vec::new(),
+            redirect_reported: false,
             reason,
             applied: false,
             targets,
@@ -640,15 +701,27 @@ impl Runtime {
         if old == href {
             return;
         }
-        // A redirect made through a handler that kept the page has led here: this is its
-        // destination, where tracking goes on.
-        self.redirecting = false;
         let new_view = redirect::address(old) != redirect::address(&href);
         set_page_url(page, &href);
+        // A redirect made through a handler that kept the page has led here (or the router
+        // went elsewhere): tracking goes on. A query changed meanwhile on the page being left
+        // (`replaceState`) is not the redirect.
+        if new_view
+            || self
+                .redirecting
+                .as_deref()
+                .is_some_and(|to| redirect::same_url(to, &href))
+        {
+            self.redirecting = None;
+        }
         self.refresh_url_param();
         if new_view {
             self.impressions.clear();
             self.exposures.clear();
+            self.server_redirected = false;
+            self.carry_over = None;
+            // A new page starts with no manual page switched on, as a new document does.
+            self.manual_on.clear();
             // Element impressions: the targets are looked for again in the new page view.
             for f in &mut self.flags {
                 f.watched.clear();
@@ -697,6 +770,7 @@ impl Runtime {
                 self.flags[i] = self.flag_state(key, Value::Null, UNMATCHED, false);
             }
         }
+        self.copy_variants();
         self.deliver_handoffs();
         self.update_pages();
         if self.redirect() {
@@ -708,17 +782,35 @@ impl Runtime {
         }
         self.sync_scope();
         if new_view {
-            for index in 0..self.flags.len() {
-                let reached = self.flags[index].mutations.iter().any(|m| match m.slot {
-                    Slot::Installed(id) => self.mutator.reaches_page(id),
-                    Slot::Pending(_) => false,
+            // A change made in the last page view that is still on the page counts in this one
+            // too, but only once the router has rendered: one that calls `pushState` first
+            // (React Router) removes the old page's elements in a later task. So the count is
+            // made after the next frame; changes made meanwhile count as they are made.
+            self.carry_over = Some(dom::handles::AfterFrame::once(|| {
+                with(|rt| {
+                    rt.carry_over = None;
+                    rt.track_carried_over();
                 });
-                if reached {
-                    self.track_impression(index);
-                }
-            }
+                flush();
+            }));
         }
         self.log_flags();
+    }
+
+    /// Tracks the flags that have a change on the page (see [`Runtime::on_navigation`]).
+    fn track_carried_over(&mut self) {
+        if self.reverted {
+            return;
+        }
+        for index in 0..self.flags.len() {
+            let reached = self.flags[index].mutations.iter().any(|m| match m.slot {
+                Slot::Installed(id) => self.mutator.reaches_page(id),
+                Slot::Pending(_) => false,
+            });
+            if reached {
+                self.track_impression(index);
+            }
+        }
     }
 
     /// What a change of pages outside a navigation leads to (a manual page switched,
@@ -820,6 +912,12 @@ impl Runtime {
         if self.reverted {
             return false;
         }
+        // At most one redirect per page view: a second call (`applyVariants()`, a manual page,
+        // a handler that calls back) before the page got there would hand over a second
+        // impression.
+        if self.redirecting.is_some() {
+            return true;
+        }
         let current = dom::location_href();
         for index in 0..self.flags.len() {
             let f = &self.flags[index];
@@ -832,24 +930,25 @@ impl Runtime {
             let Some(target) = target else {
                 continue;
             };
-            let Some(resolved) = dom::resolve_url(&target.url, &current) else {
-                report(
-                    &flag_prefix(&f.key),
-                    "",
-                    "redirect url is not a valid URL; the redirect is skipped",
-                );
+            let to = dom::resolve_url(&target.url, &current)
+                .map(|resolved| redirect::destination(&resolved, &current));
+            let problem = match &to {
+                None => Some("redirect url is not a valid URL; the redirect is skipped"),
+                // Already there (the same parameters in another order included).
+                Some(to) if redirect::same_url(to, &current) => continue,
+                Some(to) => self.redirect_loop(index, to),
+            };
+            let (Some(to), None) = (to, problem) else {
+                let f = &mut self.flags[index];
+                if !f.redirect_reported {
+                    f.redirect_reported = true;
+                    report(&flag_prefix(&f.key), "", problem.unwrap_or_default());
+                }
                 continue;
             };
-            let to = redirect::destination(&resolved, &current);
-            if redirect::without_fragment(&to) == redirect::without_fragment(&current) {
-                continue;
-            }
-            if let Some(why) = self.redirect_loop(index, &to) {
-                report(&flag_prefix(&f.key), "", why);
-                continue;
-            }
+            let f = &self.flags[index];
             self.debug_log(&[&flag_prefix(&f.key), "redirect to ", &to]);
-            self.redirecting = true;
+            self.redirecting = Some(to.clone());
             let event = self.event_of(index, false);
             // Another origin's page cannot read this sessionStorage: its impression goes from
             // here (see [`redirect`]); the entry stays for the loop guard.
@@ -903,7 +1002,6 @@ impl Runtime {
         let list = dom::session_get(HANDOFF_KEY)
             .map(|t| redirect::read_handoffs(&t))
             .unwrap_or_default();
-        let here = dom::location_href();
         let recent = list
             .iter()
             .filter(|h| now - h.at < redirect::LOOP_WINDOW_MS);
@@ -911,19 +1009,19 @@ impl Runtime {
             if redirect::without_fragment(&h.from) == redirect::without_fragment(to) {
                 return Some("redirect url is the page that just redirected here; the redirect is skipped to avoid a loop");
             }
-            // The same flag again, on the page its redirect led to, which is not where it
-            // redirected from: its own destination, as the server rewrote it (`/b` to `/b/`,
-            // another language...). A later page (the visitor went on to another page of the
-            // flag) is redirected as usual.
+            // The same flag again, on the first page after its redirect: its own destination
+            // as the server rewrote it (`/b` to `/b/`, another language...), or the page it
+            // redirected from, where the server sent the visitor back (it drops the query
+            // parameter the target adds, say). A later page (the visitor went on to another
+            // page of the flag) is redirected as usual.
             if h.flag == f.key
-                && redirect::without_fragment(&h.from) != redirect::without_fragment(&here)
                 && self
                     .landing
                     .iter()
                     .any(|(flag, from)| *flag == h.flag && *from == h.from)
             {
                 return Some(
-                    "this flag has just redirected here; the redirect is skipped to avoid a loop",
+                    "this flag has just redirected, and the server led here; the redirect is skipped to avoid a loop",
                 );
             }
         }
@@ -949,14 +1047,22 @@ impl Runtime {
         self.landing.clear();
         list.retain_mut(|h| {
             let age = now - h.at;
+            let landed_now = !h.landed;
             if !h.landed {
                 h.landed = true;
                 changed = true;
                 self.landing.push((h.flag.clone(), h.from.clone()));
             }
+            // The destination, or where the server sent the visitor on from it (`/b` to
+            // `/en/b`) when this is the first page after the redirect; not the page it
+            // redirected from (a server that sent the visitor back: the variant was not seen).
+            let arrived = redirect::address(&h.to) == redirect::address(&here)
+                || (landed_now
+                    && self.server_redirected
+                    && redirect::address(&h.from) != redirect::address(&here));
             let keep = if h.event.is_empty() {
                 age <= redirect::LOOP_WINDOW_MS
-            } else if redirect::address(&h.to) == redirect::address(&here) {
+            } else if arrived {
                 delivered.push((h.flag.clone(), core::mem::take(&mut h.event)));
                 changed = true;
                 true
@@ -975,18 +1081,26 @@ impl Runtime {
             let text = redirect::write_handoffs(&list);
             dom::session_set(HANDOFF_KEY, (!list.is_empty()).then_some(text.as_str()));
         }
+        let mut sent: Vec<(String, String)> = Vec::new();
         for (flag, event) in delivered {
+            // One per flag and variant per page view, as tracked impressions: a second hand-over
+            // of the same one, or one this page view tracked already, is not sent again.
+            if sent.iter().any(|(f, e)| *f == flag && *e == event) {
+                continue;
+            }
             // The impression this page view would track for the same flag and variant has
             // come with the redirect: it is not tracked a second time.
             if let Some(index) = self.flags.iter().position(|f| f.key == flag) {
                 if self.event_of(index, false) == event {
                     let key = self.variant_id(index);
-                    if !self.impressions.contains(&key) {
-                        self.impressions.push(key);
+                    if self.impressions.contains(&key) {
+                        continue;
                     }
+                    self.impressions.push(key);
                 }
             }
-            self.push_event(event);
+            self.push_event(event.clone());
+            sent.push((flag, event));
         }
     }
 
@@ -1048,7 +1162,7 @@ impl Runtime {
     /// Queues `$impression` (or `$exposure`) for the variant of flag `index`, once per flag and
     /// variant per page view. Nothing is tracked on a page that is being left for a redirect.
     fn track(&mut self, index: usize, exposure: bool) {
-        if self.redirecting
+        if self.redirecting.is_some()
             || self.config.consent == Consent::Denied
             || self.flags[index].reason == UNMATCHED
         {
@@ -1100,6 +1214,27 @@ impl Runtime {
     }
 
     /// With `debug: true`, logs [`log_flag`](Self::log_flag) for every flag.
+    /// `{flagKey: variant}` of this page view.
+    fn variants_json(&mut self) -> String {
+        let mut out = Out(Vec::new());
+        out.raw("{");
+        let mut first = true;
+        for f in self.flags.iter().filter(|f| f.reason != UNMATCHED) {
+            out.item(&mut first).str(&f.key).raw(":");
+            json::write(&mut out.0, &f.variant);
+        }
+        out.raw("}");
+        String::from_utf8(out.0).unwrap_or_default()
+    }
+
+    /// Keeps the copy of the variants up to date (see [`VARIANTS`]); called wherever they change.
+    fn copy_variants(&mut self) {
+        let json = self.variants_json();
+        if let Ok(mut copy) = VARIANTS.0.try_borrow_mut() {
+            *copy = json;
+        }
+    }
+
     fn log_flags(&self) {
         for index in 0..self.flags.len() {
             self.log_flag(index);
@@ -1187,7 +1322,11 @@ impl Runtime {
             delivery::own_tab(&self.tab);
             self.held_tabs.push(self.tab.clone());
         }
-        let key = queue::key(dom::date_now(), self.seq, &self.tab);
+        // Never earlier than this tab's last key: keys sort by time first, and a clock set back
+        // (NTP) would put a later event before an earlier one.
+        let at = dom::date_now().max(self.last_stored_at);
+        self.last_stored_at = at;
+        let key = queue::key(at, self.seq, &self.tab);
         self.seq += 1;
         self.events[index].delivery = if dom::local_set(&key, &self.events[index].json) {
             Delivery::Stored(key)
@@ -1202,7 +1341,9 @@ impl Runtime {
     fn drain(&mut self) -> Option<(JsValue, String, Option<String>)> {
         // Also when called by a lock or a timer: consent may have been withdrawn, or a preview
         // begun, since the delivery was asked for.
-        let allowed = self.config.consent == Consent::Granted && self.preview.is_none();
+        let allowed = self.config.consent == Consent::Granted
+            && self.preview.is_none()
+            && !dom::prerendering();
         if !allowed || self.adoption_wait.is_some() {
             return None;
         }
@@ -1373,7 +1514,9 @@ pub(crate) fn flush() {
 /// Marks a delivery as under way; `false` when one already is, or before `start()` (the config
 /// says what consent allows; until then nothing is delivered, not even an earlier load's queue).
 fn begin_delivery() -> bool {
-    with(|rt| rt.started && !core::mem::replace(&mut rt.delivering, true)) == Some(true)
+    // A prerendered page delivers nothing until it is shown.
+    !dom::prerendering()
+        && with(|rt| rt.started && !core::mem::replace(&mut rt.delivering, true)) == Some(true)
 }
 
 /// Asks for the events of tabs seen in the queue that this page does not hold yet, then delivers
@@ -1382,7 +1525,7 @@ fn begin_delivery() -> bool {
 fn request_drain() {
     let ready = with(|rt| {
         // In preview nothing is delivered, not even what waits from before it.
-        if rt.config.consent != Consent::Granted || rt.preview.is_some() {
+        if rt.config.consent != Consent::Granted || rt.preview.is_some() || dom::prerendering() {
             return false;
         }
         let mut new_tabs = Vec::new();
@@ -1518,17 +1661,15 @@ impl Out {
 
 /// `getVariants()` (0), `getActiveExperiments()` (1) or `getDebugState()` (2) as JSON text.
 pub(crate) fn state_json(what: u32) -> String {
+    if what == STATE_VARIANTS {
+        // While the runtime is busy (page code inside one of its DOM writes), from the copy.
+        return with(Runtime::variants_json).unwrap_or_else(|| match VARIANTS.0.try_borrow() {
+            Ok(v) if !v.is_empty() => v.clone(),
+            _ => String::from("{}"),
+        });
+    }
     let mut out = Out(Vec::new());
     with(|rt| match what {
-        STATE_VARIANTS => {
-            out.raw("{");
-            let mut first = true;
-            for f in rt.flags.iter().filter(|f| f.reason != UNMATCHED) {
-                out.item(&mut first).str(&f.key).raw(":");
-                json::write(&mut out.0, &f.variant);
-            }
-            out.raw("}");
-        }
         STATE_ACTIVE => {
             out.raw("[");
             let mut first = true;

@@ -74,3 +74,36 @@ test("getDebugState(): per flag variant, why, pages, actions, exposure mode; eve
   assert.deepEqual(state.eventsQueued, []);
   await context.close();
 });
+
+test("page code that runs inside webexp's own DOM write (a custom element) reads the variants, and its changes follow", async () => {
+  const config = {
+    flags: [flag("widget", { actions: [setHtml("#title", "<x-widget></x-widget>")] }), flag("price", { variant: "cheap", actions: [] })],
+    user: { web_exp_id: "debug-visitor" },
+  };
+  live.server.setRoute("/reentry", { body: `<!doctype html><html><head><meta charset="utf-8">
+<script>
+  window.events = [];
+  window.seen = [];
+  window.experimentIntegration = { getUser() { return {}; }, track(e) { events.push(e.eventType + " " + e.eventProperties.flag_key); return true; } };
+  window.webexpConfig = ${JSON.stringify(config)};
+  // Inserted by webexp's html change: its callback runs inside webexp's write.
+  customElements.define("x-widget", class extends HTMLElement {
+    connectedCallback() {
+      seen.push(webexp.variant("price")?.key, Object.keys(webexp.getVariants()).join());
+      webexp.revertVariants();
+    }
+  });
+</script>
+<script src="/webexp.js"></script>
+</head><body><h1 id="title">Old</h1></body></html>` });
+  const { page, context, consoleErrors, pageErrors } = await openPage(live.browser);
+  await page.goto(live.server.url + "/reentry", { waitUntil: "load" });
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+  assert.deepEqual(await page.evaluate(() => seen), ["cheap", "widget,price"]);
+  // The exposure is tracked, and the revert made, right after the write.
+  assert.ok((await page.evaluate(() => events)).includes("$exposure price"));
+  assert.equal(await page.textContent("#title"), "Old");
+  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});

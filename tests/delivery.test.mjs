@@ -334,3 +334,27 @@ test("two tabs waiting for consent: the first visitor id stored on a grant stays
   assert.equal(await stored(), first, "the other tab's grant does not replace it");
   await context.close();
 });
+
+test("a prerendered page (Speculation Rules) sends nothing until the visitor is shown it", async () => {
+  // Chromium's prerendering as a page sees it: document.prerendering true, then false with a
+  // prerenderingchange event at activation (headless Chromium does not prerender here).
+  const integration = `
+    Object.defineProperty(document, "prerendering", { value: true, configurable: true });
+    window.sent = [];
+    window.experimentIntegration = { getUser() { return {}; }, track(e) { sent.push(e.eventProperties.flag_key); return true; } };
+    window.activate = () => {
+      Object.defineProperty(document, "prerendering", { value: false, configurable: true });
+      document.dispatchEvent(new Event("prerenderingchange"));
+    };`;
+  live.server.setRoute("/prerender.html", { body: page({ integration }) });
+  const { page: p, context } = await openPage(live.browser);
+  await p.goto(live.server.url + "/prerender.html", { waitUntil: "load" });
+  await p.waitForTimeout(200);
+  assert.equal(await p.textContent("#a"), "A", "the page is ready when shown");
+  assert.deepEqual(await p.evaluate(() => sent), []);
+  assert.deepEqual(await queued(p), [], "nothing stored either: a page never shown leaves nothing");
+  await p.evaluate(() => activate());
+  await p.waitForFunction(() => sent.length === 2);
+  assert.deepEqual(await p.evaluate(() => sent), ORDER);
+  await context.close();
+});

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { EvaluationEngine } from "@amplitude/experiment-core";
-import { initSync, evaluate } from "webexp";
+import { initSync, evaluate, getVariants } from "webexp";
 import { serverAndBrowser } from "./support/browser.mjs";
 
 const FLAGS = [
@@ -32,21 +32,52 @@ const FLAGS = [
   },
 ];
 
-test("Node: initSync + evaluate through the package exports, same answer as the reference", () => {
+// Runs first: nothing has instantiated the wasm yet.
+test("Node: a call before initSync says what is missing and returns the empty value", (t) => {
+  const errors = [];
+  t.mock.method(console, "error", (...args) => errors.push(args.join(" ")));
+  assert.deepEqual(evaluate({}, FLAGS), {});
+  assert.match(errors[0], /webexp: evaluate\(\) was called before the WebAssembly module was instantiated \(npm: call init\(\) or initSync\(\) first\)/);
+});
+
+test("Node: initSync + evaluate through the package exports, same answer as the reference", (t) => {
   initSync({ module: readFileSync(fileURLToPath(import.meta.resolve("webexp/webexp_bg.wasm"))) });
+  // Without a page, the runtime's calls say so, and keep working once asked again.
+  const errors = [];
+  t.mock.method(console, "error", (...args) => errors.push(args.join(" ")));
+  assert.deepEqual(getVariants(), {});
+  assert.deepEqual(getVariants(), {});
+  assert.match(errors[0], /webexp: the runtime needs a browser page; only evaluate\(\) works here/);
+  t.mock.restoreAll();
   const engine = new EvaluationEngine();
   for (const id of ["user-1", "0e6bd5c2-8a3b-4d9e-9f1a-2b7c4d5e6f70", "a", "ü-🚀"]) {
     const context = { user: { web_exp_id: id } };
     assert.deepEqual(evaluate(context, FLAGS), engine.evaluate(context, FLAGS));
   }
+  // Values JSON cannot hold, compared as the engine compares them.
+  const odd = [
+    { key: "date", variants: { on: { key: "on" } }, segments: [{ conditions: [[{ selector: ["context", "d"], op: "is", values: ['"2020-01-01T00:00:00.000Z"'] }]], variant: "on" }] },
+    { key: "nan", variants: { on: { key: "on" } }, segments: [{ conditions: [[{ selector: ["context", "n"], op: "is", values: ["NaN"] }]], variant: "on" }] },
+    { key: "inf", variants: { on: { key: "on" } }, segments: [{ conditions: [[{ selector: ["context", "i"], op: "greater", values: ["5"] }]], variant: "on" }] },
+    { key: "big", variants: { on: { key: "on" } }, segments: [{ conditions: [[{ selector: ["context", "b"], op: "is", values: ["12"] }]], variant: "on" }] },
+    { key: "list", variants: { on: { key: "on" } }, segments: [{ conditions: [[{ selector: ["context", "l"], op: "set contains", values: ["NaN"] }]], variant: "on" }] },
+  ];
+  const context = { d: new Date(Date.UTC(2020, 0, 1)), n: NaN, i: Infinity, b: 12n, l: [1, NaN] };
+  const expected = engine.evaluate(context, odd);
+  assert.deepEqual(Object.keys(expected), ["date", "nan", "inf", "big", "list"]);
+  assert.deepEqual(evaluate(context, odd), expected);
 });
 
 test("TypeScript: the package's types accept the documented uses and reject wrong ones", () => {
   // tsc --strict over tests/types/consumer.ts, which imports "webexp" through the exports map;
   // its @ts-expect-error lines fail the compile if a wrong use stops being an error.
   const tsc = fileURLToPath(new URL("../node_modules/typescript/bin/tsc", import.meta.url));
-  const project = fileURLToPath(new URL("./types/tsconfig.json", import.meta.url));
-  execFileSync(process.execPath, [tsc, "-p", project], { encoding: "utf8" });
+  // With the DOM library (a web app), and without it (Node, workers: no RequestInfo,
+  // BufferSource or WebAssembly names).
+  for (const config of ["tsconfig.json", "tsconfig.node.json"]) {
+    const project = fileURLToPath(new URL(`./types/${config}`, import.meta.url));
+    execFileSync(process.execPath, [tsc, "-p", project], { encoding: "utf8" });
+  }
 });
 
 const live = serverAndBrowser();

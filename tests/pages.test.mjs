@@ -153,6 +153,9 @@ test("a redirect whose target matches the same flag's page is skipped, with a cl
   };
   const { page, context, consoleErrors } = await visit(["/loop-a", "/loop-b"], config);
   await page.waitForTimeout(300);
+  // Looked at again on each navigation and applyVariants(), but reported once.
+  await page.evaluate(() => { location.hash = "x"; webexp.applyVariants(); });
+  await page.waitForTimeout(50);
   assert.equal(new URL(page.url()).pathname, "/loop-a");
   assert.equal(consoleErrors.length, 1);
   assert.match(consoleErrors[0], /flag "loop": redirect url matches a page of the same flag/);
@@ -283,6 +286,62 @@ test("a redirect handler that navigates in the page (an SPA router): the impress
   await context.close();
 });
 
+test("a redirect the server sends back to its source does not loop, and counts nothing", async () => {
+  const config = { flags: [flag("bounce", { actions: [redirectTo("/bb-b")] })], pageObjects: { bounce: urlPage("a", "/bb-a$") } };
+  let loads = 0;
+  live.server.setRoute("/bb-a", () => { loads++; return { body: page(config) }; });
+  live.server.setRoute("/bb-b", { status: 302, headers: { location: "/bb-a" }, body: "" });
+  const { page: p, context, consoleErrors } = await openPage(live.browser);
+  await p.goto(live.server.url + "/bb-a", { waitUntil: "load" });
+  await p.waitForTimeout(700);
+  assert.equal(loads, 2, "the source, then once more after the bounce");
+  assert.equal(new URL(p.url()).pathname, "/bb-a");
+  assert.deepEqual(await log(p), [], "the variant was never seen");
+  assert.equal(consoleErrors.length, 1);
+  assert.match(consoleErrors[0], /flag "bounce": this flag has just redirected, and the server led here/);
+  await context.close();
+});
+
+test("a redirect whose destination the server moves to another path sends its impression there", async () => {
+  const config = { flags: [flag("moved", { actions: [redirectTo("/mv-b")] })], pageObjects: { moved: urlPage("a", "/mv-a$") } };
+  live.server.setRoute("/mv-a", { body: page(config) });
+  live.server.setRoute("/mv-b", { status: 302, headers: { location: "/en/mv-b" }, body: "" });
+  live.server.setRoute("/en/mv-b", { body: page(config) });
+  const { page: p, context, consoleErrors } = await openPage(live.browser);
+  await p.goto(live.server.url + "/mv-a", { waitUntil: "load" });
+  await p.waitForURL(/\/en\/mv-b$/);
+  await p.waitForFunction(() => JSON.parse(localStorage.getItem("log") || "[]").length > 0);
+  assert.deepEqual((await log(p)).map((e) => [e.at, e.eventProperties.flag_key]), [["/en/mv-b", "moved"]]);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test("a redirect to where the visitor is, with the same parameters in another order, does not reload", async () => {
+  const config = { flags: [flag("same", { actions: [redirectTo("/qo-a?v=2")] })] };
+  const { page: p, context, consoleErrors } = await visit("/qo-a?utm=x&v=2", config);
+  await p.waitForTimeout(300);
+  assert.equal(new URL(p.url()).search, "?utm=x&v=2");
+  assert.equal(await p.evaluate(() => performance.getEntriesByType("navigation").length), 1);
+  assert.deepEqual(await log(p), []);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test("a redirect made twice in one page view (a manual page switched on, then applyVariants) hands over one impression", async () => {
+  const config = {
+    flags: [flag("twice", { actions: [redirectTo("/tw-after", ["m"])] })],
+    pageObjects: { twice: { m: { id: "m", trigger_type: "manual", trigger_value: { name: "modal" } } } },
+  };
+  const { page: p, context, consoleErrors } = await visit(["/tw-before", "/tw-after"], config);
+  await p.evaluate(() => setTimeout(() => { webexp.toggleManualPageObject("modal"); webexp.applyVariants(); webexp.toggleManualPageObject("modal"); }, 0));
+  await p.waitForURL(/\/tw-after$/);
+  await p.waitForFunction(() => document.readyState === "complete");
+  await p.waitForTimeout(300);
+  assert.deepEqual((await log(p)).map((e) => [e.at, e.eventProperties.flag_key]), [["/tw-after", "twice"]]);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
 test("a redirect the server rewrites (a trailing slash) sends its impression there and does not loop", async () => {
   const config = { flags: [flag("slash", { experimentKey: "exp-s", actions: [redirectTo("/slash-b")] })] };
   live.server.setRoute("/slash-a", { body: page(config) });
@@ -296,7 +355,7 @@ test("a redirect the server rewrites (a trailing slash) sends its impression the
   assert.equal(new URL(p.url()).pathname, "/slash-b/", "no second redirect");
   assert.deepEqual((await log(p)).map((e) => [e.at, e.eventProperties.flag_key]), [["/slash-b/", "slash"]]);
   assert.equal(consoleErrors.length, 1);
-  assert.match(consoleErrors[0], /flag "slash": this flag has just redirected here/);
+  assert.match(consoleErrors[0], /flag "slash": this flag has just redirected, and the server led here/);
   await context.close();
 });
 

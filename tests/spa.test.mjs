@@ -126,6 +126,45 @@ test("a router that renders the new page before pushState: its impressions count
   await context.close();
 });
 
+test("a router that calls pushState and renders later: a change the render removes is not counted in the new page view", async () => {
+  const config = {
+    flags: [flag("promo", { actions: [mutate("#promo", "50% off")] }), flag("head", { actions: [mutate("#title", "Header")] })],
+    user: { web_exp_id: "spa-visitor" },
+  };
+  const { page, context, pageErrors } = await open({ ...config });
+  await page.evaluate(() => document.body.insertAdjacentHTML("beforeend", '<div id="app"><p id="promo">promo</p></div>'));
+  await page.waitForFunction(() => events.length === 2);
+  await page.evaluate(() => {
+    // React Router: the URL first, the new route's render in a later task.
+    history.pushState({}, "", "/spa/next");
+    setTimeout(() => { document.getElementById("app").innerHTML = "<p>next page, no promo</p>"; }, 0);
+  });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+  // The header stays on the page and counts again; the promo left with the old page.
+  assert.deepEqual(await page.evaluate(() => events), [["/spa/a", "head"], ["/spa/a", "promo"], ["/spa/next", "head"]]);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("a manual page switched on ends with its page view", async () => {
+  const config = {
+    flags: [flag("modal", { actions: [mutate("#side", "Modal variant")] })],
+    pageObjects: { modal: { m: { id: "m", trigger_type: "manual", trigger_value: { name: "checkout" } } } },
+    user: { web_exp_id: "spa-visitor" },
+  };
+  const { page, context, pageErrors } = await open(config);
+  await page.evaluate(() => webexp.toggleManualPageObject("checkout"));
+  assert.equal(await text(page, "#side"), "Modal variant");
+  await page.evaluate(() => navigate("/spa/other"));
+  await settle(page);
+  assert.equal(await text(page, "#side"), "side", "undone: the manual page is off in the new page view");
+  await page.evaluate(() => navigate("/spa/third"));
+  await settle(page);
+  assert.deepEqual(await page.evaluate(() => events), [["/spa/a", "modal"]]);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
 test("a flag that the new URL leaves without a variant has its actions undone and is no longer tracked", async () => {
   const promoOnly = {
     key: "promo",

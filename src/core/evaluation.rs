@@ -38,6 +38,20 @@ const BAD_REGEX: &str = "invalid regular expression";
 /// Evaluates `flags` for `context` in dependency order (the SDK's `topologicalSort`), each
 /// flag seeing the results of those evaluated before it under `result`.
 pub fn evaluate<H: Host>(host: &H, context: &Value, flags: &[Value]) -> Evaluation {
+    run(host, context, flags, true)
+}
+
+/// Evaluates `flags` for `context` in the order given, each flag seeing the results of those
+/// before it under `result`, exactly as `EvaluationEngine.evaluate` does (CONTRACT section 3):
+/// a flag listed before one it depends on does not see its result, and a later flag with the
+/// same key replaces an earlier one's result only when it gives a variant. The runtime uses
+/// [`evaluate`] instead, which orders them first as the SDK does.
+pub fn evaluate_in_order<H: Host>(host: &H, context: &Value, flags: &[Value]) -> Evaluation {
+    run(host, context, flags, false)
+}
+
+/// [`evaluate`] (`sorted`) or [`evaluate_in_order`]: one body, so the wasm has one copy.
+fn run<H: Host>(host: &H, context: &Value, flags: &[Value], sorted: bool) -> Evaluation {
     // A plain loop: `collect` into this type costs more wasm (measured).
     let mut read = Vec::with_capacity(flags.len());
     for flag in flags {
@@ -55,11 +69,15 @@ pub fn evaluate<H: Host>(host: &H, context: &Value, flags: &[Value]) -> Evaluati
         results: Value::Object(Vec::new()),
         errors: Vec::new(),
     };
-    // Like the SDK's flag map, a key stands for the last flag with that key, evaluated at the
-    // first one's place.
     for (i, flag) in flags.iter().enumerate() {
-        let key = flag.as_ref().ok().map(|f| f.key);
-        walk.visit(key.and_then(|k| find(&flags, k)).unwrap_or(i));
+        if sorted {
+            // Like the SDK's flag map, a key stands for the last flag with that key, evaluated
+            // at the first one's place.
+            let key = flag.as_ref().ok().map(|f| f.key);
+            walk.visit(key.and_then(|k| find(&flags, k)).unwrap_or(i));
+        } else {
+            walk.evaluate(i, false);
+        }
     }
     let results = match walk.results {
         Value::Object(members) => members,
@@ -1014,6 +1032,21 @@ mod tests {
             r#"{"user_id":"u"}"#,
             r#"[{"key":"b","variants":{"on":{"key":"on"},"off":{"key":"off"}},"segments":[{"conditions":[[{"selector":["result","a","key"],"op":"is","values":["on"]}]],"variant":"on"},{"variant":"off"}],"dependencies":["a"]},{"key":"c","variants":{"on":{"key":"on"},"off":{"key":"off"}},"segments":[{"conditions":[[{"selector":["result","b","metadata","k"],"op":"is","values":["1"]}]],"variant":"on"},{"variant":"off"}],"dependencies":["b","missing"]},{"key":"a","variants":{"on":{"key":"on"},"off":{"key":"off"}},"segments":[{"variant":"on"}],"metadata":{"k":1}},{"key":"d","variants":{"on":{"key":"on"},"off":{"key":"off"}},"segments":[{"conditions":[[{"selector":["result"],"op":"contains","values":["\"a\":{\"key\":\"on\""]}]],"variant":"on"},{"variant":"off"}]}]"#,
             r#"{"a":{"key":"on","metadata":{"k":1}},"b":{"key":"on","metadata":{}},"c":{"key":"off","metadata":{}},"d":{"key":"on","metadata":{}}}"#,
+        );
+    }
+
+    #[test]
+    fn in_order_evaluation_is_the_engines_plain_loop() {
+        // `EvaluationEngine.evaluate` printed this for the same input: `b` before its
+        // dependency `a` does not see it, the second `d` gives nothing and leaves the first's
+        // result, and `c`, depending on itself, is evaluated like any flag.
+        let context = json::parse("{}").unwrap();
+        let flags = json::parse(r#"[{"key":"b","variants":{"on":{"key":"on"},"off":{"key":"off"}},"segments":[{"conditions":[[{"selector":["result","a","key"],"op":"is","values":["on"]}]],"variant":"on"},{"variant":"off"}],"dependencies":["a"]},{"key":"a","variants":{"on":{"key":"on"}},"segments":[{"variant":"on"}]},{"key":"d","variants":{"on":{"key":"on"}},"segments":[{"variant":"on"}]},{"key":"d","variants":{"on":{"key":"on"}},"segments":[{"conditions":[[{"selector":["context","x"],"op":"is","values":["nope"]}]],"variant":"on"}]},{"key":"c","variants":{"on":{"key":"on"}},"segments":[{"variant":"on"}],"dependencies":["c"]}]"#).unwrap();
+        let e = evaluate_in_order(&TestHost, &context, flags.as_array().unwrap());
+        assert_eq!(e.errors, vec![]);
+        assert_eq!(
+            e.results_json(),
+            r#"{"b":{"key":"off","metadata":{}},"a":{"key":"on","metadata":{}},"d":{"key":"on","metadata":{}},"c":{"key":"on","metadata":{}}}"#
         );
     }
 

@@ -53,6 +53,16 @@ fn split(url: &str) -> (&str, &str, &str) {
     }
 }
 
+/// Whether `a` and `b` lead to the same page: the same URL without the fragment, the query
+/// parameters in any order (a redirect to `?v=2` of a visitor at `?utm=x&v=2` is no redirect).
+pub fn same_url(a: &str, b: &str) -> bool {
+    let ((base_a, query_a, _), (base_b, query_b, _)) = (split(a), split(b));
+    let params = |query| pieces(query, b'&').filter(|p| !p.is_empty());
+    let within = |x, y| params(x).all(|p| params(y).any(|q| q == p));
+    // The same parameters both ways (not sorted: that would link a sorting routine, 2.5 KB).
+    base_a == base_b && within(query_a, query_b) && within(query_b, query_a)
+}
+
 /// The key of a `key=value` query parameter, as written.
 fn key(param: &str) -> &str {
     cut(param, b'=').map_or(param, |(key, _)| key)
@@ -211,6 +221,15 @@ mod tests {
             destination("https://x.example/b?", "https://x.example/a"),
             "https://x.example/b"
         );
+    }
+
+    #[test]
+    fn the_same_url_ignores_the_order_of_parameters_and_the_fragment() {
+        assert!(same_url("https://x/a?v=2&utm=x", "https://x/a?utm=x&v=2#h"));
+        assert!(same_url("https://x/a?", "https://x/a"));
+        assert!(!same_url("https://x/a?v=2", "https://x/a?v=2&utm=x"));
+        assert!(!same_url("https://x/a?v=2", "https://x/a?v=3"));
+        assert!(!same_url("https://x/a", "https://x/b"));
     }
 
     #[test]

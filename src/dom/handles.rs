@@ -39,6 +39,39 @@ impl Drop for Timeout {
     }
 }
 
+/// A callback due in the first task after the next frame, cancelled when dropped: by then a
+/// router has rendered what it scheduled before the frame (React's scheduler, a timeout).
+#[must_use = "the callback is cancelled when dropped"]
+pub struct AfterFrame {
+    cancel: js_sys::Function,
+    _callback: Closure<dyn FnMut()>,
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/dom/page.js")]
+extern "C" {
+    /// Calls `callback` in a task after the next animation frame; returns the function that
+    /// cancels it.
+    #[wasm_bindgen(js_name = afterFrame)]
+    fn after_frame(callback: &JsValue) -> js_sys::Function;
+}
+
+impl AfterFrame {
+    /// Calls `f` once after the next frame, unless the handle is dropped first.
+    pub fn once(f: impl FnMut() + 'static) -> AfterFrame {
+        let callback = Closure::<dyn FnMut()>::new(f);
+        AfterFrame {
+            cancel: after_frame(callback.as_ref()),
+            _callback: callback,
+        }
+    }
+}
+
+impl Drop for AfterFrame {
+    fn drop(&mut self) {
+        let _ = self.cancel.call0(&JsValue::UNDEFINED);
+    }
+}
+
 /// An event listener, removed when dropped. The callback is owned by the caller, who keeps it
 /// alive at least as long as this handle.
 #[must_use = "the listener is removed when dropped"]
@@ -98,6 +131,18 @@ mod tests {
         let dropped = Timeout::once(1, move || b.set(b.get() + 10)).unwrap();
         drop(dropped);
         sleep(20).await;
+        assert_eq!(fired.get(), 1);
+        drop(kept);
+    }
+
+    #[wasm_bindgen_test]
+    async fn after_frame_fires_once_unless_dropped() {
+        let fired = Rc::new(Cell::new(0));
+        let (a, b) = (fired.clone(), fired.clone());
+        let kept = AfterFrame::once(move || a.set(a.get() + 1));
+        let dropped = AfterFrame::once(move || b.set(b.get() + 10));
+        drop(dropped);
+        sleep(100).await;
         assert_eq!(fired.get(), 1);
         drop(kept);
     }

@@ -77,6 +77,11 @@ extern "C" {
     static DOCUMENT: Option<Document>;
 }
 
+/// Whether there is a page: a `window` and a `document`.
+pub fn has_page() -> bool {
+    WINDOW.with(Option::is_some) && DOCUMENT.with(Option::is_some)
+}
+
 /// The page's `window`. webexp only runs where there is one.
 pub fn window() -> Window {
     WINDOW
@@ -149,6 +154,14 @@ extern "C" {
     /// page's sessionStorage.
     #[wasm_bindgen(js_name = otherOrigin)]
     pub fn other_origin(url: &str) -> bool;
+    /// Whether this document came through a server redirect (`redirectCount` of its navigation).
+    #[wasm_bindgen(js_name = arrivedByRedirect)]
+    pub fn arrived_by_redirect() -> bool;
+    /// Whether the page is being prerendered (Speculation Rules): the visitor has not seen it.
+    pub fn prerendering() -> bool;
+    /// Calls `callback` once a prerendered page is shown (`prerenderingchange`).
+    #[wasm_bindgen(js_name = onShown)]
+    pub fn on_shown(callback: &js_sys::Function);
 }
 
 /// `location.replace(url)`: leaves the page without a history entry for it.

@@ -11,6 +11,19 @@
 const NAME = "webexp";
 
 export const otherOrigin = (url) => new URL(url).origin !== location.origin;
+// Calls `callback` in a task after the next animation frame; returns what cancels it.
+export function afterFrame(callback) {
+  let timer;
+  const frame = requestAnimationFrame(() => { timer = setTimeout(callback, 0); });
+  return () => { cancelAnimationFrame(frame); clearTimeout(timer); };
+}
+
+// Whether the page is being prerendered (Speculation Rules), and the call once it is shown.
+export const prerendering = () => document.prerendering === true;
+export const onShown = (callback) => document.addEventListener("prerenderingchange", callback, { once: true });
+
+// Whether this document came through a server redirect (same-origin ones are counted).
+export const arrivedByRedirect = () => (performance.getEntriesByType?.("navigation")[0]?.redirectCount || 0) > 0;
 
 // The "webexp" Trusted Types policy: undefined until first needed, null where there is none.
 // Created on first use, so a page that restricts policy names sees no attempt from webexp unless

@@ -5,8 +5,30 @@ import * as wasm from "../../target/gen/webexp.js";
 
 const NAME = "webexp";
 
+// Set once the wasm is instantiated (the script tag's initSync, or the npm package's init or
+// initSync): before that, every call says so instead of failing on the missing module.
+let ready = false;
+export const setReady = () => {
+  ready = true;
+};
+
+// What a call does when page code that webexp's own DOM write runs (a custom element's
+// connectedCallback) calls it, finding the runtime busy: a change (WRITE) is made in a microtask,
+// right after; a read (READ) cannot be answered then, and says so. (getVariants and variant
+// answer from a copy the runtime keeps.)
+const READ = 1, WRITE = 2;
+
 // Nothing thrown inside webexp reaches the page's own scripts: it is reported once, here.
-function guard(what, fn, fallback) {
+function guard(what, fn, fallback, kind) {
+  if (!ready) {
+    console.error(`${NAME}: ${what}() was called before the WebAssembly module was instantiated (npm: call init() or initSync() first)`);
+    return fallback;
+  }
+  if (kind && wasm.busy()) {
+    if (kind === WRITE) queueMicrotask(() => guard(what, fn, fallback, kind));
+    else console.error(`${NAME}: ${what}() was called from page code that runs inside a change webexp is making (a custom element's callback); call it after, in a microtask`);
+    return fallback;
+  }
   try {
     return fn();
   } catch (e) {
@@ -15,9 +37,9 @@ function guard(what, fn, fallback) {
   }
 }
 
-const json = (value, fallback) => {
+const json = (value, fallback, replacer) => {
   try {
-    return JSON.stringify(value === undefined ? fallback : value);
+    return JSON.stringify(value === undefined ? fallback : value, replacer);
   } catch (e) {
     throw new TypeError(`${NAME}: the value is not JSON-serialisable (${e && e.message})`);
   }
@@ -35,6 +57,17 @@ export function start(config, nonce) {
   });
 }
 
+// A context value JSON cannot hold as the reference engine sees it becomes the text its
+// coerceString compares: a Date (any object with toJSON) its JSON text, quotes included; NaN,
+// Infinity and a BigInt String(value). (Inside an object compared whole as JSON text, the
+// reference would see null for NaN: that case alone differs.)
+function asReferenceSees(key, value) {
+  const raw = this[key];
+  if (typeof raw === "bigint" || (typeof raw === "number" && !Number.isFinite(raw))) return String(raw);
+  if (raw !== null && typeof raw === "object" && typeof raw.toJSON === "function") return JSON.stringify(raw);
+  return value;
+}
+
 // The JSON text of the flags the wasm holds parsed: they are sent again only when it changes.
 let flagsSent;
 
@@ -44,7 +77,7 @@ export function evaluate(context, flags) {
     const text = json(flags, []);
     const changed = text !== flagsSent;
     flagsSent = undefined; // until the wasm has them
-    const result = wasm.evaluate(json(context, {}), changed ? text : undefined);
+    const result = wasm.evaluate(json(context, {}, asReferenceSees), changed ? text : undefined);
     flagsSent = text;
     return JSON.parse(result);
   }, {});
@@ -57,48 +90,55 @@ export function getVariants() {
 
 /** Flag keys whose actions are applied on this page now. */
 export function getActiveExperiments() {
-  return guard("getActiveExperiments", () => JSON.parse(wasm.state(1)), []);
+  return guard("getActiveExperiments", () => JSON.parse(wasm.state(1)), [], READ);
 }
 
 /** Re-applies the variants' actions. */
 export function applyVariants() {
-  return guard("applyVariants", () => wasm.setApplied(true));
+  return guard("applyVariants", () => wasm.setApplied(true), undefined, WRITE);
 }
 
 /** Undoes every applied action. */
 export function revertVariants() {
-  return guard("revertVariants", () => wasm.setApplied(false));
+  return guard("revertVariants", () => wasm.setApplied(false), undefined, WRITE);
 }
 
 /** Switches the manual pages with this name on (default) or off. */
 export function toggleManualPageObject(name, isActive = true) {
-  return guard("toggleManualPageObject", () => wasm.toggleManualPageObject(String(name), isActive !== false));
+  return guard("toggleManualPageObject", () => wasm.toggleManualPageObject(String(name), isActive !== false), undefined, WRITE);
 }
 
 /** The variant of a flag, tracking $exposure. */
 export function variant(flagKey) {
   return guard("variant", () => {
-    const v = wasm.variant(String(flagKey));
+    const key = String(flagKey);
+    // Inside one of webexp's DOM writes: the variant from its copy, the $exposure right after.
+    if (wasm.busy()) {
+      queueMicrotask(() => variant(key));
+      const all = JSON.parse(wasm.state(0));
+      return Object.prototype.hasOwnProperty.call(all, key) ? all[key] : undefined;
+    }
+    const v = wasm.variant(key);
     return v === undefined ? undefined : JSON.parse(v);
   });
 }
 
 /** Sets the integration events are delivered to (CONTRACT section 4). */
 export function setIntegration(integration) {
-  return guard("setIntegration", () => wasm.setIntegration(integration));
+  return guard("setIntegration", () => wasm.setIntegration(integration), undefined, WRITE);
 }
 
 /** Consent for storage and events: "granted", "pending" (kept in memory) or "denied" (dropped). */
 export function setConsent(status) {
-  return guard("setConsent", () => wasm.setConsent(String(status)));
+  return guard("setConsent", () => wasm.setConsent(String(status)), undefined, WRITE);
 }
 
 /** Redirects call fn(url) instead of location.replace(url). */
 export function setRedirectHandler(fn) {
-  return guard("setRedirectHandler", () => wasm.setRedirectHandler(fn));
+  return guard("setRedirectHandler", () => wasm.setRedirectHandler(fn), undefined, WRITE);
 }
 
 /** Per flag: variant, why, pages, actions applied or pending, events sent or queued. */
 export function getDebugState() {
-  return guard("getDebugState", () => JSON.parse(wasm.state(2)), {});
+  return guard("getDebugState", () => JSON.parse(wasm.state(2)), {}, READ);
 }

@@ -44,7 +44,7 @@ function readConfig() {
   const nonce = document.currentScript?.nonce || "";
   // start() is the npm entry's; the script tag starts itself from the page's config. The API is
   // there even when WebAssembly cannot start: its calls then return their empty values.
-  const { start, ...pageApi } = api;
+  const { start, setReady, ...pageApi } = api;
   window.webexp = Object.freeze(pageApi);
   try {
     initSync({ module: decode(WASM, TABLE) });
@@ -52,6 +52,7 @@ function readConfig() {
     console.error("webexp: could not start WebAssembly (does the Content-Security-Policy allow 'wasm-unsafe-eval'?):", e);
     return;
   }
+  setReady();
   setInitMs(performance.now() - t0);
   const config = readConfig();
   if (config === undefined) {

@@ -55,7 +55,7 @@ export interface PageObject {
 
 /** The config of CONTRACT section 2. */
 export interface WebexpConfig {
-  flags?: EvaluationFlag[];
+  flags?: readonly EvaluationFlag[];
   pageObjects?: Record<string, Record<string, PageObject>>;
   user?: Record<string, unknown> & { web_exp_id?: string };
   forcedVariants?: Record<string, string>;
@@ -97,13 +97,18 @@ export interface Integration {
   track(event: WebexpEvent): boolean;
 }
 
+/**
+ * The wasm as bytes (an ArrayBuffer or a typed array) or a compiled `WebAssembly.Module`; for
+ * `init`, also a URL (a string or a `URL`), a `Request` or a fetch `Response`. Written without the
+ * DOM library's names, so that projects without it (Node, workers) compile.
+ */
+export type WasmSource = ArrayBuffer | ArrayBufferView | string | object;
+
 /** Instantiates the wasm from a URL, Response or bytes; with no argument, finds webexp_bg.wasm next to the module. */
-export default function init(
-  module_or_path?: { module_or_path: RequestInfo | URL | Response | BufferSource | WebAssembly.Module } | RequestInfo | URL | Response | BufferSource | WebAssembly.Module,
-): Promise<unknown>;
+export default function init(module_or_path?: { module_or_path: WasmSource } | WasmSource): Promise<unknown>;
 export { init };
 /** Instantiates the wasm synchronously from bytes or a compiled module. */
-export function initSync(module: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): unknown;
+export function initSync(module: { module: ArrayBuffer | ArrayBufferView | object } | ArrayBuffer | ArrayBufferView): unknown;
 
 /**
  * Starts the runtime with a config (what the script tag does with window.webexpConfig).
@@ -112,7 +117,7 @@ export function initSync(module: { module: BufferSource | WebAssembly.Module } |
  */
 export function start(config: WebexpConfig, nonce?: string): void;
 /** Exactly what EvaluationEngine.evaluate of @amplitude/experiment-core returns for the same input. */
-export function evaluate(context: Record<string, unknown>, flags: EvaluationFlag[]): Record<string, EvaluationVariant>;
+export function evaluate(context: object, flags: readonly EvaluationFlag[]): Record<string, EvaluationVariant>;
 /** { flagKey: variant } for the current page view. */
 export function getVariants(): Record<string, EvaluationVariant>;
 /** Flag keys whose actions are applied on this page now. */

@@ -34,6 +34,12 @@ async function main(bytes: Uint8Array): Promise<void> {
     }],
   }];
   evaluate({}, plain);
+  // A context typed by an interface (no index signature), and flags in a readonly array.
+  interface Visitor { user: { web_exp_id: string; plan?: string } }
+  const visitor: Visitor = { user: { web_exp_id: "v2" } };
+  const frozen: readonly EvaluationFlag[] = flags;
+  evaluate(visitor, frozen);
+  start({ flags: frozen });
   // @ts-expect-error: condition values are strings
   const bad: EvaluationFlag["segments"][0]["conditions"] = [[{ selector: ["x"], op: "is", values: [1] }]];
   // @ts-expect-error: track must return a boolean
