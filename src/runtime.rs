@@ -1772,7 +1772,11 @@ pub(crate) fn set_consent(status: &str) {
                     rt.deliver_handoffs();
                 }
             }
-            Consent::Denied => rt.events.retain(|e| e.delivery != Delivery::New),
+            // What waits in memory (new, or refused by the storage) is dropped; what was stored
+            // with consent stays queued.
+            Consent::Denied => rt
+                .events
+                .retain(|e| !matches!(e.delivery, Delivery::New | Delivery::Held)),
             Consent::Pending => {}
         }
     });
