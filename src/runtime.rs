@@ -209,7 +209,8 @@ pub(crate) fn with<R>(f: impl FnOnce(&mut Runtime) -> R) -> Option<R> {
     Some(f(rt.get_or_insert_with(Runtime::default)))
 }
 
-/// The variants as `getVariants()` gives them, kept outside the runtime after every change:
+/// The variants as `getVariants()` gives them, kept outside the runtime, updated wherever they
+/// change:
 /// page code that runs inside one of its DOM writes (a custom element's callback) reads them
 /// while the runtime is busy.
 struct VariantsCopy(RefCell<String>);
@@ -719,6 +720,7 @@ impl Runtime {
             self.impressions.clear();
             self.exposures.clear();
             self.server_redirected = false;
+            self.landing.clear();
             self.carry_over = None;
             // A new page starts with no manual page switched on, as a new document does.
             self.manual_on.clear();
@@ -998,6 +1000,14 @@ impl Runtime {
                 return Some("redirect url matches a page of the same flag; the redirect is skipped to avoid a loop");
             }
         }
+        // The server sent the visitor back to the page they came from (it drops the query
+        // parameter the target adds, say): known without the hand-over, which is not stored
+        // before consent.
+        if self.server_redirected
+            && redirect::address(&dom::referrer()) == redirect::address(&dom::location_href())
+        {
+            return Some("the server has just sent the visitor back here; the redirect is skipped to avoid a loop");
+        }
         let now = dom::date_now();
         let list = dom::session_get(HANDOFF_KEY)
             .map(|t| redirect::read_handoffs(&t))
@@ -1044,7 +1054,6 @@ impl Runtime {
         let mut list = redirect::read_handoffs(&text);
         let mut changed = false;
         let mut delivered = Vec::new();
-        self.landing.clear();
         list.retain_mut(|h| {
             let age = now - h.at;
             let landed_now = !h.landed;
@@ -1053,13 +1062,11 @@ impl Runtime {
                 changed = true;
                 self.landing.push((h.flag.clone(), h.from.clone()));
             }
-            // The destination, or where the server sent the visitor on from it (`/b` to
-            // `/en/b`) when this is the first page after the redirect; not the page it
-            // redirected from (a server that sent the visitor back: the variant was not seen).
+            // The destination, or where the server moved it (`/b` to `/en/b`) when this is the
+            // first page after the redirect; not another page the server sent the visitor to
+            // (a login, the page it came from): the variant was not seen there.
             let arrived = redirect::address(&h.to) == redirect::address(&here)
-                || (landed_now
-                    && self.server_redirected
-                    && redirect::address(&h.from) != redirect::address(&here));
+                || (landed_now && self.server_redirected && redirect::moved_to(&h.to, &here));
             let keep = if h.event.is_empty() {
                 age <= redirect::LOOP_WINDOW_MS
             } else if arrived {
@@ -1213,9 +1220,9 @@ impl Runtime {
         }
     }
 
-    /// With `debug: true`, logs [`log_flag`](Self::log_flag) for every flag.
-    /// `{flagKey: variant}` of this page view.
-    fn variants_json(&mut self) -> String {
+    /// Writes `{flagKey: variant}` of this page view into [`VARIANTS`], which `getVariants()`
+    /// reads; called wherever the variants change.
+    fn copy_variants(&mut self) {
         let mut out = Out(Vec::new());
         out.raw("{");
         let mut first = true;
@@ -1224,17 +1231,12 @@ impl Runtime {
             json::write(&mut out.0, &f.variant);
         }
         out.raw("}");
-        String::from_utf8(out.0).unwrap_or_default()
-    }
-
-    /// Keeps the copy of the variants up to date (see [`VARIANTS`]); called wherever they change.
-    fn copy_variants(&mut self) {
-        let json = self.variants_json();
         if let Ok(mut copy) = VARIANTS.0.try_borrow_mut() {
-            *copy = json;
+            *copy = String::from_utf8(out.0).unwrap_or_default();
         }
     }
 
+    /// With `debug: true`, logs [`log_flag`](Self::log_flag) for every flag.
     fn log_flags(&self) {
         for index in 0..self.flags.len() {
             self.log_flag(index);
@@ -1594,6 +1596,9 @@ fn deliver_held() {
 
 /// Starts the runtime with a config given as JSON text.
 pub(crate) fn start(config_json: &str, nonce: &str) {
+    if no_page() {
+        return;
+    }
     // The visitor's ids, from the integration there is before start (the built-in one reads
     // them from the analytics SDK on the page): asked here, outside the runtime's borrow, since
     // `getUser` is page code.
@@ -1662,11 +1667,12 @@ impl Out {
 /// `getVariants()` (0), `getActiveExperiments()` (1) or `getDebugState()` (2) as JSON text.
 pub(crate) fn state_json(what: u32) -> String {
     if what == STATE_VARIANTS {
-        // While the runtime is busy (page code inside one of its DOM writes), from the copy.
-        return with(Runtime::variants_json).unwrap_or_else(|| match VARIANTS.0.try_borrow() {
+        // From the copy: it answers also while the runtime is busy (page code inside one of
+        // its DOM writes).
+        return match VARIANTS.0.try_borrow() {
             Ok(v) if !v.is_empty() => v.clone(),
             _ => String::from("{}"),
-        });
+        };
     }
     let mut out = Out(Vec::new());
     with(|rt| match what {
@@ -1690,7 +1696,12 @@ pub(crate) fn state_json(what: u32) -> String {
 /// page changes); `revertVariants()` (`false`): every applied action undone, and nothing applied
 /// by scope changes until the next `applyVariants()`.
 pub(crate) fn set_applied(applied: bool) {
+    let navigated = navigation::navigation_pending();
     with(|rt| {
+        // A URL set just before, in the same task: the new page view begins first.
+        if navigated {
+            rt.on_navigation();
+        }
         rt.reverted = !applied;
         if applied {
             rt.apply_scope();
@@ -1708,7 +1719,13 @@ pub(crate) fn set_applied(applied: bool) {
 /// Switches the `manual` pages named `name` on or off (`toggleManualPageObject`), applying what
 /// enters scope and undoing what leaves it.
 pub(crate) fn toggle_manual_page(name: &str, active: bool) {
+    let navigated = navigation::navigation_pending();
     with(|rt| {
+        // A page switched on right after `pushState` (a router's `afterEach`) belongs to the
+        // page view that the navigation begins, which starts with none switched on.
+        if navigated {
+            rt.on_navigation();
+        }
         rt.manual_on.retain(|n| n != name);
         if active {
             rt.manual_on.push(name.into());

@@ -298,7 +298,41 @@ test("a redirect the server sends back to its source does not loop, and counts n
   assert.equal(new URL(p.url()).pathname, "/bb-a");
   assert.deepEqual(await log(p), [], "the variant was never seen");
   assert.equal(consoleErrors.length, 1);
-  assert.match(consoleErrors[0], /flag "bounce": this flag has just redirected, and the server led here/);
+  assert.match(consoleErrors[0], /flag "bounce": the server has just sent the visitor back here/);
+  await context.close();
+});
+
+test("a server that sends the visitor back: no loop while consent is pending (nothing stored), nor when the page rewrites its URL on load", async () => {
+  for (const [name, config, body] of [
+    ["pend", { flags: [flag("bp", { actions: [redirectTo("/bp-b")] })], pageObjects: { bp: urlPage("a", "/bp-a$") }, consent: "pending" }, ""],
+    // The page strips a tracking parameter as soon as it loads.
+    ["rs", { flags: [flag("br", { actions: [redirectTo("/br-b")] })], pageObjects: { br: urlPage("a", "/br-a$") } },
+      "<script>history.replaceState(null, '', location.pathname + '?clean=1')</script>"],
+  ]) {
+    let loads = 0;
+    const source = name === "pend" ? "/bp-a" : "/br-a";
+    live.server.setRoute(source, () => { loads++; return { body: page(config, body) }; });
+    live.server.setRoute(source.replace("-a", "-b"), { status: 302, headers: { location: source }, body: "" });
+    const { page: p, context } = await openPage(live.browser);
+    await p.goto(live.server.url + source, { waitUntil: "load" });
+    await p.waitForTimeout(700);
+    assert.equal(loads, 2, name);
+    assert.deepEqual(await log(p), [], name);
+    await context.close();
+  }
+});
+
+test("a redirect whose destination the server turns into a login page counts nothing there", async () => {
+  const config = { flags: [flag("walled", { actions: [redirectTo("/wall-b")] })], pageObjects: { walled: urlPage("a", "/wall-a$") } };
+  live.server.setRoute("/wall-a", { body: page(config) });
+  live.server.setRoute("/wall-b", { status: 302, headers: { location: "/login?next=%2Fwall-b" }, body: "" });
+  live.server.setRoute("/login", { body: page(config) });
+  const { page: p, context } = await openPage(live.browser);
+  await p.goto(live.server.url + "/wall-a", { waitUntil: "load" });
+  await p.waitForURL(/\/login/);
+  await p.waitForFunction(() => document.readyState === "complete");
+  await p.waitForTimeout(300);
+  assert.deepEqual(await log(p), []);
   await context.close();
 });
 

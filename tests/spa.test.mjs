@@ -161,6 +161,12 @@ test("a manual page switched on ends with its page view", async () => {
   await page.evaluate(() => navigate("/spa/third"));
   await settle(page);
   assert.deepEqual(await page.evaluate(() => events), [["/spa/a", "modal"]]);
+  // Switched on right after pushState, in the same task (a router's afterEach): it belongs to
+  // the new page view, and stays on in it.
+  await page.evaluate(() => { navigate("/spa/fourth"); webexp.toggleManualPageObject("checkout"); });
+  await settle(page);
+  assert.equal(await text(page, "#side"), "Modal variant");
+  assert.deepEqual(await page.evaluate(() => events), [["/spa/a", "modal"], ["/spa/fourth", "modal"]]);
   assert.deepEqual(pageErrors, []);
   await context.close();
 });

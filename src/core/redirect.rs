@@ -63,6 +63,17 @@ pub fn same_url(a: &str, b: &str) -> bool {
     base_a == base_b && within(query_a, query_b) && within(query_b, query_a)
 }
 
+/// Whether `here` is where a server moved the page `to` (its address with another prefix or a
+/// trailing slash: `/b` to `/en/b` or `/b/`): the last segment of `to`'s path is a segment of
+/// `here`'s. A login page or the page the visitor came from is not.
+pub fn moved_to(to: &str, here: &str) -> bool {
+    // (`https:`, ``, the host, then the path's segments.)
+    let segments = |url| pieces(address(url), b'/').skip(3).filter(|s| !s.is_empty());
+    segments(to)
+        .last()
+        .is_some_and(|last| segments(here).any(|s| s == last))
+}
+
 /// The key of a `key=value` query parameter, as written.
 fn key(param: &str) -> &str {
     cut(param, b'=').map_or(param, |(key, _)| key)
@@ -230,6 +241,14 @@ mod tests {
         assert!(!same_url("https://x/a?v=2", "https://x/a?v=2&utm=x"));
         assert!(!same_url("https://x/a?v=2", "https://x/a?v=3"));
         assert!(!same_url("https://x/a", "https://x/b"));
+    }
+
+    #[test]
+    fn a_moved_destination_keeps_its_last_path_segment() {
+        assert!(moved_to("https://x/b", "https://x/en/b"));
+        assert!(moved_to("https://x/shop/b?v=2", "https://x/b/"));
+        assert!(!moved_to("https://x/b", "https://x/login?next=/b"));
+        assert!(!moved_to("https://x/", "https://x/en/"));
     }
 
     #[test]

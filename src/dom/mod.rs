@@ -164,6 +164,11 @@ extern "C" {
     pub fn on_shown(callback: &js_sys::Function);
 }
 
+/// `document.referrer`: the page that led here, empty when none or withheld.
+pub fn referrer() -> String {
+    document().referrer()
+}
+
 /// `location.replace(url)`: leaves the page without a history entry for it.
 pub fn location_replace(url: &str) {
     let _ = window().location().replace(url);

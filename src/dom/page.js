@@ -19,11 +19,11 @@ export function afterFrame(callback) {
 }
 
 // Whether the page is being prerendered (Speculation Rules), and the call once it is shown.
-export const prerendering = () => document.prerendering === true;
+export const prerendering = () => globalThis.document?.prerendering === true;
 export const onShown = (callback) => document.addEventListener("prerenderingchange", callback, { once: true });
 
 // Whether this document came through a server redirect (same-origin ones are counted).
-export const arrivedByRedirect = () => (performance.getEntriesByType?.("navigation")[0]?.redirectCount || 0) > 0;
+export const arrivedByRedirect = () => performance.getEntriesByType("navigation")[0]?.redirectCount > 0;
 
 // The "webexp" Trusted Types policy: undefined until first needed, null where there is none.
 // Created on first use, so a page that restricts policy names sees no attempt from webexp unless

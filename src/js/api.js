@@ -21,12 +21,12 @@ const READ = 1, WRITE = 2;
 // Nothing thrown inside webexp reaches the page's own scripts: it is reported once, here.
 function guard(what, fn, fallback, kind) {
   if (!ready) {
-    console.error(`${NAME}: ${what}() was called before the WebAssembly module was instantiated (npm: call init() or initSync() first)`);
+    console.error(`${NAME}: ${what}() before the wasm was instantiated (npm: call init() or initSync() first)`);
     return fallback;
   }
   if (kind && wasm.busy()) {
     if (kind === WRITE) queueMicrotask(() => guard(what, fn, fallback, kind));
-    else console.error(`${NAME}: ${what}() was called from page code that runs inside a change webexp is making (a custom element's callback); call it after, in a microtask`);
+    else console.error(`${NAME}: ${what}() inside a change webexp is making (a custom element's callback?): call it in a microtask`);
     return fallback;
   }
   try {
@@ -52,7 +52,7 @@ const json = (value, fallback, replacer) => {
  */
 export function start(config, nonce) {
   return guard("start", () => {
-    if (nonce === undefined) nonce = document.querySelector("script[nonce]")?.nonce;
+    if (nonce === undefined) nonce = globalThis.document?.querySelector("script[nonce]")?.nonce;
     wasm.start(json(config, {}), String(nonce || ""));
   });
 }

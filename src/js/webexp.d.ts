@@ -108,7 +108,7 @@ export type WasmSource = ArrayBuffer | ArrayBufferView | string | object;
 export default function init(module_or_path?: { module_or_path: WasmSource } | WasmSource): Promise<unknown>;
 export { init };
 /** Instantiates the wasm synchronously from bytes or a compiled module. */
-export function initSync(module: { module: ArrayBuffer | ArrayBufferView | object } | ArrayBuffer | ArrayBufferView): unknown;
+export function initSync(module: { module: ArrayBuffer | ArrayBufferView | object } | ArrayBuffer | ArrayBufferView | object): unknown;
 
 /**
  * Starts the runtime with a config (what the script tag does with window.webexpConfig).

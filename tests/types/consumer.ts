@@ -14,6 +14,7 @@ const flags: EvaluationFlag[] = [
 async function main(bytes: Uint8Array): Promise<void> {
   await init();
   initSync({ module: bytes });
+  initSync(bytes);
   const config: WebexpConfig = { flags, user: { web_exp_id: "v1" }, forcedVariants: { hero: "on" }, integration: { ingestedForm: true } };
   start(config);
   const result: Record<string, { key?: string }> = evaluate({ user: { web_exp_id: "v1" } }, flags);
