@@ -294,3 +294,72 @@ test("an element the parser has not finished is hidden alone, changed once when 
   assert.deepEqual(reverted, ["<p>first half second half</p>", "", "color: green;"]);
   await context.close();
 });
+
+test("page edits through classList keep ours out of the page's value; SVG classes; a style append adds a declaration", async () => {
+  const { page, context } = await load(
+    config(mutate(
+      m("#c", "append", "class", "promo"),
+      m("#icon", "append", "class", "big"),
+      m("#s", "append", "style", "border: 1px solid red"),
+    )),
+    `<p id="c" class="card">c</p><svg id="icon" class="icon" width="4" height="4"></svg><p id="s" style="color: blue">s</p>`,
+  );
+  const read = () => page.evaluate(() => [
+    document.getElementById("c").className, document.getElementById("icon").getAttribute("class"), document.getElementById("s").style.cssText,
+  ]);
+  assert.deepEqual(await read(), ["card promo", "icon big", "color: blue; border: 1px solid red;"]);
+  await page.evaluate(() => document.getElementById("c").classList.toggle("open"));
+  await frames(page);
+  await page.evaluate(() => webexp.revertVariants());
+  assert.deepEqual(await read(), ["card open", "icon", "color: blue;"]);
+  await context.close();
+});
+
+test("an insert next to an element a framework re-renders stays single, and revert takes every copy away", async () => {
+  const { page, context } = await load(
+    config(mutate(m(".title", "set", "insert.after", "<p class=\"banner\">Sale!</p>"))),
+    `<div id="card"><h2 class="title">Shoes</h2><p class="desc">d</p></div>`,
+  );
+  for (let i = 0; i < 20; i++) {
+    // The framework replaces the heading with a new element.
+    await page.evaluate((i) => { const h = document.createElement("h2"); h.className = "title"; h.textContent = "Shoes " + i; document.querySelector("#card .title").replaceWith(h); }, i);
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+  }
+  assert.equal(await page.evaluate(() => document.querySelectorAll(".banner").length), 1);
+  assert.equal(await page.evaluate(() => document.querySelector(".title").nextElementSibling.className), "banner");
+  await page.evaluate(() => webexp.revertVariants());
+  assert.equal(await page.evaluate(() => document.querySelectorAll(".banner").length), 0);
+  await context.close();
+});
+
+test("a page re-rendering on its own rhythm is not a fight; the user's <details> choice stands; a move by #id is made again", async () => {
+  const { page, context, warnings } = await load(
+    config(mutate(
+      m("#clock", "append", "class", "ours"),
+      m("#more", "set", "open", ""),
+      m("#mv", "set", "position", undefined, { parentSelector: "#side" }),
+    )),
+    `<p id="clock" class="tick">t</p><details id="more"><summary>More</summary>x</details><ul id="list"><li id="mv">m</li></ul><div id="side"></div>`,
+  );
+  // A clock re-rendering every 150 ms, not in reaction to webexp.
+  const missing = await page.evaluate(() => new Promise((done) => {
+    let n = 0, without = 0;
+    const timer = setInterval(() => { document.getElementById("clock").className = "tick"; }, 150);
+    const frame = () => {
+      if (!document.getElementById("clock").classList.contains("ours")) without++;
+      if (++n < 90) requestAnimationFrame(frame); else { clearInterval(timer); done(without); }
+    };
+    requestAnimationFrame(frame);
+  }));
+  assert.equal(missing, 0, "every frame shows the change");
+  assert.deepEqual(warnings, []);
+  assert.equal(await page.evaluate(() => document.getElementById("more").open), true);
+  await page.click("#more summary");
+  await frames(page);
+  assert.equal(await page.evaluate(() => document.getElementById("more").open), false, "closed by the user, stays closed");
+  assert.equal(await page.evaluate(() => document.getElementById("mv").parentElement.id), "side");
+  await page.evaluate(() => document.getElementById("list").append(document.getElementById("mv")));
+  await frames(page);
+  assert.equal(await page.evaluate(() => document.getElementById("mv").parentElement.id), "side", "moved again");
+  await context.close();
+});

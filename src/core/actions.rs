@@ -439,12 +439,45 @@ pub fn transform(
             Op::Set if !matches!(property, Property::Insert(_)) => Some(value.to_string()),
             Op::Set | Op::Append => {
                 let mut s = current.unwrap_or("").to_string();
+                // Declarations appended to declarations: `color: red` and `margin: 0`.
+                // (A byte scan: `trim_end` links Unicode's whitespace table.)
+                let last = s.bytes().rev().find(|b| !b.is_ascii_whitespace());
+                if *property == Property::Style && last.is_some_and(|b| b != b';') {
+                    s.push_str("; ");
+                }
                 s.push_str(value);
                 Some(s)
             }
             Op::Remove => None,
         },
     }
+}
+
+/// The page's own classes, when it edited them after our change (`classList.toggle`) and left
+/// the classes we added in: `current` without those, with those we removed put back. `None`
+/// when one of ours is gone (the page wrote its whole value: that is its own).
+pub fn page_classes(original: &str, applied: &str, current: &str) -> Option<String> {
+    let has = |s: &str, c: &str| s.split_ascii_whitespace().any(|x| x == c);
+    let added = |c: &&str| !has(original, c);
+    let mut ours = applied.split_ascii_whitespace().filter(added).peekable();
+    ours.peek()?;
+    if !ours.all(|c| has(current, c)) {
+        return None;
+    }
+    let mut out = String::new();
+    let kept = current
+        .split_ascii_whitespace()
+        .filter(|c| !has(applied, c) || !added(c));
+    let removed = original
+        .split_ascii_whitespace()
+        .filter(|c| !has(applied, c) && !has(current, c));
+    for c in kept.chain(removed) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(c);
+    }
+    Some(out)
 }
 
 /// A style value split into the value and the priority `setProperty` takes: `"red !important"`
@@ -465,6 +498,52 @@ mod tests {
     fn payload(text: &str) -> (Vec<Action>, Vec<ActionError>) {
         let v = parse(text).unwrap();
         parse_payload(Some(&v))
+    }
+
+    #[test]
+    fn the_pages_class_edits_keep_ours_out_of_its_value() {
+        // We appended `promo`; the page toggled `open` on.
+        assert_eq!(
+            page_classes("card", "card promo", "card promo open").as_deref(),
+            Some("card open")
+        );
+        // We removed `old`; the page added `open`: `old` is the page's.
+        assert_eq!(
+            page_classes("card old x", "card x promo", "card x promo open").as_deref(),
+            Some("card x open old")
+        );
+        // The page wrote its whole value (ours gone): that is its own.
+        assert_eq!(page_classes("card", "card promo", "card"), None);
+        // Nothing of ours added: nothing to take out.
+        assert_eq!(page_classes("a b", "a", "a c"), None);
+    }
+
+    #[test]
+    fn style_appends_join_declarations() {
+        assert_eq!(
+            transform(
+                &Property::Style,
+                Op::Append,
+                "margin: 0",
+                Some("color: red")
+            )
+            .as_deref(),
+            Some("color: red; margin: 0")
+        );
+        assert_eq!(
+            transform(
+                &Property::Style,
+                Op::Append,
+                "margin: 0",
+                Some("color: red;")
+            )
+            .as_deref(),
+            Some("color: red;margin: 0")
+        );
+        assert_eq!(
+            transform(&Property::Style, Op::Append, "margin: 0", None).as_deref(),
+            Some("margin: 0")
+        );
     }
 
     #[test]

@@ -39,9 +39,14 @@ pub type MutationId = usize;
 /// Set on a mutation's id in the observer's entries for the selectors of its place (a move's
 /// `parentSelector` and `insertBeforeSelector`), not its targets.
 const WATCH: usize = 1 << 30;
+/// Set on a mutation's id in the observer's entries: its selector is matched among added nodes
+/// even when it is anchored on an id (see `filter_selectors`).
+const ADDED: usize = 1 << 29;
 
 const FIGHT_LIMIT: u8 = 5;
 const FIGHT_WINDOW_MS: f64 = 1000.0;
+/// A page write within this long after our write reacts to it, and counts toward a fight.
+const FIGHT_REACTION_MS: f64 = 50.0;
 /// First and largest delay of a re-apply while fighting; it doubles in between.
 const BACKOFF_FIRST_MS: u32 = 50;
 const BACKOFF_MAX_MS: u32 = 5000;
@@ -140,8 +145,8 @@ fn read(el: &Element, property: &Property) -> Option<String> {
     match property {
         Property::Html => Some(el.inner_html()),
         Property::Text => el.text_content(),
-        // `className` rather than the attribute: no name to pass, nothing to catch.
-        Property::Class => Some(el.class_name()),
+        // The attribute, not `className`: on SVG elements that is an `SVGAnimatedString`.
+        Property::Class => Some(el.get_attribute("class").unwrap_or_default()),
         Property::Style => el.get_attribute("style"),
         Property::Attribute(name) => el.get_attribute(name),
         Property::StyleProperty(name) => read_style(el, name),
@@ -156,7 +161,9 @@ fn write(el: &Element, property: &Property, value: Option<&str>) -> bool {
     match (property, value) {
         (Property::Html, Some(v)) => return super::html_sink::set_inner_html(el, v),
         (Property::Text, Some(v)) => el.set_text_content(Some(v)),
-        (Property::Class, Some(v)) => el.set_class_name(v),
+        (Property::Class, Some(v)) => {
+            let _ = el.set_attribute("class", v);
+        }
         // CSSOM, not setAttribute("style"): a `style-src` CSP without 'unsafe-inline' blocks
         // the attribute but not CSSOM.
         (Property::Style, Some(v)) => {
@@ -207,6 +214,11 @@ fn write_style(el: &Element, name: &str, value: Option<&str>) {
         }
         None => style.remove_property(name).map(|_| ()),
     };
+    // The last declaration gone: no empty `style=""` left behind (the page had none, or one
+    // as good as none).
+    if value.is_none() && el.get_attribute("style").as_deref() == Some("") {
+        let _ = el.remove_attribute("style");
+    }
 }
 
 /// True while the parser may still be adding content to `el`: the document is loading and
@@ -370,7 +382,11 @@ impl Mutator {
         let mut content = Vec::new();
         for (id, e) in self.entries.iter().enumerate().filter(|(_, e)| e.active) {
             let m = &e.mutation;
-            entries.push((id, m.selector.as_str()));
+            // A move or removal is made again when the page puts the element back, which the
+            // observer sees as the element added: [`ADDED`] has it matched among added nodes,
+            // where an `#id` anchor is matched only when another element gets the id.
+            let added = matches!(m.property, Property::Position | Property::Element);
+            entries.push((if added { id | ADDED } else { id }, m.selector.as_str()));
             if sets_content(&m.property) {
                 content.push(m.selector.as_str());
             }
@@ -548,7 +564,7 @@ impl Mutator {
     fn attach_hits(&mut self, batch: &Batch, slot: &Slot) {
         for i in 0..slot.hits {
             let (id, key) = batch.hit(slot, i);
-            let (id, watched) = (id & !WATCH, id & WATCH != 0);
+            let (id, watched) = (id & !(WATCH | ADDED), id & WATCH != 0);
             if !(id < self.entries.len() && self.entries[id].active) {
                 continue;
             }
@@ -908,7 +924,11 @@ impl Mutator {
         if now - f.last > FIGHT_WINDOW_MS {
             f.backoff = 0;
         }
-        f.count = f.count.saturating_add(1);
+        // A page write soon after ours reacts to it (a fight); one a while later is the page's
+        // own rhythm (a clock re-rendering every few hundred ms), re-applied each time.
+        if now - f.last < FIGHT_REACTION_MS {
+            f.count = f.count.saturating_add(1);
+        }
         if f.backoff == 0 && f.count <= FIGHT_LIMIT {
             f.last = now;
             self.apply(pos);
@@ -947,6 +967,15 @@ impl Mutator {
 
     /// Nodes were removed from `target`: an insert of ours among them goes back in.
     fn on_removed(&mut self, target: &Node) {
+        // An insert next to an element the page took out (a re-render replaced it): its nodes
+        // go with it, else every re-render would leave one more; the new element gets its own.
+        self.records.retain(|r| {
+            let gone = matches!(r.property, Property::Insert(_)) && !r.el.is_connected();
+            if gone {
+                restore(r);
+            }
+            !gone
+        });
         for pos in 0..self.records.len() {
             let r = &self.records[pos];
             if let Property::Insert(at) = r.property {
@@ -997,7 +1026,26 @@ impl Mutator {
                 r.applied = current;
                 continue;
             }
-            self.records[pos].original = current;
+            // A page that edits the classes (`classList.toggle`) leaves ours in: its own value
+            // is without them. The user opens and closes `<details>` and `<dialog>`: their
+            // choice stands.
+            let edited = match (&r.property, &r.original, &r.applied, &current) {
+                (Property::Class, Some(o), Some(a), Some(c)) => {
+                    crate::core::actions::page_classes(o, a, c)
+                }
+                _ => None,
+            };
+            let users = matches!(&r.property, Property::Attribute(name) if name == "open");
+            let r = &mut self.records[pos];
+            match edited {
+                // (What is there now counts as ours, so the re-apply keeps this original.)
+                Some(page) => (r.applied, r.original) = (current, Some(page)),
+                None if users => {
+                    (r.applied, r.original) = (current.clone(), current);
+                    continue;
+                }
+                None => r.original = current,
+            }
             self.reapply(pos);
         }
     }
