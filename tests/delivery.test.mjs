@@ -328,6 +328,8 @@ test("two tabs waiting for consent: the first visitor id stored on a grant stays
   const stored = () => a.evaluate(() => localStorage.getItem("webexp:web_exp_id"));
   assert.equal(await stored(), null);
   await b.evaluate(() => webexp.setConsent("granted"));
+  // (A write in one tab reaches another tab's localStorage a moment later.)
+  await a.waitForFunction(() => localStorage.getItem("webexp:web_exp_id"));
   const first = await stored();
   assert.ok(first);
   await a.evaluate(() => webexp.setConsent("granted"));

@@ -363,3 +363,40 @@ test("a page re-rendering on its own rhythm is not a fight; the user's <details>
   assert.equal(await page.evaluate(() => document.getElementById("mv").parentElement.id), "side", "moved again");
   await context.close();
 });
+
+test("a framework removing or reordering elements webexp removed or moved does not throw, and revert leaves out what it removed", async () => {
+  const { page, context, pageErrors } = await load(
+    config(mutate(m("#mv", "set", "position", undefined, { parentSelector: "#side" }), m("#rm", "remove", "element"))),
+    `<ul id="list"><li id="a">a</li><li id="mv">moved</li><li id="rm">removed</li><li id="k">k</li></ul><div id="side"></div>`,
+  );
+  const result = await page.evaluate(() => {
+    // React keeps the elements it created and the parent it rendered them into.
+    const list = document.getElementById("list"), mv = document.getElementById("mv");
+    const rm = [...list.children].find((li) => li.id === "rm") || window.__rm;
+    const out = [mv.parentElement.id];
+    const fresh = document.createElement("li");
+    fresh.id = "fresh";
+    list.insertBefore(fresh, mv); // mv is elsewhere now: inserted at the end
+    out.push(fresh.parentElement.id);
+    list.removeChild(mv); // unmounted: out of the page wherever it is
+    out.push(mv.isConnected);
+    return out;
+  });
+  assert.deepEqual(result, ["side", "list", false]);
+  await page.evaluate(() => webexp.revertVariants());
+  assert.equal(await page.evaluate(() => document.getElementById("mv")), null, "what the page removed stays out");
+  assert.equal(await page.evaluate(() => document.getElementById("rm")?.parentElement.id), "list", "what only webexp removed comes back");
+  // The page holds the element webexp removes again, then unmounts it.
+  const rmResult = await page.evaluate(() => {
+    const list = document.getElementById("list"), rm = document.getElementById("rm");
+    webexp.applyVariants();
+    const out = [rm.isConnected];
+    list.removeChild(rm);
+    webexp.revertVariants();
+    out.push(rm.isConnected);
+    return out;
+  });
+  assert.deepEqual(rmResult, [false, false]);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});

@@ -282,6 +282,18 @@ fn inserted_intact(r: &Record, at: u8) -> bool {
 }
 
 /// Puts `el` back into `parent`, before `next` if that is still there, else at the end.
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/dom/page.js")]
+extern "C" {
+    /// Notes an element we took out or moved, so that the framework that rendered it can still
+    /// remove it or insert before it (see `page.js`).
+    #[wasm_bindgen(js_name = markMoved)]
+    fn mark_moved(el: &Element);
+    /// Whether the page's own code removed an element we had taken out or moved: a revert
+    /// leaves it out.
+    #[wasm_bindgen(js_name = releasedByPage)]
+    fn released_by_page(el: &Element) -> bool;
+}
+
 fn put_back(el: &Element, parent: &Node, next: Option<&Node>) {
     let next = next.filter(|n| n.parent_node().as_ref() == Some(parent));
     let _ = parent.insert_before(el, next);
@@ -744,6 +756,7 @@ impl Mutator {
                 let el = record.el.clone();
                 if let Some(parent) = el.parent_node() {
                     self.records[pos].home = Some((parent.clone(), el.next_sibling()));
+                    mark_moved(&el);
                     el.remove();
                     self.absorb(pos, &parent, false);
                 }
@@ -873,6 +886,9 @@ impl Mutator {
         let before_node: Option<&Node> = before.as_ref().map(AsRef::as_ref);
         let in_place = el.parent_node().as_ref() == Some(parent.as_ref())
             && el.next_sibling().as_ref() == before_node;
+        if !in_place {
+            mark_moved(&record.el);
+        }
         if in_place || parent.insert_before(el, before_node).is_ok() {
             self.mark_reached(pos);
         }
@@ -1080,9 +1096,12 @@ fn restore(r: &Record) {
     }
     match &r.property {
         Property::Position | Property::Element => {
-            // An element we removed has no parent; one we moved is put back wherever it is.
+            // An element we removed has no parent; one we moved is put back wherever it is;
+            // one the page's own code removed since stays out.
             if let Some((parent, next)) = &r.home {
-                if r.property == Property::Position || r.el.parent_node().is_none() {
+                if (r.property == Property::Position || r.el.parent_node().is_none())
+                    && !released_by_page(&r.el)
+                {
                     put_back(&r.el, parent, next.as_ref());
                 }
             }

@@ -11,6 +11,33 @@
 const NAME = "webexp";
 
 export const otherOrigin = (url) => new URL(url).origin !== location.origin;
+// Elements webexp took out of the page or moved. The framework that rendered one still thinks it
+// is where it put it: its removeChild or insertBefore on it would throw NotFoundError (and a React
+// commit that throws unmounts the whole app). So Node's two methods are wrapped, once, at the
+// first such change, to do what the framework means: take the element out wherever it is (noted,
+// so that a revert does not bring back what the page let go), or insert at the end.
+const moved = new WeakSet(), released = new WeakSet();
+let wrapped = false;
+export function markMoved(el) {
+  if (!wrapped) {
+    wrapped = true;
+    const P = Node.prototype, removeChild = P.removeChild, insertBefore = P.insertBefore;
+    P.removeChild = function (child) {
+      if (child?.parentNode !== this && moved.has(child)) {
+        released.add(child);
+        child.remove();
+        return child;
+      }
+      return removeChild.call(this, child);
+    };
+    P.insertBefore = function (node, ref) {
+      return insertBefore.call(this, node, ref?.parentNode !== this && moved.has(ref) ? null : ref);
+    };
+  }
+  moved.add(el);
+}
+export const releasedByPage = (el) => released.has(el);
+
 // Calls `callback` in a task after the next animation frame; returns what cancels it.
 export function afterFrame(callback) {
   let timer;
