@@ -1035,6 +1035,11 @@ impl Runtime {
                 );
             }
         }
+        // Never back to the page that led here: two flags redirecting to each other's page
+        // would loop, also before consent, when no hand-over is stored to tell.
+        if redirect::same_url(&dom::referrer(), to) {
+            return Some("redirect url is the page that just redirected here; the redirect is skipped to avoid a loop");
+        }
         None
     }
 
@@ -1675,7 +1680,7 @@ pub(crate) fn state_json(what: u32) -> String {
         };
     }
     let mut out = Out(Vec::new());
-    with(|rt| match what {
+    let answered = with(|rt| match what {
         STATE_ACTIVE => {
             out.raw("[");
             let mut first = true;
@@ -1689,6 +1694,10 @@ pub(crate) fn state_json(what: u32) -> String {
         }
         _ => rt.debug_state(&mut out),
     });
+    // Without a page (reported) or while busy: the empty value, not an empty text.
+    if answered.is_none() {
+        out.raw(if what == STATE_ACTIVE { "[]" } else { "{}" });
+    }
     String::from_utf8(out.0).unwrap_or_default()
 }
 

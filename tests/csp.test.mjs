@@ -149,5 +149,6 @@ test("without 'wasm-unsafe-eval': one clear console.error from webexp, the page 
   // The API is there, and its calls return their empty values instead of throwing into the page.
   assert.deepEqual(await page.evaluate(() => [webexp.getVariants(), webexp.getActiveExperiments(), webexp.variant("x")]), [{}, [], undefined]);
   assert.deepEqual(pageErrors, []);
+  assert.equal(consoleErrors.filter((m) => m.startsWith("webexp")).length, 1, "the calls say nothing more");
   await context.close();
 });

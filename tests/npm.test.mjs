@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { EvaluationEngine } from "@amplitude/experiment-core";
-import { initSync, evaluate, getVariants, applyVariants, start } from "webexp";
+import { initSync, evaluate, getVariants, getActiveExperiments, applyVariants, start } from "webexp";
 import { serverAndBrowser } from "./support/browser.mjs";
 
 const FLAGS = [
@@ -48,6 +48,7 @@ test("Node: initSync + evaluate through the package exports, same answer as the 
   applyVariants();
   start({ flags: FLAGS });
   assert.deepEqual(getVariants(), {});
+  assert.deepEqual(getActiveExperiments(), []);
   assert.ok(errors.length > 0);
   for (const e of errors) assert.match(e, /^webexp: the runtime needs a browser page; only evaluate\(\) works here$/);
   t.mock.restoreAll();

@@ -180,6 +180,23 @@ test("two flags redirecting to each other's page stop after one redirect", async
   await context.close();
 });
 
+test("two flags redirecting to each other's page stop after one redirect also before consent (nothing stored)", async () => {
+  const config = {
+    flags: [flag("ab", { actions: [redirectTo("/pq-b")] }), flag("ba", { actions: [redirectTo("/pq-a")] })],
+    pageObjects: { ab: urlPage("a", "/pq-a"), ba: urlPage("b", "/pq-b") },
+    consent: "pending",
+  };
+  let loads = 0;
+  for (const path of ["/pq-a", "/pq-b"]) live.server.setRoute(path, () => { loads++; return { body: page(config) }; });
+  const { page: p, context, consoleErrors } = await openPage(live.browser);
+  await p.goto(live.server.url + "/pq-a", { waitUntil: "load" });
+  await p.waitForTimeout(700);
+  assert.equal(loads, 2);
+  assert.equal(new URL(p.url()).pathname, "/pq-b");
+  assert.match(consoleErrors.join("\n"), /flag "ba": redirect url is the page that just redirected here/);
+  await context.close();
+});
+
 test("an impression is never sent for a destination that did not load", async () => {
   const config = {
     flags: [flag("gone", { actions: [redirectTo("/missing")] })],

@@ -45,8 +45,6 @@ const ADDED: usize = 1 << 29;
 
 const FIGHT_LIMIT: u8 = 5;
 const FIGHT_WINDOW_MS: f64 = 1000.0;
-/// A page write within this long after our write reacts to it, and counts toward a fight.
-const FIGHT_REACTION_MS: f64 = 50.0;
 /// First and largest delay of a re-apply while fighting; it doubles in between.
 const BACKOFF_FIRST_MS: u32 = 50;
 const BACKOFF_MAX_MS: u32 = 5000;
@@ -131,6 +129,8 @@ pub struct Mutator {
     waker: Option<js_sys::Function>,
     /// The next delayed re-apply of a fighting record.
     timer: Option<Timeout>,
+    /// The page took nodes out next to an insert: [`Mutator::drop_left_behind`] is due.
+    inserts_due: bool,
     /// `DOMContentLoaded`, while elements are held back.
     loaded: Option<Listener>,
     /// What the observer hands over: kept in step with the mutations and records here.
@@ -530,6 +530,9 @@ impl Mutator {
     /// back-off re-applies that are due.
     pub fn wake(&mut self) {
         self.finish_unfinished();
+        if core::mem::take(&mut self.inserts_due) {
+            self.drop_left_behind();
+        }
         let now = super::now_ms();
         for pos in 0..self.records.len() {
             let r = &mut self.records[pos];
@@ -542,6 +545,29 @@ impl Mutator {
             }
         }
         self.schedule(now);
+    }
+
+    /// An insert next to an element the page took out (a re-render replaced it) whose nodes the
+    /// page left behind: they go, else every re-render would leave one more (the new element
+    /// gets its own). Not when they left with it (a detached tab panel that comes back), nor
+    /// when we took the element out ourselves.
+    fn drop_left_behind(&mut self) {
+        let removed_by_us: Vec<NodeKey> = self
+            .records
+            .iter()
+            .filter(|r| r.property == Property::Element)
+            .map(|r| r.key)
+            .collect();
+        self.records.retain(|r| {
+            let left_behind = matches!(r.property, Property::Insert(_))
+                && !r.el.is_connected()
+                && !removed_by_us.contains(&r.key)
+                && r.inserted.iter().any(Node::is_connected);
+            if left_behind {
+                restore(r);
+            }
+            !left_behind
+        });
     }
 
     /// True when `el` is our own output: inside an element whose html we set and which still
@@ -940,11 +966,7 @@ impl Mutator {
         if now - f.last > FIGHT_WINDOW_MS {
             f.backoff = 0;
         }
-        // A page write soon after ours reacts to it (a fight); one a while later is the page's
-        // own rhythm (a clock re-rendering every few hundred ms), re-applied each time.
-        if now - f.last < FIGHT_REACTION_MS {
-            f.count = f.count.saturating_add(1);
-        }
+        f.count = f.count.saturating_add(1);
         if f.backoff == 0 && f.count <= FIGHT_LIMIT {
             f.last = now;
             self.apply(pos);
@@ -969,7 +991,7 @@ impl Mutator {
 
     /// Arms the timer for the earliest due re-apply, or none.
     fn schedule(&mut self, now: f64) {
-        let mut next = f64::INFINITY;
+        let mut next = if self.inserts_due { now } else { f64::INFINITY };
         for r in &self.records {
             if r.fight.due > 0.0 && r.fight.due < next {
                 next = r.fight.due;
@@ -983,15 +1005,16 @@ impl Mutator {
 
     /// Nodes were removed from `target`: an insert of ours among them goes back in.
     fn on_removed(&mut self, target: &Node) {
-        // An insert next to an element the page took out (a re-render replaced it): its nodes
-        // go with it, else every re-render would leave one more; the new element gets its own.
-        self.records.retain(|r| {
-            let gone = matches!(r.property, Property::Insert(_)) && !r.el.is_connected();
-            if gone {
-                restore(r);
-            }
-            !gone
-        });
+        // Inserts whose element the page took out are looked at in the next task (see
+        // [`Mutator::drop_left_behind`]): an element moved in two steps is back by then.
+        if self
+            .records
+            .iter()
+            .any(|r| matches!(r.property, Property::Insert(_)))
+        {
+            self.inserts_due = true;
+            self.schedule(super::now_ms());
+        }
         for pos in 0..self.records.len() {
             let r = &self.records[pos];
             if let Property::Insert(at) = r.property {
@@ -1051,7 +1074,8 @@ impl Mutator {
                 }
                 _ => None,
             };
-            let users = matches!(&r.property, Property::Attribute(name) if name == "open");
+            let users = matches!(&r.property, Property::Attribute(name) if name == "open")
+                && matches!(r.el.local_name().as_str(), "details" | "dialog");
             let r = &mut self.records[pos];
             match edited {
                 // (What is there now counts as ours, so the re-apply keeps this original.)

@@ -16,7 +16,9 @@ export const otherOrigin = (url) => new URL(url).origin !== location.origin;
 // commit that throws unmounts the whole app). So Node's two methods are wrapped, once, at the
 // first such change, to do what the framework means: take the element out wherever it is (noted,
 // so that a revert does not bring back what the page let go), or insert at the end.
-const moved = new WeakSet(), released = new WeakSet();
+// (`moved` maps each to its next sibling when webexp took it: a framework inserting before the
+// element inserts before that sibling instead.)
+const moved = new WeakMap(), released = new WeakSet();
 let wrapped = false;
 export function markMoved(el) {
   if (!wrapped) {
@@ -31,10 +33,15 @@ export function markMoved(el) {
       return removeChild.call(this, child);
     };
     P.insertBefore = function (node, ref) {
-      return insertBefore.call(this, node, ref?.parentNode !== this && moved.has(ref) ? null : ref);
+      if (ref?.parentNode !== this && moved.has(ref)) {
+        // (What followed it may have been taken too: then what followed that.)
+        do ref = moved.get(ref); while (ref && ref.parentNode !== this && moved.has(ref));
+        if (ref?.parentNode !== this) ref = null;
+      }
+      return insertBefore.call(this, node, ref);
     };
   }
-  moved.add(el);
+  moved.set(el, el.nextSibling);
 }
 export const releasedByPage = (el) => released.has(el);
 

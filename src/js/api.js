@@ -7,9 +7,10 @@ const NAME = "webexp";
 
 // Set once the wasm is instantiated (the script tag's initSync, or the npm package's init or
 // initSync): before that, every call says so instead of failing on the missing module.
+// (`null`: the script tag could not instantiate it and has said so; calls then stay quiet.)
 let ready = false;
-export const setReady = () => {
-  ready = true;
+export const setReady = (state = true) => {
+  ready = state;
 };
 
 // What a call does when page code that webexp's own DOM write runs (a custom element's
@@ -21,7 +22,7 @@ const READ = 1, WRITE = 2;
 // Nothing thrown inside webexp reaches the page's own scripts: it is reported once, here.
 function guard(what, fn, fallback, kind) {
   if (!ready) {
-    console.error(`${NAME}: ${what}() before the wasm was instantiated (npm: call init() or initSync() first)`);
+    if (ready === false) console.error(`${NAME}: ${what}() before the wasm was instantiated (npm: call init() or initSync() first)`);
     return fallback;
   }
   if (kind && wasm.busy()) {

@@ -50,6 +50,7 @@ function readConfig() {
     initSync({ module: decode(WASM, TABLE) });
   } catch (e) {
     console.error("webexp: could not start WebAssembly (does the Content-Security-Policy allow 'wasm-unsafe-eval'?):", e);
+    setReady(null);
     return;
   }
   setReady();
