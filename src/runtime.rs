@@ -209,10 +209,20 @@ pub(crate) fn with<R>(f: impl FnOnce(&mut Runtime) -> R) -> Option<R> {
     Some(f(rt.get_or_insert_with(Runtime::default)))
 }
 
+/// Begins the page view of a URL set just before in the same task, whose navigation has not
+/// been told yet: a router that renders and then calls `pushState` (as Next.js does), or calls
+/// webexp right after it (`toggleManualPageObject` in an `afterEach`). Called before what
+/// belongs to the new page view (else an impression would count in the old one and again in the
+/// new one, and a manual page switched on would be switched off again).
+fn begin_current_view() {
+    if navigation::navigation_pending() {
+        with(Runtime::on_navigation);
+    }
+}
+
 /// The variants as `getVariants()` gives them, kept outside the runtime, updated wherever they
-/// change:
-/// page code that runs inside one of its DOM writes (a custom element's callback) reads them
-/// while the runtime is busy.
+/// change: page code that runs inside one of its DOM writes (a custom element's callback) reads
+/// them while the runtime is busy.
 struct VariantsCopy(RefCell<String>);
 
 // wasm32-unknown-unknown without atomics has one thread.
@@ -404,15 +414,8 @@ impl Runtime {
             perform_redirect();
         }));
         let observer = DomObserver::new(&dom::document(), self.mutator.filter(), |batch| {
-            // A router that renders the new page first and then calls `pushState`, in one task
-            // (as Next.js does): its changes belong to the new page view, which begins before
-            // they are looked at (else their impressions would count in the old page view and
-            // again in the new one).
-            let navigated = navigation::navigation_pending();
+            begin_current_view();
             with(|rt| {
-                if navigated {
-                    rt.on_navigation();
-                }
                 rt.mutator.on_records(batch);
                 rt.collect_applied();
                 // A delivery reads the stored queue: only a batch that made an event pays
@@ -938,7 +941,7 @@ impl Runtime {
                 None => Some("redirect url is not a valid URL; the redirect is skipped"),
                 // Already there (the same parameters in another order included).
                 Some(to) if redirect::same_url(to, &current) => continue,
-                Some(to) => self.redirect_loop(index, to),
+                Some(to) => self.redirect_loop(index, to, &current),
             };
             let (Some(to), None) = (to, problem) else {
                 let f = &mut self.flags[index];
@@ -985,7 +988,7 @@ impl Runtime {
     }
 
     /// Why redirecting flag `index` to `to` would loop, if it would.
-    fn redirect_loop(&self, index: usize, to: &str) -> Option<&'static str> {
+    fn redirect_loop(&self, index: usize, to: &str, here: &str) -> Option<&'static str> {
         let f = &self.flags[index];
         if let Some(pages) = &f.pages {
             let mut context = self.context.clone();
@@ -1003,9 +1006,8 @@ impl Runtime {
         // The server sent the visitor back to the page they came from (it drops the query
         // parameter the target adds, say): known without the hand-over, which is not stored
         // before consent.
-        if self.server_redirected
-            && redirect::address(&dom::referrer()) == redirect::address(&dom::location_href())
-        {
+        let referrer = dom::referrer();
+        if self.server_redirected && redirect::address(&referrer) == redirect::address(here) {
             return Some("the server has just sent the visitor back here; the redirect is skipped to avoid a loop");
         }
         let now = dom::date_now();
@@ -1037,7 +1039,7 @@ impl Runtime {
         }
         // Never back to the page that led here: two flags redirecting to each other's page
         // would loop, also before consent, when no hand-over is stored to tell.
-        if redirect::same_url(&dom::referrer(), to) {
+        if redirect::same_url(&referrer, to) {
             return Some("redirect url is the page that just redirected here; the redirect is skipped to avoid a loop");
         }
         None
@@ -1342,16 +1344,19 @@ impl Runtime {
         };
     }
 
+    /// Whether events may go out now: consent granted, no preview (in preview nothing is
+    /// delivered, not even what waits from before it), the page not prerendered.
+    fn may_deliver(&self) -> bool {
+        self.config.consent == Consent::Granted && self.preview.is_none() && !dom::prerendering()
+    }
+
     /// Delivers what waits, oldest first: the shared queue, then this tab's held events. Runs
     /// under the queue lock, so each queued event goes to one tab's integration exactly once. On
     /// a refusal it stops and tries again later, waiting twice as long each time (1 s to 30 s).
     fn drain(&mut self) -> Option<(JsValue, String, Option<String>)> {
         // Also when called by a lock or a timer: consent may have been withdrawn, or a preview
         // begun, since the delivery was asked for.
-        let allowed = self.config.consent == Consent::Granted
-            && self.preview.is_none()
-            && !dom::prerendering();
-        if !allowed || self.adoption_wait.is_some() {
+        if !self.may_deliver() || self.adoption_wait.is_some() {
             return None;
         }
         let integration = self.integration();
@@ -1531,8 +1536,7 @@ fn begin_delivery() -> bool {
 /// events go first.
 fn request_drain() {
     let ready = with(|rt| {
-        // In preview nothing is delivered, not even what waits from before it.
-        if rt.config.consent != Consent::Granted || rt.preview.is_some() || dom::prerendering() {
+        if !rt.may_deliver() {
             return false;
         }
         let mut new_tabs = Vec::new();
@@ -1705,12 +1709,8 @@ pub(crate) fn state_json(what: u32) -> String {
 /// page changes); `revertVariants()` (`false`): every applied action undone, and nothing applied
 /// by scope changes until the next `applyVariants()`.
 pub(crate) fn set_applied(applied: bool) {
-    let navigated = navigation::navigation_pending();
+    begin_current_view();
     with(|rt| {
-        // A URL set just before, in the same task: the new page view begins first.
-        if navigated {
-            rt.on_navigation();
-        }
         rt.reverted = !applied;
         if applied {
             rt.apply_scope();
@@ -1728,13 +1728,8 @@ pub(crate) fn set_applied(applied: bool) {
 /// Switches the `manual` pages named `name` on or off (`toggleManualPageObject`), applying what
 /// enters scope and undoing what leaves it.
 pub(crate) fn toggle_manual_page(name: &str, active: bool) {
-    let navigated = navigation::navigation_pending();
+    begin_current_view();
     with(|rt| {
-        // A page switched on right after `pushState` (a router's `afterEach`) belongs to the
-        // page view that the navigation begins, which starts with none switched on.
-        if navigated {
-            rt.on_navigation();
-        }
         rt.manual_on.retain(|n| n != name);
         if active {
             rt.manual_on.push(name.into());

@@ -281,7 +281,6 @@ fn inserted_intact(r: &Record, at: u8) -> bool {
     r.inserted.iter().all(|n| n.parent_node() == container)
 }
 
-/// Puts `el` back into `parent`, before `next` if that is still there, else at the end.
 #[wasm_bindgen::prelude::wasm_bindgen(module = "/src/dom/page.js")]
 extern "C" {
     /// Notes an element we took out or moved, so that the framework that rendered it can still
@@ -294,6 +293,7 @@ extern "C" {
     fn released_by_page(el: &Element) -> bool;
 }
 
+/// Puts `el` back into `parent`, before `next` if that is still there, else at the end.
 fn put_back(el: &Element, parent: &Node, next: Option<&Node>) {
     let next = next.filter(|n| n.parent_node().as_ref() == Some(parent));
     let _ = parent.insert_before(el, next);
@@ -1007,10 +1007,12 @@ impl Mutator {
     fn on_removed(&mut self, target: &Node) {
         // Inserts whose element the page took out are looked at in the next task (see
         // [`Mutator::drop_left_behind`]): an element moved in two steps is back by then.
-        if self
-            .records
-            .iter()
-            .any(|r| matches!(r.property, Property::Insert(_)))
+        // (Once per task: a re-render removes in many records.)
+        if !self.inserts_due
+            && self
+                .records
+                .iter()
+                .any(|r| matches!(r.property, Property::Insert(_)))
         {
             self.inserts_due = true;
             self.schedule(super::now_ms());

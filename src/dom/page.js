@@ -15,9 +15,9 @@ export const otherOrigin = (url) => new URL(url).origin !== location.origin;
 // is where it put it: its removeChild or insertBefore on it would throw NotFoundError (and a React
 // commit that throws unmounts the whole app). So Node's two methods are wrapped, once, at the
 // first such change, to do what the framework means: take the element out wherever it is (noted,
-// so that a revert does not bring back what the page let go), or insert at the end.
+// so that a revert does not bring back what the page let go), or insert where the element was.
 // (`moved` maps each to its next sibling when webexp took it: a framework inserting before the
-// element inserts before that sibling instead.)
+// element inserts before that sibling instead, else at the end.)
 const moved = new WeakMap(), released = new WeakSet();
 let wrapped = false;
 export function markMoved(el) {
