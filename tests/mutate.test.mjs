@@ -102,6 +102,22 @@ test("an element inserted by page script is changed before the next frame", asyn
   await context.close();
 });
 
+test("a mutation whose element another mutation's html brings applies to it, after revert and apply too", async () => {
+  const { page, context, consoleErrors } = await load(
+    config(mutate(m("#box", "set", "html", "<b id='made'>made</b>"), m("#made", "append", "class", "hit"), m("#made", "set", "title", "t"))),
+    `<div id="box">old</div>`,
+  );
+  const box = () => page.evaluate(() => document.getElementById("box").innerHTML);
+  assert.equal(await box(), `<b id="made" class="hit" title="t">made</b>`);
+  await page.evaluate(() => webexp.revertVariants());
+  assert.equal(await box(), "old");
+  await page.evaluate(() => webexp.applyVariants());
+  await frames(page);
+  assert.equal(await box(), `<b id="made" class="hit" title="t">made</b>`);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
 test("a page overwrite is written over, on top of the page's new value, and revert keeps the page's", async () => {
   const { page, context } = await load(
     config(mutate(m("#o", "append", "html", " +ours"), m("#o", "append", "class", "ours"), m("#o", "set", "style.color", "red"))),

@@ -87,7 +87,12 @@ function scan(f, doc, records, ours) {
   // `live` maps each anchor element on the page to its mutations, from batch to batch.
   let fresh = null;
   const anchored = f.anchored, live = f.live;
-  for (let i = 0; i < anchored.length; i++) {
+  // Our own writes bring or take an anchor only when they add or remove elements; else the
+  // anchors stay as the page's batch left them, and looking them up again would cost a lookup
+  // per anchor for each change applied.
+  let anchorsMayMove = !ours;
+  if (ours) for (const r of records) for (const n of [...r.addedNodes, ...r.removedNodes]) anchorsMayMove ||= n.nodeType === 1;
+  if (anchorsMayMove) for (let i = 0; i < anchored.length; i++) {
     const a = anchored[i], el = doc.getElementById(a.anchor);
     if (el === a.seen && !(fresh && fresh.has(el))) continue;
     const was = a.seen && live.get(a.seen);
@@ -111,7 +116,7 @@ function scan(f, doc, records, ours) {
     out.push(mine ? 1 : 2);
     hits.push(h);
   }
-  let lastTarget = null, around = null;
+  let lastTarget = null, around = null, tracked = false;
   for (let i = 0; i < records.length; i++) {
     const r = records[i], t = r.target;
     let h = null;
@@ -119,6 +124,7 @@ function scan(f, doc, records, ours) {
     // gives many records in a row with the same target, walked once).
     if (t !== lastTarget) {
       lastTarget = t;
+      tracked = f.tracked.has(t);
       around = null;
       if (f.liveCount) for (let n = t; n; n = n.parentNode) { const l = live.get(n); if (l) (around || (around = [])).push(...l); }
     }
@@ -143,7 +149,6 @@ function scan(f, doc, records, ours) {
       }
     }
     let wanted = h !== null || (f.all && !ours);
-    const tracked = f.tracked.has(t);
     // The record's type is read only when something could want it.
     if (!wanted && !ours && (tracked || around || f.removed || f.content)) {
       if (r.type === "attributes") wanted = tracked;
