@@ -178,6 +178,9 @@ pub(crate) struct Runtime {
     /// after them): the loop guard's evidence.
     landing: Vec<(String, String)>,
     events: Vec<Event>,
+    /// The queue-full warning was given (once per document: a page left open with consent
+    /// pending would repeat it at every event).
+    queue_full_warned: bool,
     /// (flag, variant) pairs tracked in this page view; a tuple, so keys cannot collide.
     impressions: Vec<(String, Option<String>)>,
     /// The same for `$exposure`.
@@ -611,11 +614,18 @@ impl Runtime {
         }
     }
 
-    /// Undoes flag `index`'s actions: its mutations switched off, its injects reverted.
-    fn undo_actions(&mut self, index: usize) {
+    /// Undoes flag `index`'s actions: its mutations switched off, its injects reverted. For
+    /// good when its state is about to be replaced (a variant decided anew): its mutations are
+    /// uninstalled then, their fights forgotten.
+    fn undo_actions(&mut self, index: usize, for_good: bool) {
         for m in &self.flags[index].mutations {
             if let Slot::Installed(id) = m.slot {
-                self.mutator.set_active(id, false);
+                if for_good {
+                    self.mutator.remove(id);
+                    self.fights.retain(|&f| f != id);
+                } else {
+                    self.mutator.set_active(id, false);
+                }
             }
         }
         self.injector.revert_owner(index);
@@ -756,7 +766,7 @@ impl Runtime {
                     f.variant = variant;
                 }
                 Some(i) => {
-                    self.undo_actions(i);
+                    self.undo_actions(i, true);
                     self.flags[i] = self.flag_state(key, variant, reason, report);
                 }
                 None => {
@@ -770,7 +780,7 @@ impl Runtime {
         // have been had the page been loaded here.
         for i in 0..self.flags.len() {
             if self.flags[i].reason != UNMATCHED && !decided.contains(&self.flags[i].key) {
-                self.undo_actions(i);
+                self.undo_actions(i, true);
                 let key = self.flags[i].key.clone();
                 self.flags[i] = self.flag_state(key, Value::Null, UNMATCHED, false);
             }
@@ -1214,6 +1224,32 @@ impl Runtime {
             json,
             delivery: Delivery::New,
         });
+        self.trim_events();
+    }
+
+    /// Keeps the events in memory bounded on a page that lives for hours: beyond
+    /// [`queue::MAX_QUEUED`], the oldest sent or stored one goes (they are kept for
+    /// `getDebugState()` only), else the oldest waiting one (consent pending, storage refused),
+    /// as the full queue drops its oldest, with a warning.
+    fn trim_events(&mut self) {
+        if self.events.len() > queue::MAX_QUEUED {
+            let done = |e: &Event| matches!(e.delivery, Delivery::Sent | Delivery::Stored(_));
+            let i = match self.events.iter().position(done) {
+                Some(i) => i,
+                None => {
+                    self.warn_queue_full();
+                    0
+                }
+            };
+            self.events.remove(i);
+        }
+    }
+
+    /// Warns that events were dropped for want of room, once.
+    fn warn_queue_full(&mut self) {
+        if !core::mem::replace(&mut self.queue_full_warned, true) {
+            dom::console_warn("webexp: the event queue is full; its oldest events were dropped");
+        }
     }
 
     /// With `debug: true`, logs `webexp: ` and `parts` with `console.log`.
@@ -1324,7 +1360,7 @@ impl Runtime {
             for key in queued.iter().take(queued.len() + 1 - queue::MAX_QUEUED) {
                 delivery::local_remove(key);
             }
-            dom::console_warn("webexp: the event queue is full; its oldest events were dropped");
+            self.warn_queue_full();
         }
         if self.tab.is_empty() {
             self.tab = dom::random_uuid().unwrap_or_default();
@@ -1718,7 +1754,7 @@ pub(crate) fn set_applied(applied: bool) {
         }
         for i in 0..rt.flags.len() {
             rt.flags[i].applied = false;
-            rt.undo_actions(i);
+            rt.undo_actions(i, false);
         }
     });
     flush();

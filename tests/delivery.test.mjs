@@ -175,6 +175,37 @@ test("consent pending: nothing stored, nothing sent, until granted; denied drops
   await context.close();
 });
 
+test("a page left open for hundreds of page views keeps at most 500 events, and warns once", async () => {
+  // (Controls: their impressions are made at once in each page view.)
+  const config = { flags: [flag("c1", { variant: "control" }), flag("c2", { variant: "control" })], user: { web_exp_id: "v" }, consent: "pending" };
+  const integration = "window.got = []; window.experimentIntegration = { track(e) { got.push(e.eventProperties.flag_key); return true; } };";
+  live.server.setRoute("/long/0", { body: page({ config, integration }) });
+  const { page: p, context } = await openPage(live.browser);
+  const warnings = [];
+  p.on("console", (m) => { if (m.type() === "warning") warnings.push(m.text()); });
+  await p.goto(live.server.url + "/long/0", { waitUntil: "load" });
+  // Two impressions per page view, consent never answered: 600 events.
+  const views = (from, to) => p.evaluate(async ([from, to]) => {
+    for (let i = from; i < to; i++) {
+      history.pushState(null, "", "/long/" + i);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  }, [from, to]);
+  await views(1, 300);
+  const state = () => p.evaluate(() => { const s = webexp.getDebugState(); return [s.eventsQueued.length, s.eventsSent.length]; });
+  assert.deepEqual(await state(), [500, 0]);
+  assert.equal(warnings.filter((w) => /event queue is full/.test(w)).length, 1);
+  // The newest 500 are delivered, in order, on the grant.
+  await p.evaluate(() => webexp.setConsent("granted"));
+  assert.equal(await p.evaluate(() => got.length), 500);
+  assert.deepEqual(await state(), [0, 500]);
+  // Sent ones are kept for the debug state up to the same bound.
+  await views(300, 400);
+  assert.equal(await p.evaluate(() => got.length), 700);
+  assert.deepEqual(await state(), [0, 500]);
+  await context.close();
+});
+
 test("a consent value webexp cannot read is reported and counts as pending", async () => {
   routes();
   const config = { ...CONFIG, user: {}, consent: "Granted" };

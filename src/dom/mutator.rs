@@ -85,9 +85,9 @@ struct Record {
     applied: Option<String>,
     /// Active mutations on this element and property, ascending (config order).
     entries: Vec<MutationId>,
-    /// For `position` and `element` remove: where the page last had the element (parent, next
-    /// sibling), to put it back there.
-    home: Option<(Node, Option<Node>)>,
+    /// For `position` and `element` remove: where the page last had the element, to put it
+    /// back there.
+    home: Option<Place>,
     /// For `insert.*`: the nodes we inserted, removed exactly on revert.
     inserted: Vec<Node>,
     /// Their keys ([`content_key`]s: the nodes inside them are found by one walk up).
@@ -114,6 +114,8 @@ struct Unfinished {
 #[derive(Default)]
 pub struct Mutator {
     entries: Vec<Entry>,
+    /// Ids of removed mutations, for [`Mutator::add`] to reuse.
+    free: Vec<MutationId>,
     records: Vec<Record>,
     /// The selectors of the active `html` and `text` entries, as a JS string: a child-list change
     /// concerns such a record only inside an element these match, which one `closest` call
@@ -293,10 +295,36 @@ extern "C" {
     fn released_by_page(el: &Element) -> bool;
 }
 
-/// Puts `el` back into `parent`, before `next` if that is still there, else at the end.
-fn put_back(el: &Element, parent: &Node, next: Option<&Node>) {
-    let next = next.filter(|n| n.parent_node().as_ref() == Some(parent));
-    let _ = parent.insert_before(el, next);
+/// Where an element was: its parent and its neighbours then.
+struct Place {
+    parent: Node,
+    next: Option<Node>,
+    prev: Option<Node>,
+}
+
+impl Place {
+    /// Where `el` is now; `None` when it has no parent.
+    fn of(el: &Element) -> Option<Place> {
+        Some(Place {
+            parent: el.parent_node()?,
+            next: el.next_sibling(),
+            prev: el.previous_sibling(),
+        })
+    }
+
+    /// Puts `el` back: before its next sibling if that is still there, else after its previous
+    /// one (the next may be gone, or not parsed yet when the place was taken), else where it
+    /// was first, else at the end.
+    fn put_back(&self, el: &Element) {
+        let here = |n: &Node| n.parent_node().as_ref() == Some(&self.parent);
+        let before = match (&self.next, &self.prev) {
+            (Some(next), _) if here(next) => Some(next.clone()),
+            (_, Some(prev)) if here(prev) => prev.next_sibling(),
+            (_, None) => self.parent.first_child(),
+            _ => None,
+        };
+        let _ = self.parent.insert_before(el, before.as_ref());
+    }
 }
 
 impl Mutator {
@@ -324,12 +352,21 @@ impl Mutator {
         let Ok(found) = super::query_all(&mutation.selector) else {
             return Err(mutation.selector);
         };
-        let id = self.entries.len();
-        self.entries.push(Entry {
+        let entry = Entry {
             mutation,
             owner,
             active: true,
-        });
+        };
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.entries[id] = entry;
+                id
+            }
+            None => {
+                self.entries.push(entry);
+                self.entries.len() - 1
+            }
+        };
         self.rebuild_selectors();
         for el in found {
             self.attach_found(el, id);
@@ -367,7 +404,17 @@ impl Mutator {
         }
     }
 
-    /// Switches every mutation off (`revertVariants`) or on (`applyVariants`).
+    /// Uninstalls mutation `id` (its flag's variant changed): undone as when switched off, and
+    /// its id taken by the next [`Mutator::add`], so that a flag decided again at every
+    /// navigation of a long-lived page does not pile up mutations.
+    #[inline(never)]
+    pub fn remove(&mut self, id: MutationId) {
+        self.set_active(id, false);
+        self.free.push(id);
+    }
+
+    /// Switches every mutation off or on.
+    #[cfg(test)]
     pub fn set_all_active(&mut self, active: bool) {
         for id in 0..self.entries.len() {
             self.set_active(id, active);
@@ -381,11 +428,6 @@ impl Mutator {
             false => node_key(&el),
         };
         self.attach(el, key, id);
-    }
-
-    /// Ids of the installed mutations of `owner`.
-    pub fn ids_of(&self, owner: Owner) -> impl Iterator<Item = MutationId> + '_ {
-        (0..self.entries.len()).filter(move |&id| self.entries[id].owner == owner)
     }
 
     fn rebuild_selectors(&mut self) {
@@ -448,8 +490,8 @@ impl Mutator {
             r.el.is_connected()
                 || matches!(
                     (&r.property, &r.home),
-                    (Property::Element | Property::Position, Some((place, _))) if place.is_connected()
-                )
+                    (Property::Element | Property::Position, Some(home)) if home.parent.is_connected()
+                ) && !released_by_page(&r.el)
         });
         self.sweep_at = (self.records.len() * 2).max(64);
     }
@@ -654,7 +696,7 @@ impl Mutator {
                 self.filter.pass_all(!self.unfinished.is_empty());
                 let original = read(&el, &property);
                 let home = (property == Property::Position)
-                    .then(|| el.parent_node().map(|p| (p, el.next_sibling())))
+                    .then(|| Place::of(&el))
                     .flatten();
                 if self.records.len() >= self.sweep_at {
                     self.sweep();
@@ -681,6 +723,9 @@ impl Mutator {
         match entries.binary_search(&id) {
             Err(at) => {
                 entries.insert(at, id);
+                if fresh && self.records[pos].property == Property::Position {
+                    self.forget_older_copies(pos);
+                }
                 let r = &self.records[pos];
                 if r.reached || !matches!(r.property, Property::Position | Property::Insert(_)) {
                     self.newly_applied.push(self.entries[id].owner);
@@ -780,8 +825,10 @@ impl Mutator {
             Property::Position => return self.apply_position(pos),
             Property::Element => {
                 let el = record.el.clone();
-                if let Some(parent) = el.parent_node() {
-                    self.records[pos].home = Some((parent.clone(), el.next_sibling()));
+                if let Some(place) = Place::of(&el) {
+                    let parent = place.parent.clone();
+                    self.records[pos].home = Some(place);
+                    self.forget_older_copies(pos);
                     mark_moved(&el);
                     el.remove();
                     self.absorb(pos, &parent, false);
@@ -877,11 +924,43 @@ impl Mutator {
         self.absorb(pos, &container, at >= 2);
     }
 
-    /// Tries again the moves of mutation `id` (an element of its place has appeared).
+    /// A page that renders its elements again (`innerHTML`) leaves the copies we took out or
+    /// moved away before off the page, at the same place as the new one that record `pos` has
+    /// just taken: they are the page's past, and a revert must not bring them all back (nor
+    /// keep them alive). Their place is forgotten; the next sweep drops them.
+    fn forget_older_copies(&mut self, pos: usize) {
+        if self.records[pos].home.is_none() {
+            return;
+        }
+        for i in 0..self.records.len() {
+            let (r, new) = (&self.records[i], &self.records[pos]);
+            fn place(r: &Record) -> Option<&Node> {
+                r.home.as_ref().map(|h| &h.parent)
+            }
+            // (The page rendered the place again when what followed the element left it too.)
+            let rendered_again = matches!(&r.home, Some(Place { parent, next: Some(next), .. })
+                if next.parent_node().as_ref() != Some(parent));
+            if i != pos
+                && r.property == new.property
+                && r.entries == new.entries
+                && place(r) == place(new)
+                && rendered_again
+                && !r.el.is_connected()
+            {
+                self.records[i].home = None;
+            }
+        }
+    }
+
+    /// Tries again the moves of mutation `id` (an element of its place has appeared). Not for
+    /// an element off the page: the page took it out (a re-render replaced it, or what held
+    /// it), and putting it in the new place would show an old copy next to the new one.
     fn place(&mut self, id: MutationId) {
         for pos in 0..self.records.len() {
-            if self.records[pos].property == Property::Position
-                && self.records[pos].entries.last() == Some(&id)
+            let r = &self.records[pos];
+            if r.property == Property::Position
+                && r.entries.last() == Some(&id)
+                && r.el.is_connected()
             {
                 self.apply_position(pos);
             }
@@ -1124,11 +1203,11 @@ fn restore(r: &Record) {
         Property::Position | Property::Element => {
             // An element we removed has no parent; one we moved is put back wherever it is;
             // one the page's own code removed since stays out.
-            if let Some((parent, next)) = &r.home {
+            if let Some(home) = &r.home {
                 if (r.property == Property::Position || r.el.parent_node().is_none())
                     && !released_by_page(&r.el)
                 {
-                    put_back(&r.el, parent, next.as_ref());
+                    home.put_back(&r.el);
                 }
             }
         }
@@ -1344,7 +1423,6 @@ mod tests {
         assert_eq!(inner("#al"), "base two");
         m.set_active(one, true);
         assert_eq!(inner("#al"), "base one two");
-        assert_eq!(m.ids_of(2).collect::<Vec<_>>(), vec![1]);
         root.remove();
     }
 
@@ -1632,6 +1710,60 @@ mod tests {
                 .length(),
             10
         );
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_section_rendered_again_shows_one_copy_of_what_was_moved_or_removed() {
+        let root = fixture("again", "");
+        let (m, _observer) = observed();
+        let mut mv = mutation("#again .badge", Property::Position, Op::Set, "");
+        mv.parent_selector = Some("#again .aside".into());
+        m.borrow_mut().add(mv, 1).unwrap();
+        m.borrow_mut()
+            .add(
+                mutation("#again .promo", Property::Element, Op::Remove, ""),
+                1,
+            )
+            .unwrap();
+        // The section holding the element and its new place, rendered again and again.
+        let html = "<span class='badge'>b</span><p class='promo'>p</p><div class='aside'></div>";
+        for _ in 0..20 {
+            root.set_inner_html(html);
+            settle().await;
+        }
+        let count = |sel: &str| document().query_selector_all(sel).unwrap().length();
+        assert_eq!(count("#again .aside .badge"), 1);
+        assert_eq!(count("#again .badge"), 1);
+        assert_eq!(count("#again .promo"), 0);
+        // Revert: the page's last rendering, once, not a copy per rendering.
+        m.borrow_mut().set_all_active(false);
+        assert_eq!(
+            root.inner_html(),
+            "<span class=\"badge\">b</span><p class=\"promo\">p</p><div class=\"aside\"></div>"
+        );
+        let kept = m.borrow().records.len();
+        m.borrow_mut().sweep();
+        assert!(
+            m.borrow().records.len() <= 2,
+            "{kept} records before the sweep"
+        );
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    fn a_removed_mutation_gives_its_id_to_the_next() {
+        let root = fixture("reuse", "<p id='reuse-p' class='a'>p</p>");
+        let mut m = Mutator::default();
+        for _ in 0..10 {
+            let id = m
+                .add(mutation("#reuse-p", Property::Class, Op::Append, "b"), 1)
+                .unwrap();
+            assert_eq!(by_id("reuse-p").class_name(), "a b");
+            m.remove(id);
+            assert_eq!(by_id("reuse-p").class_name(), "a");
+        }
+        assert_eq!(m.entries.len(), 1);
         root.remove();
     }
 
