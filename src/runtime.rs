@@ -945,10 +945,15 @@ impl Runtime {
             let Some(target) = target else {
                 continue;
             };
+            // Only to a page: a `javascript:` URL would run as code, and `mailto:` or `data:`
+            // leave the visitor where they are, with the other flags never applied.
             let to = dom::resolve_url(&target.url, &current)
+                .filter(|u| u.starts_with("https:") || u.starts_with("http:"))
                 .map(|resolved| redirect::destination(&resolved, &current));
             let problem = match &to {
-                None => Some("redirect url is not a valid URL; the redirect is skipped"),
+                None => {
+                    Some("redirect url is not a valid http or https URL; the redirect is skipped")
+                }
                 // Already there (the same parameters in another order included).
                 Some(to) if redirect::same_url(to, &current) => continue,
                 Some(to) => self.redirect_loop(index, to, &current),

@@ -2,7 +2,7 @@
 // (issue 3), and what it does with bad input: one clear console.error, the rest keeps working.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serverAndBrowser, flag, setHtml } from "./support/browser.mjs";
+import { serverAndBrowser, openPage, flag, setHtml } from "./support/browser.mjs";
 import { syncPage, loadAndMeasure } from "./support/pages.mjs";
 
 const live = serverAndBrowser();
@@ -56,6 +56,45 @@ test("no config: one console.error, the page keeps working", async () => {
   assert.equal(r.text, "Original headline");
   assert.equal(r.consoleErrors.length, 1);
   assert.match(r.consoleErrors[0], /webexp: no config/);
+});
+
+test("a window.webexpConfig that is not an object, or whose getter throws: said, and the JSON tag read", async () => {
+  const tag = `<script type="application/json" id="webexp-config">${JSON.stringify(CONFIG)}</script>`;
+  for (const [name, script] of [
+    ["string", `<script>window.webexpConfig = "{}";</script>`],
+    ["getter", `<script>Object.defineProperty(window, "webexpConfig", { get() { throw new Error("boom"); } });</script>`],
+  ]) {
+    const r = await load(`/odd-config-${name}.html`, script + tag);
+    assert.deepEqual(r.pageErrors, [], name);
+    assert.equal(r.text, "New headline", name);
+    assert.equal(r.consoleErrors.length, 1, name);
+    assert.match(r.consoleErrors[0], /webexp: (window.webexpConfig is not an object|reading window.webexpConfig threw)/, name);
+  }
+});
+
+test("an error the wasm cannot recover from (out of stack) stops webexp quietly; the page lives on", { timeout: 30000 }, async () => {
+  // A dependency chain deep enough to overflow the stack while flags are ordered.
+  const chain = `<script>
+    const flags = [];
+    for (let i = 0; i < 12000; i++) flags.push({ key: "d" + i, dependencies: ["d" + (i + 1)], variants: { a: { key: "a" } }, segments: [{ variant: "a" }] });
+    window.webexpConfig = { flags };
+  </script>`;
+  live.server.setRoute("/stack.html", { body: syncPage(chain) });
+  const { page, context, consoleErrors, pageErrors } = await openPage(live.browser);
+  await page.goto(live.server.url + "/stack.html", { waitUntil: "load" });
+  // A change asked for now would have waited for the runtime in microtasks forever.
+  const alive = await page.evaluate(() => new Promise((resolve) => {
+    setTimeout(() => resolve(true), 0);
+    webexp.applyVariants();
+    webexp.variant("d0");
+  }));
+  assert.equal(alive, true);
+  assert.deepEqual(pageErrors, []);
+  assert.match(consoleErrors[0], /webexp: start failed/);
+  assert.match(consoleErrors[1], /webexp: stopped after an internal error/);
+  assert.deepEqual(await page.evaluate(() => [webexp.getVariants(), webexp.getDebugState()]), [{}, {}]);
+  assert.equal(consoleErrors.length, 2);
+  await context.close();
 });
 
 test("compact format: an experiment written by hand runs like a flag, mixed with flags", async () => {

@@ -163,6 +163,20 @@ test("a redirect whose target matches the same flag's page is skipped, with a cl
   await context.close();
 });
 
+test("a redirect to a URL that is not a page (javascript:, mailto:, data:) is skipped with an error; the other flags run", async () => {
+  for (const url of ["javascript:window.ran=1", "mailto:a@b.c", "data:text/html,x"]) {
+    const config = { flags: [flag("bad", { actions: [redirectTo(url)] }), flag("good", { actions: [mutate("#title", "Good")] })] };
+    const { page, context, consoleErrors } = await visit("/not-a-page", config);
+    await page.waitForTimeout(100);
+    assert.equal(await page.evaluate(() => window.ran), undefined, url);
+    assert.equal(await page.textContent("#title"), "Good", url);
+    assert.equal(consoleErrors.length, 1, url);
+    assert.match(consoleErrors[0], /flag "bad": redirect url is not a valid http or https URL/);
+    assert.deepEqual((await log(page)).map((e) => e.eventProperties.flag_key), ["good"], url);
+    await context.close();
+  }
+});
+
 test("two flags redirecting to each other's page stop after one redirect", async () => {
   const config = {
     flags: [flag("ab", { actions: [redirectTo("/pp-b")] }), flag("ba", { actions: [redirectTo("/pp-a")] })],

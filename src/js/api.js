@@ -19,14 +19,25 @@ export const setReady = (state = true) => {
 // answer from a copy the runtime keeps.)
 const READ = 1, WRITE = 2;
 
+// An error the wasm could not recover from (a trap: out of stack, out of memory) leaves the
+// runtime busy for good. From then on its calls do nothing, quietly; before, a change waiting for
+// the runtime to be free would have waited forever, in microtasks, hanging the page.
+function stopped() {
+  if (ready) console.error(`${NAME}: stopped after an internal error; its calls do nothing from now on`);
+  ready = null;
+}
+
 // Nothing thrown inside webexp reaches the page's own scripts: it is reported once, here.
-function guard(what, fn, fallback, kind) {
+// `retried`: the call waited a microtask for the runtime, which a working one has left by then.
+function guard(what, fn, fallback, kind, retried) {
   if (!ready) {
     if (ready === false) console.error(`${NAME}: ${what}() before the wasm was instantiated (npm: call init() or initSync() first)`);
     return fallback;
   }
-  if (kind && wasm.busy()) {
-    if (kind === WRITE) queueMicrotask(() => guard(what, fn, fallback, kind));
+  const busy = wasm.busy();
+  if (kind && busy) {
+    if (retried) stopped();
+    else if (kind === WRITE) queueMicrotask(() => guard(what, fn, fallback, kind, 1));
     else console.error(`${NAME}: ${what}() inside a change webexp is making (a custom element's callback?): call it in a microtask`);
     return fallback;
   }
@@ -34,6 +45,7 @@ function guard(what, fn, fallback, kind) {
     return fn();
   } catch (e) {
     console.error(`${NAME}: ${what} failed:`, e);
+    if (!busy && wasm.busy()) stopped();
     return fallback;
   }
 }
@@ -115,7 +127,7 @@ export function variant(flagKey) {
     const key = String(flagKey);
     // Inside one of webexp's DOM writes: the variant from its copy, the $exposure right after.
     if (wasm.busy()) {
-      queueMicrotask(() => variant(key));
+      queueMicrotask(() => (wasm.busy() ? stopped() : variant(key)));
       const all = JSON.parse(wasm.state(0));
       return Object.prototype.hasOwnProperty.call(all, key) ? all[key] : undefined;
     }

@@ -27,7 +27,13 @@ function decode(text, table) {
 
 // Config: window.webexpConfig, else <script type="application/json" id="webexp-config">.
 function readConfig() {
-  if (window.webexpConfig && typeof window.webexpConfig === "object") return window.webexpConfig;
+  try {
+    const config = window.webexpConfig;
+    if (config && typeof config === "object") return config;
+    if (config !== undefined) console.error("webexp: window.webexpConfig is not an object; looking for #webexp-config");
+  } catch (e) {
+    console.error("webexp: reading window.webexpConfig threw; looking for #webexp-config:", e);
+  }
   const el = document.getElementById("webexp-config");
   if (!el) return undefined;
   try {
