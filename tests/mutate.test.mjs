@@ -311,6 +311,90 @@ test("an element the parser has not finished is hidden alone, changed once when 
   await context.close();
 });
 
+test("while the parser streams: a held change counts when made, hides children the page reveals, inserts before or at the start hide nothing, :last-child is matched on the complete list", { timeout: 30000 }, async () => {
+  const sampler = `<style>.reveal { visibility: visible; }</style><script>
+    window.__frames = [];
+    window.__events = [];
+    window.experimentIntegration = { track(e) { __events.push({ flag: e.eventProperties.flag_key, type: e.eventType, made: !!document.querySelector(".added") }); return true; } };
+    (function tick() {
+      const t = document.getElementById("t"), wrap = document.getElementById("wrap");
+      const cs = (el) => el && getComputedStyle(el).visibility + "/" + getComputedStyle(el).opacity;
+      if (t) __frames.push({ t: cs(t), html: t.innerHTML, wrap: cs(wrap) });
+      requestAnimationFrame(tick);
+    })();
+  </script>`;
+  const cfg = {
+    flags: [
+      flag("held", { actions: [mutate(m("#t", "append", "html", `<b class="added">added</b>`))] }),
+      flag("other", { actions: [mutate(m("#wrap", "set", "insert.prepend", `<div id="banner">Sale</div>`), m("#nav li:last-child", "append", "html", " (last)"))] }),
+    ],
+    user: { web_exp_id: "v1" },
+  };
+  const head = `<meta charset="utf-8">${sampler}<script>window.webexpConfig = ${JSON.stringify(cfg)};</script><script src="/webexp.js"></script>`;
+  live.server.setRoute("/mutate-streamed.html", {
+    chunks: [
+      { body: `<!doctype html><html><head>${head}</head><body><div id="wrap"><h1>Shop</h1><div id="t"><p class="reveal">old</p>`, delayMs: 0 },
+      { body: `<p>more</p></div><ul id="nav"><li>a</li>`, delayMs: 300 },
+      { body: `<li>b</li></ul><p>end</p></div></body></html>`, delayMs: 300 },
+    ],
+  });
+  const { page, context, pageErrors, consoleErrors } = await openPage(live.browser);
+  await page.goto(live.server.url + "/mutate-streamed.html", { waitUntil: "load" });
+  await frames(page);
+  const r = await page.evaluate(() => ({
+    frames: __frames, events: __events, wrap: document.getElementById("wrap").innerHTML.replace(/\n/g, ""),
+    styles: [...document.querySelectorAll("[style]")].length,
+  }));
+  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(consoleErrors, []);
+  // #t was hidden, its revealed child included, while partial; the wrapper never was.
+  const partial = r.frames.filter((f) => f.html.includes("old") && !f.html.includes("more"));
+  assert.ok(partial.length > 0, "no frame with the partial #t");
+  assert.deepEqual([...new Set(partial.map((f) => f.t))], ["hidden/0"]);
+  assert.deepEqual([...new Set(r.frames.map((f) => f.wrap))], ["visible/1"]);
+  // Each change once on the complete content; no hiding left.
+  assert.equal(r.wrap, `<div id="banner">Sale</div><h1>Shop</h1><div id="t"><p class="reveal">old</p><p>more</p><b class="added">added</b></div>` +
+    `<ul id="nav"><li>a</li><li>b (last)</li></ul><p>end</p>`);
+  assert.equal(r.styles, 0);
+  // The held change's impression came once it was made, not when its element was found.
+  assert.deepEqual(r.events.filter((e) => e.flag === "held"), [{ flag: "held", type: "$impression", made: true }]);
+  await context.close();
+});
+
+test("nested elements held while the parser streams each get their change once, and keep no hiding", { timeout: 30000 }, async () => {
+  const cfg = config(mutate(m("#outer", "append", "html", " OUT"), m("#inner", "append", "html", " IN")));
+  const head = `<meta charset="utf-8"><script>window.webexpConfig = ${JSON.stringify(cfg)};</script><script src="/webexp.js"></script>`;
+  live.server.setRoute("/mutate-streamed-nested.html", {
+    chunks: [
+      { body: `<!doctype html><html><head>${head}</head><body><div id="outer"><div id="inner">in`, delayMs: 0 },
+      { body: ` more</div></div><p>after</p></body></html>`, delayMs: 300 },
+    ],
+  });
+  const { page, context, consoleErrors } = await openPage(live.browser);
+  await page.goto(live.server.url + "/mutate-streamed-nested.html", { waitUntil: "load" });
+  await frames(page);
+  assert.equal(await page.evaluate(() => document.getElementById("outer").outerHTML), `<div id="outer"><div id="inner">in more IN</div> OUT</div>`);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test("revertVariants() while the parser streams a held element shows it at once, unchanged", { timeout: 30000 }, async () => {
+  const cfg = config(mutate(m("#u", "append", "html", " added")));
+  const head = `<meta charset="utf-8"><script>window.webexpConfig = ${JSON.stringify(cfg)};</script><script src="/webexp.js"></script>`;
+  live.server.setRoute("/mutate-streamed-revert.html", {
+    chunks: [
+      { body: `<!doctype html><html><head>${head}</head><body><div id="u"><p>one</p><script>webexp.revertVariants(); window.seen = getComputedStyle(document.getElementById("u")).visibility;</script>`, delayMs: 0 },
+      { body: `<p>two</p></div></body></html>`, delayMs: 300 },
+    ],
+  });
+  const { page, context, consoleErrors } = await openPage(live.browser);
+  await page.goto(live.server.url + "/mutate-streamed-revert.html", { waitUntil: "load" });
+  const r = await page.evaluate(() => [window.seen, document.getElementById("u").outerHTML]);
+  assert.deepEqual(r, ["visible", `<div id="u"><p>one</p><script>webexp.revertVariants(); window.seen = getComputedStyle(document.getElementById("u")).visibility;</script><p>two</p></div>`]);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
 test("page edits through classList keep ours out of the page's value; SVG classes; a style append adds a declaration", async () => {
   const { page, context } = await load(
     config(mutate(

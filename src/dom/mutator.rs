@@ -48,9 +48,6 @@ const FIGHT_WINDOW_MS: f64 = 1000.0;
 /// First and largest delay of a re-apply while fighting; it doubles in between.
 const BACKOFF_FIRST_MS: u32 = 50;
 const BACKOFF_MAX_MS: u32 = 5000;
-/// How an unfinished element is hidden: `visibility` keeps its box, so nothing moves when it
-/// appears, and `!important` wins over the page's style sheets.
-const HIDDEN: &str = "hidden !important";
 
 struct Entry {
     mutation: Mutation,
@@ -104,10 +101,28 @@ struct Record {
 struct Unfinished {
     el: Element,
     key: NodeKey,
-    /// Hidden meanwhile (never `html` or `body`: the page is never hidden).
-    hidden: bool,
-    /// Its inline `visibility` before we hid it, restored exactly.
-    visibility: Option<String>,
+    /// Its inline style before we hid it (never `html` or `body`: the page is never hidden),
+    /// restored exactly: `visibility` and `opacity`, or `None` when not hidden.
+    hidden: Option<[Option<String>; 2]>,
+}
+
+/// How an unfinished element is hidden: `visibility` keeps its box, so nothing moves when it
+/// appears, and `opacity` hides the children a page shows with `visibility: visible` (reveal
+/// animations); `!important` wins over the page's style sheets.
+const HIDING: [(&str, &str); 2] = [
+    ("visibility", "hidden !important"),
+    ("opacity", "0 !important"),
+];
+
+impl Unfinished {
+    /// Shows the element again, with its own inline style.
+    fn show(&self) {
+        if let Some(own) = &self.hidden {
+            for ((name, _), value) in HIDING.iter().zip(own) {
+                write_style(&self.el, name, value.as_deref());
+            }
+        }
+    }
 }
 
 /// All installed mutations and the elements they changed.
@@ -259,11 +274,13 @@ fn makes_elements(property: &Property) -> bool {
     matches!(property, Property::Html | Property::Insert(_))
 }
 
-/// Changes that depend on the element's content, so must wait for all of it.
+/// Changes that depend on the element's content, so must wait for all of it. Not an insert before
+/// the element or at its start, which the content arriving later leaves where it is; but one
+/// after it, which would give the element a next sibling, and so make it look finished.
 fn depends_on_content(property: &Property) -> bool {
     matches!(
         property,
-        Property::Html | Property::Text | Property::Insert(_)
+        Property::Html | Property::Text | Property::Insert(1 | 3)
     )
 }
 
@@ -396,6 +413,13 @@ impl Mutator {
                 if self.records[pos].entries.is_empty() {
                     let r = self.records.remove(pos);
                     restore(&r);
+                    // An element held back for no change any more is shown at once.
+                    if r.waiting && !self.records.iter().any(|o| o.waiting && o.key == r.key) {
+                        if let Some(i) = self.unfinished.iter().position(|u| u.key == r.key) {
+                            self.unfinished.remove(i).show();
+                        }
+                        self.release_if_done();
+                    }
                     continue;
                 }
                 self.apply(pos);
@@ -727,7 +751,11 @@ impl Mutator {
                     self.forget_older_copies(pos);
                 }
                 let r = &self.records[pos];
-                if r.reached || !matches!(r.property, Property::Position | Property::Insert(_)) {
+                // (A change held back counts when it is made: see `finish_unfinished`.)
+                if !r.waiting
+                    && (r.reached
+                        || !matches!(r.property, Property::Position | Property::Insert(_)))
+                {
                     self.newly_applied.push(self.entries[id].owner);
                 }
                 self.apply_from(pos, fresh);
@@ -753,20 +781,23 @@ impl Mutator {
             return false;
         }
         if !self.is_held(key) {
-            let hidden = !matches!(el.local_name().as_str(), "html" | "body");
-            let visibility = read_style(el, "visibility");
-            if hidden {
-                write_style(el, "visibility", Some(HIDDEN));
-            }
+            let hidden = (!matches!(el.local_name().as_str(), "html" | "body")).then(|| {
+                HIDING.map(|(name, value)| {
+                    let own = read_style(el, name);
+                    write_style(el, name, Some(value));
+                    own
+                })
+            });
             self.unfinished.push(Unfinished {
                 el: el.clone(),
                 key,
                 hidden,
-                visibility,
             });
+            // (`readystatechange` to "interactive": the parser is done, before deferred scripts
+            // and `DOMContentLoaded`.)
             if self.loaded.is_none() {
                 if let Some(waker) = &self.waker {
-                    self.loaded = Listener::new(&super::document(), "DOMContentLoaded", waker);
+                    self.loaded = Listener::new(&super::document(), "readystatechange", waker);
                 }
             }
         }
@@ -779,8 +810,12 @@ impl Mutator {
     }
 
     /// Applies the held-back changes of every element the parser has finished, each once on its
-    /// complete content, then shows the element again.
+    /// complete content, and shows the element again.
     fn finish_unfinished(&mut self) {
+        // Every finished element is shown first (in the same task: nothing is painted in
+        // between), so that held back style changes read the page's own style as their original,
+        // and an element around another does not write our hiding into its html.
+        let mut finished = Vec::new();
         let mut i = 0;
         while i < self.unfinished.len() {
             if is_unfinished(&self.unfinished[i].el) {
@@ -788,20 +823,41 @@ impl Mutator {
                 continue;
             }
             let u = self.unfinished.remove(i);
-            // Shown again first (in the same task: nothing is painted in between), so that the
-            // held back style changes read the page's own style as their original.
-            if u.hidden {
-                write_style(&u.el, "visibility", u.visibility.as_deref());
-            }
+            u.show();
+            finished.push(u.key);
+        }
+        // Then their changes, innermost first (elements are held in document order): the html
+        // change of an element around another is made on content that holds the inner change.
+        for key in finished.into_iter().rev() {
             for pos in 0..self.records.len() {
+                let entries = &self.entries;
                 let r = &mut self.records[pos];
-                if r.waiting && r.key == u.key {
-                    r.waiting = false;
-                    r.original = read(&r.el, &r.property);
-                    self.apply(pos);
+                if !(r.waiting && r.key == key) {
+                    continue;
+                }
+                r.waiting = false;
+                // A selector that matched the partial element may not match the complete one
+                // (`li:last-child`, `:empty`): its change is not made.
+                r.entries
+                    .retain(|&id| r.el.matches(&entries[id].mutation.selector) == Ok(true));
+                r.original = read(&r.el, &r.property);
+                self.apply(pos);
+                // Its impressions are due now that the change is made (those of inserts when
+                // the nodes went in).
+                let r = &self.records[pos];
+                if !matches!(r.property, Property::Insert(_)) {
+                    for &id in &r.entries {
+                        self.newly_applied.push(self.entries[id].owner);
+                    }
                 }
             }
         }
+        self.records.retain(|r| !r.entries.is_empty());
+        self.release_if_done();
+    }
+
+    /// Stops passing every record and listening for the end of parsing once nothing is held.
+    fn release_if_done(&mut self) {
         if self.unfinished.is_empty() {
             self.loaded = None;
             self.filter.pass_all(false);
