@@ -73,6 +73,9 @@ struct FlagState {
     reason: &'static str,
     /// At least one of its actions reached the page.
     applied: bool,
+    /// Its variant has no actions (a control, `off`): tracked whenever the flag is active. Not
+    /// one whose actions were all malformed: nothing of it reaches the page, so nothing counts.
+    action_less: bool,
     /// `exposureMode: "element"`: the selectors and scopes of the mutations of all the flag's
     /// variants. Its impression (every arm's) waits for one of them to match an element.
     targets: Option<Vec<Mutation>>,
@@ -553,6 +556,7 @@ impl Runtime {
         }
         let mut mutations = Vec::new();
         let mut others = Vec::new();
+        let action_less = actions.is_empty() && errors.is_empty();
         for action in actions {
             match action {
                 Action::Mutate(list) => {
@@ -587,6 +591,7 @@ impl Runtime {
             variant,
             actions: others,
             mutations,
+            action_less,
             pages,
             active_pages: Vec::new(),
             bad_pages: Vec::new(),
@@ -907,7 +912,7 @@ impl Runtime {
             for (i, _) in failed.into_iter().rev() {
                 f.mutations.remove(i);
             }
-            let action_less = f.mutations.is_empty() && f.actions.is_empty();
+            let action_less = f.action_less;
             if injected {
                 f.applied = true;
             }

@@ -50,6 +50,28 @@ test("a bad flag is skipped with one clear console.error; the others run; nothin
   assert.match(r.consoleErrors[1], /flag "bad-selector".*"##nope".*not a valid CSS selector/);
 });
 
+test("a flag JSON cannot hold, a payload that is one action, a change none of whose parts is valid: each said, none tracked, the others run", async () => {
+  const script = `<script>
+    const cyclic = { key: "cyclic", variants: {}, segments: [] };
+    cyclic.self = cyclic;
+    window.webexpConfig = ${JSON.stringify({ user: CONFIG.user })};
+    webexpConfig.flags = [
+      cyclic,
+      ${JSON.stringify(flag("single", { actions: { action: "mutate", data: { mutations: [] } } }))},
+      ${JSON.stringify(flag("invalid", { actions: [setHtml("##nope", "x")] }))},
+      ${JSON.stringify(CONFIG.flags[0])},
+    ];
+  </script>`;
+  const r = await load("/unsendable.html", script);
+  assert.deepEqual(r.pageErrors, []);
+  assert.equal(r.text, "New headline");
+  assert.equal(r.consoleErrors.length, 3, r.consoleErrors.join("\n"));
+  assert.match(r.consoleErrors[0], /webexp: config\.flags\[0\] is not JSON \(Converting circular[^]*\); the flag is skipped/);
+  assert.match(r.consoleErrors[1], /flag "single": payload: must be an array of actions/);
+  assert.match(r.consoleErrors[2], /flag "invalid".*"##nope".*not a valid CSS selector/);
+  assert.deepEqual(r.t.events.map((e) => e.eventProperties.flag_key), ["hero"]);
+});
+
 test("no config: one console.error, the page keeps working", async () => {
   const r = await load("/none.html", "");
   assert.deepEqual(r.pageErrors, []);

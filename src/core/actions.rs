@@ -321,9 +321,18 @@ fn parse_mutation(v: &Value, path: &mut Path, out: &mut Vec<Mutation>) -> Check<
 pub fn parse_payload(payload: Option<&Value>) -> (Vec<Action>, Vec<ActionError>) {
     let mut actions = Vec::new();
     let mut errors = Vec::new();
-    // A payload that is not a list of actions is a plain feature-flag payload: no actions.
-    let items = payload.and_then(Value::as_array).unwrap_or_default();
     let mut path = Path::default();
+    // A payload that is not a list of actions is a plain feature-flag payload: no actions. One
+    // action on its own is a mistake worth saying: nothing would be applied, and yet tracked.
+    if payload.and_then(|p| p.get("action")).is_some() {
+        path.enter(b"payload");
+        push_error(
+            &mut errors,
+            &path,
+            "must be an array of actions ([ ] around one)",
+        );
+    }
+    let items = payload.and_then(Value::as_array).unwrap_or_default();
     for (i, item) in items.iter().enumerate() {
         path.0.clear();
         path.enter(b"payload");
@@ -618,6 +627,18 @@ mod tests {
     fn a_non_list_payload_has_no_actions() {
         assert_eq!(payload(r#"{"color":"red"}"#), (vec![], vec![]));
         assert_eq!(parse_payload(None), (vec![], vec![]));
+    }
+
+    #[test]
+    fn one_action_not_in_a_list_is_an_error() {
+        let (actions, errors) = payload(r#"{"action":"redirect","data":{"url":"/b"}}"#);
+        assert_eq!(actions, vec![]);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].path, "payload");
+        assert_eq!(
+            errors[0].message,
+            "must be an array of actions ([ ] around one)"
+        );
     }
 
     #[test]

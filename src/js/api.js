@@ -66,7 +66,22 @@ const json = (value, fallback, replacer) => {
 export function start(config, nonce) {
   return guard("start", () => {
     if (nonce === undefined) nonce = globalThis.document?.querySelector("script[nonce]")?.nonce;
-    wasm.start(json(config, {}), String(nonce || ""));
+    let text;
+    try {
+      text = json(config, {});
+    } catch (e) {
+      // A flag JSON cannot hold (a cycle, a BigInt) costs that flag alone, said by its place.
+      const flags = config?.flags;
+      if (!Array.isArray(flags)) throw e;
+      text = json({ ...config, flags: flags.filter((flag, i) => {
+        try {
+          return JSON.stringify(flag), true;
+        } catch (e) {
+          console.error(`${NAME}: config.flags[${i}] is not JSON (${e.message}); the flag is skipped`);
+        }
+      }) });
+    }
+    wasm.start(text, String(nonce || ""));
   });
 }
 
