@@ -556,7 +556,11 @@ impl Runtime {
         }
         let mut mutations = Vec::new();
         let mut others = Vec::new();
-        let action_less = actions.is_empty() && errors.is_empty();
+        // (A `mutate` with no mutations is no change: the variant is tracked as a control is.)
+        let action_less = errors.is_empty()
+            && actions
+                .iter()
+                .all(|a| matches!(a, Action::Mutate(list) if list.is_empty()));
         for action in actions {
             match action {
                 Action::Mutate(list) => {

@@ -59,6 +59,7 @@ test("a flag JSON cannot hold, a payload that is one action, a change none of wh
       cyclic,
       ${JSON.stringify(flag("single", { actions: { action: "mutate", data: { mutations: [] } } }))},
       ${JSON.stringify(flag("invalid", { actions: [setHtml("##nope", "x")] }))},
+      ${JSON.stringify(flag("empty", { actions: [{ action: "mutate", data: { mutations: [] } }] }))},
       ${JSON.stringify(CONFIG.flags[0])},
     ];
   </script>`;
@@ -69,7 +70,8 @@ test("a flag JSON cannot hold, a payload that is one action, a change none of wh
   assert.match(r.consoleErrors[0], /webexp: config\.flags\[0\] is not JSON \(Converting circular[^]*\); the flag is skipped/);
   assert.match(r.consoleErrors[1], /flag "single": payload: must be an array of actions/);
   assert.match(r.consoleErrors[2], /flag "invalid".*"##nope".*not a valid CSS selector/);
-  assert.deepEqual(r.t.events.map((e) => e.eventProperties.flag_key), ["hero"]);
+  // (A variant whose change is empty is tracked as a control is.)
+  assert.deepEqual(r.t.events.map((e) => e.eventProperties.flag_key), ["empty", "hero"]);
 });
 
 test("no config: one console.error, the page keeps working", async () => {
