@@ -116,7 +116,7 @@ pub(crate) struct Runtime {
     injector: Injector,
     observer: Option<DomObserver>,
     navigation: Option<NavigationWatcher>,
-    /// The function the mutator's timers and `DOMContentLoaded` listener call (kept alive here).
+    /// The function the mutator's timers and `readystatechange` listener call (kept alive here).
     waker: Option<wasm_bindgen::closure::Closure<dyn FnMut()>>,
     /// [`flush`], for the observer to queue as a microtask (kept alive here).
     flush_task: Option<wasm_bindgen::closure::Closure<dyn FnMut()>>,

@@ -362,19 +362,39 @@ test("while the parser streams: a held change counts when made, hides children t
 });
 
 test("nested elements held while the parser streams each get their change once, and keep no hiding", { timeout: 30000 }, async () => {
-  const cfg = config(mutate(m("#outer", "append", "html", " OUT"), m("#inner", "append", "html", " IN")));
+  // (Both config orders: the inner change is made first either way.)
+  const outer = m("#outer", "append", "html", " OUT"), inner = m("#inner", "append", "html", " IN");
+  for (const [i, cfg] of [config(mutate(outer, inner)), config(mutate(inner, outer))].entries()) {
+    const head = `<meta charset="utf-8"><script>window.webexpConfig = ${JSON.stringify(cfg)};</script><script src="/webexp.js"></script>`;
+    live.server.setRoute(`/mutate-streamed-nested-${i}.html`, {
+      chunks: [
+        { body: `<!doctype html><html><head>${head}</head><body><div id="outer"><div id="inner">in`, delayMs: 0 },
+        { body: ` more</div></div><p>after</p></body></html>`, delayMs: 300 },
+      ],
+    });
+    const { page, context, consoleErrors } = await openPage(live.browser);
+    await page.goto(live.server.url + `/mutate-streamed-nested-${i}.html`, { waitUntil: "load" });
+    await frames(page);
+    assert.equal(await page.evaluate(() => document.getElementById("outer").outerHTML), `<div id="outer"><div id="inner">in more IN</div> OUT</div>`, `order ${i}`);
+    assert.deepEqual(consoleErrors, []);
+    await context.close();
+  }
+});
+
+test("a held change whose selector another change of ours stops matching is still made", { timeout: 30000 }, async () => {
+  // (As a visual editor records them: both by the link's original href.)
+  const cfg = config(mutate(m('a[href="/old"]', "set", "href", "/new"), m('a[href="/old"]', "set", "html", "New offer")));
   const head = `<meta charset="utf-8"><script>window.webexpConfig = ${JSON.stringify(cfg)};</script><script src="/webexp.js"></script>`;
-  live.server.setRoute("/mutate-streamed-nested.html", {
+  live.server.setRoute("/mutate-streamed-href.html", {
     chunks: [
-      { body: `<!doctype html><html><head>${head}</head><body><div id="outer"><div id="inner">in`, delayMs: 0 },
-      { body: ` more</div></div><p>after</p></body></html>`, delayMs: 300 },
+      { body: `<!doctype html><html><head>${head}</head><body><a href="/old">Old`, delayMs: 0 },
+      { body: ` offer</a><p>after</p></body></html>`, delayMs: 300 },
     ],
   });
-  const { page, context, consoleErrors } = await openPage(live.browser);
-  await page.goto(live.server.url + "/mutate-streamed-nested.html", { waitUntil: "load" });
+  const { page, context } = await openPage(live.browser);
+  await page.goto(live.server.url + "/mutate-streamed-href.html", { waitUntil: "load" });
   await frames(page);
-  assert.equal(await page.evaluate(() => document.getElementById("outer").outerHTML), `<div id="outer"><div id="inner">in more IN</div> OUT</div>`);
-  assert.deepEqual(consoleErrors, []);
+  assert.equal(await page.evaluate(() => document.querySelector("a").outerHTML), `<a href="/new">New offer</a>`);
   await context.close();
 });
 

@@ -194,6 +194,26 @@ test("a flag that the new URL leaves without a variant has its actions undone an
   await context.close();
 });
 
+test("a variant decided anew by a router that renders before pushState changes only its own elements", async () => {
+  // On /spa/a the variant changes #title; on /spa/b another variant changes #side. The render
+  // and the pushState come in one task: the observer has matched the render for the old
+  // variant before the navigation is seen.
+  const routed = {
+    key: "routed",
+    variants: { ta: { key: "ta", payload: [mutate("#title", "A")] }, tb: { key: "tb", payload: [mutate("#side", "B")] } },
+    segments: [{ conditions: [[{ selector: ["context", "page", "url"], op: "regex match", values: ["/spa/b$"] }]], variant: "tb" }, { variant: "ta" }],
+  };
+  const { page, context } = await open({ flags: [routed], user: { web_exp_id: "spa-visitor" } });
+  assert.equal(await text(page, "#title"), "A");
+  await page.evaluate(() => {
+    document.body.innerHTML = '<h1 id="title">title b</h1><p id="side">side b</p>';
+    history.pushState({}, "", "/spa/b");
+  });
+  await settle(page);
+  assert.deepEqual([await text(page, "#title"), await text(page, "#side")], ["title b", "B"]);
+  await context.close();
+});
+
 test("query parameters targeted through context.user.url_param follow an SPA navigation", async () => {
   const campaign = {
     key: "campaign",

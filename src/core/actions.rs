@@ -324,7 +324,10 @@ pub fn parse_payload(payload: Option<&Value>) -> (Vec<Action>, Vec<ActionError>)
     let mut path = Path::default();
     // A payload that is not a list of actions is a plain feature-flag payload: no actions. One
     // action on its own is a mistake worth saying: nothing would be applied, and yet tracked.
-    if payload.and_then(|p| p.get("action")).is_some() {
+    let kind = payload
+        .and_then(|p| p.get("action"))
+        .and_then(Value::as_str);
+    if matches!(kind, Some("mutate" | "inject" | "redirect")) {
         path.enter(b"payload");
         push_error(
             &mut errors,

@@ -115,6 +115,22 @@ const HIDING: [(&str, &str); 2] = [
 ];
 
 impl Unfinished {
+    /// Hides `el` (not `html` or `body`: the page is never hidden), keeping its own inline style.
+    fn hide(el: &Element, key: NodeKey) -> Unfinished {
+        let hidden = (!matches!(el.local_name().as_str(), "html" | "body")).then(|| {
+            HIDING.map(|(name, value)| {
+                let own = read_style(el, name);
+                write_style(el, name, Some(value));
+                own
+            })
+        });
+        Unfinished {
+            el: el.clone(),
+            key,
+            hidden,
+        }
+    }
+
     /// Shows the element again, with its own inline style.
     fn show(&self) {
         if let Some(own) = &self.hidden {
@@ -131,6 +147,9 @@ pub struct Mutator {
     entries: Vec<Entry>,
     /// Ids of removed mutations, for [`Mutator::add`] to reuse.
     free: Vec<MutationId>,
+    /// Ids removed while a batch may still hold matches found for them (the observer matched
+    /// its records before the wasm saw them): free once that batch is handled.
+    retired: Vec<MutationId>,
     records: Vec<Record>,
     /// The selectors of the active `html` and `text` entries, as a JS string: a child-list change
     /// concerns such a record only inside an element these match, which one `closest` call
@@ -142,13 +161,13 @@ pub struct Mutator {
     fights: Vec<MutationId>,
     /// Elements held back until the parser finishes them.
     unfinished: Vec<Unfinished>,
-    /// The owner's function that calls [`Mutator::wake`]: timers and `DOMContentLoaded` call it.
+    /// The owner's function that calls [`Mutator::wake`]: timers and `readystatechange` call it.
     waker: Option<js_sys::Function>,
     /// The next delayed re-apply of a fighting record.
     timer: Option<Timeout>,
     /// The page took nodes out next to an insert: [`Mutator::drop_left_behind`] is due.
     inserts_due: bool,
-    /// `DOMContentLoaded`, while elements are held back.
+    /// `readystatechange` (the end of parsing), while elements are held back.
     loaded: Option<Listener>,
     /// What the observer hands over: kept in step with the mutations and records here.
     filter: RecordFilter,
@@ -263,6 +282,20 @@ fn is_unfinished(el: &Element) -> bool {
     }
 }
 
+/// Whether `selector` can stop matching an element once the parser has added what follows in it
+/// or after it (`:last-child`, `:nth-last-of-type`, `:only-child`, `:empty`, `:has()`). (Other
+/// selectors may stop matching for our own changes: a link's `href` set by another mutation.)
+fn on_what_follows(selector: &str) -> bool {
+    [":last", ":nth-last", ":only", ":empty", ":has("]
+        .iter()
+        .any(|p| {
+            selector
+                .as_bytes()
+                .windows(p.len())
+                .any(|w| w.eq_ignore_ascii_case(p.as_bytes()))
+        })
+}
+
 /// Changes that set the element's content (html or text): their elements get a
 /// [`content_key`], and what happens inside them concerns them.
 fn sets_content(property: &Property) -> bool {
@@ -346,7 +379,7 @@ impl Place {
 
 impl Mutator {
     /// Gives the mutator the function to schedule its delayed work with (back-off re-applies,
-    /// `DOMContentLoaded`). The function must call [`Mutator::wake`]; without it, a fighting
+    /// the end of parsing). The function must call [`Mutator::wake`]; without it, a fighting
     /// record waits for the next page change instead of a timer.
     pub fn set_waker(&mut self, waker: js_sys::Function) {
         self.waker = Some(waker);
@@ -434,7 +467,7 @@ impl Mutator {
     #[inline(never)]
     pub fn remove(&mut self, id: MutationId) {
         self.set_active(id, false);
-        self.free.push(id);
+        self.retired.push(id);
     }
 
     /// Switches every mutation off or on.
@@ -590,6 +623,13 @@ impl Mutator {
         if !self.unfinished.is_empty() {
             self.finish_unfinished();
         }
+        self.free_retired();
+    }
+
+    /// Makes the ids of removed mutations free for reuse: matches the observer found for them
+    /// were in the batch just handled at the latest.
+    fn free_retired(&mut self) {
+        self.free.append(&mut self.retired);
     }
 
     /// Delayed work, called through the waker: elements the parser has finished since, and the
@@ -781,18 +821,7 @@ impl Mutator {
             return false;
         }
         if !self.is_held(key) {
-            let hidden = (!matches!(el.local_name().as_str(), "html" | "body")).then(|| {
-                HIDING.map(|(name, value)| {
-                    let own = read_style(el, name);
-                    write_style(el, name, Some(value));
-                    own
-                })
-            });
-            self.unfinished.push(Unfinished {
-                el: el.clone(),
-                key,
-                hidden,
-            });
+            self.unfinished.push(Unfinished::hide(el, key));
             // (`readystatechange` to "interactive": the parser is done, before deferred scripts
             // and `DOMContentLoaded`.)
             if self.loaded.is_none() {
@@ -824,11 +853,18 @@ impl Mutator {
             }
             let u = self.unfinished.remove(i);
             u.show();
-            finished.push(u.key);
+            finished.push(u);
         }
-        // Then their changes, innermost first (elements are held in document order): the html
-        // change of an element around another is made on content that holds the inner change.
-        for key in finished.into_iter().rev() {
+        // Then their changes, innermost first: the html change of an element around another is
+        // made on content that holds the inner change.
+        while !finished.is_empty() {
+            let inner = |u: &Unfinished| {
+                !finished
+                    .iter()
+                    .any(|o| o.key != u.key && u.el.contains(Some(&o.el)))
+            };
+            let at = finished.iter().position(inner).unwrap_or(0);
+            let key = finished.swap_remove(at).key;
             for pos in 0..self.records.len() {
                 let entries = &self.entries;
                 let r = &mut self.records[pos];
@@ -836,19 +872,18 @@ impl Mutator {
                     continue;
                 }
                 r.waiting = false;
-                // A selector that matched the partial element may not match the complete one
-                // (`li:last-child`, `:empty`): its change is not made.
-                r.entries
-                    .retain(|&id| r.el.matches(&entries[id].mutation.selector) == Ok(true));
+                // A selector that matched the partial element by what it lacked then may not
+                // match the complete one (`li:last-child`, `:empty`): its change is not made.
+                r.entries.retain(|&id| {
+                    let selector = &entries[id].mutation.selector;
+                    !on_what_follows(selector) || r.el.matches(selector) == Ok(true)
+                });
                 r.original = read(&r.el, &r.property);
                 self.apply(pos);
                 // Its impressions are due now that the change is made (those of inserts when
                 // the nodes went in).
-                let r = &self.records[pos];
-                if !matches!(r.property, Property::Insert(_)) {
-                    for &id in &r.entries {
-                        self.newly_applied.push(self.entries[id].owner);
-                    }
+                if !matches!(self.records[pos].property, Property::Insert(_)) {
+                    self.push_owners(pos);
                 }
             }
         }
@@ -1057,11 +1092,15 @@ impl Mutator {
 
     /// A move or insert made for the first time: its mutations' impressions are due.
     fn mark_reached(&mut self, pos: usize) {
-        let r = &mut self.records[pos];
-        if !core::mem::replace(&mut r.reached, true) {
-            for &i in &r.entries {
-                self.newly_applied.push(self.entries[i].owner);
-            }
+        if !core::mem::replace(&mut self.records[pos].reached, true) {
+            self.push_owners(pos);
+        }
+    }
+
+    /// The owners of record `pos`'s mutations: their change reached the page.
+    fn push_owners(&mut self, pos: usize) {
+        for &i in &self.records[pos].entries {
+            self.newly_applied.push(self.entries[i].owner);
         }
     }
 
@@ -1811,15 +1850,21 @@ mod tests {
     fn a_removed_mutation_gives_its_id_to_the_next() {
         let root = fixture("reuse", "<p id='reuse-p' class='a'>p</p>");
         let mut m = Mutator::default();
+        let append_b = || mutation("#reuse-p", Property::Class, Op::Append, "b");
+        // Not before the observer's batch is handled: it may hold matches for the removed one.
+        let first = m.add(append_b(), 1).unwrap();
+        m.remove(first);
+        let second = m.add(append_b(), 1).unwrap();
+        assert_ne!(first, second);
+        m.remove(second);
         for _ in 0..10 {
-            let id = m
-                .add(mutation("#reuse-p", Property::Class, Op::Append, "b"), 1)
-                .unwrap();
+            m.free_retired();
+            let id = m.add(append_b(), 1).unwrap();
             assert_eq!(by_id("reuse-p").class_name(), "a b");
             m.remove(id);
             assert_eq!(by_id("reuse-p").class_name(), "a");
         }
-        assert_eq!(m.entries.len(), 1);
+        assert_eq!(m.entries.len(), 2);
         root.remove();
     }
 

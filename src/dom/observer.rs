@@ -87,11 +87,14 @@ function scan(f, doc, records, ours) {
   // `live` maps each anchor element on the page to its mutations, from batch to batch.
   let fresh = null;
   const anchored = f.anchored, live = f.live;
-  // Our own writes bring or take an anchor only when they add or remove elements; else the
-  // anchors stay as the page's batch left them, and looking them up again would cost a lookup
-  // per anchor for each change applied.
+  // Our own writes bring or take an anchor only when they add or remove elements or set an id;
+  // else the anchors stay as the page's batch left them, and looking them up again would cost a
+  // lookup per anchor for each change applied.
   let anchorsMayMove = !ours;
-  if (ours) for (const r of records) for (const n of [...r.addedNodes, ...r.removedNodes]) anchorsMayMove ||= n.nodeType === 1;
+  if (ours) for (const r of records) {
+    anchorsMayMove ||= r.attributeName === "id";
+    for (const n of [...r.addedNodes, ...r.removedNodes]) anchorsMayMove ||= n.nodeType === 1;
+  }
   if (anchorsMayMove) for (let i = 0; i < anchored.length; i++) {
     const a = anchored[i], el = doc.getElementById(a.anchor);
     if (el === a.seen && !(fresh && fresh.has(el))) continue;
