@@ -855,6 +855,9 @@ impl Mutator {
             u.show();
             finished.push(u);
         }
+        if finished.is_empty() {
+            return;
+        }
         // Then their changes, innermost first: the html change of an element around another is
         // made on content that holds the inner change.
         while !finished.is_empty() {
@@ -1020,14 +1023,14 @@ impl Mutator {
     /// just taken: they are the page's past, and a revert must not bring them all back (nor
     /// keep them alive). Their place is forgotten; the next sweep drops them.
     fn forget_older_copies(&mut self, pos: usize) {
+        fn place(r: &Record) -> Option<&Node> {
+            r.home.as_ref().map(|h| &h.parent)
+        }
         if self.records[pos].home.is_none() {
             return;
         }
         for i in 0..self.records.len() {
             let (r, new) = (&self.records[i], &self.records[pos]);
-            fn place(r: &Record) -> Option<&Node> {
-                r.home.as_ref().map(|h| &h.parent)
-            }
             // (The page rendered the place again when what followed the element left it too.)
             let rendered_again = matches!(&r.home, Some(Place { parent, next: Some(next), .. })
                 if next.parent_node().as_ref() != Some(parent));
