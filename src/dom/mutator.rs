@@ -26,7 +26,7 @@ use crate::core::actions::{
 };
 use crate::prelude::*;
 use core::sync::atomic::{AtomicBool, Ordering};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, Node};
 
 /// Caller-chosen tag of a mutation (the runtime uses it to find the flag behind a change).
@@ -89,6 +89,11 @@ struct Record {
     inserted: Vec<Node>,
     /// Their keys ([`content_key`]s: the nodes inside them are found by one walk up).
     inserted_keys: Vec<NodeKey>,
+    /// For html and text: the page's own child nodes that our write replaced, while they are
+    /// what `original` stands for. A revert puts these back, so the page keeps its nodes (their
+    /// listeners, a framework's references, changes of ours inside them that are undone on
+    /// their own) instead of getting copies parsed from `original`.
+    kept: Option<JsValue>,
     /// A content-dependent change held back until the parser has finished the element.
     waiting: bool,
     /// For moves and inserts: the change has been made once (its impression is due then, not
@@ -343,6 +348,12 @@ extern "C" {
     /// leaves it out.
     #[wasm_bindgen(js_name = releasedByPage)]
     fn released_by_page(el: &Element) -> bool;
+    /// `el`'s child nodes, about to be replaced by an html or text change (see `page.js`).
+    #[wasm_bindgen(js_name = keepChildren)]
+    fn keep_children(el: &Element) -> JsValue;
+    /// Puts nodes [`keep_children`] kept back as `el`'s children; whether it could.
+    #[wasm_bindgen(js_name = putBackChildren)]
+    fn put_back_children(el: &Element, nodes: &JsValue) -> bool;
 }
 
 /// Where an element was: its parent and its neighbours then.
@@ -775,6 +786,7 @@ impl Mutator {
                     home,
                     inserted: Vec::new(),
                     inserted_keys: Vec::new(),
+                    kept: None,
                     waiting,
                     reached: false,
                     fight: Fight::default(),
@@ -954,6 +966,12 @@ impl Mutator {
         // When nothing needs writing, `value` is what the element holds, in the browser's form.
         let mut exact = true;
         if current != value {
+            // Content the page wrote (not ours) is replaced: its nodes are kept for a revert.
+            if sets_content(&record.property) && current != record.applied {
+                let kept = keep_children(&record.el);
+                self.records[pos].kept = Some(kept);
+            }
+            let record = &self.records[pos];
             exact = write(&record.el, &record.property, value.as_deref());
             let el: Node = record.el.clone().into();
             self.absorb(pos, &el, true);
@@ -1242,6 +1260,8 @@ impl Mutator {
                 let r = &mut self.records[pos];
                 r.original = Some(page);
                 r.applied = current;
+                // (The nodes kept are no longer the page's content: a revert writes `original`.)
+                r.kept = None;
                 continue;
             }
             // A page that edits the classes (`classList.toggle`) leaves ours in: its own value
@@ -1320,7 +1340,10 @@ fn restore(r: &Record) {
             // Only our value is undone: one the page wrote since (its record not yet seen) is
             // the page's, and stays.
             let current = read(&r.el, &r.property);
-            if current == r.applied && current != r.original {
+            if current == r.applied
+                && current != r.original
+                && !matches!(&r.kept, Some(nodes) if put_back_children(&r.el, nodes))
+            {
                 write(&r.el, &r.property, r.original.as_deref());
             }
         }
@@ -1892,6 +1915,7 @@ mod tests {
     #[wasm_bindgen_test]
     async fn text_is_never_parsed_as_html() {
         let root = fixture("text", "<p id='tx'>old <i>x</i></p>");
+        let italic = document().query_selector("#tx i").unwrap();
         let (m, _observer) = observed();
         let set = m
             .borrow_mut()
@@ -1899,6 +1923,9 @@ mod tests {
             .unwrap();
         assert_eq!(inner("#tx"), "&lt;b&gt;bold?&lt;/b&gt;");
         m.borrow_mut().set_active(set, false);
+        // The revert gives the markup back, the page's own nodes, not their text.
+        assert_eq!(inner("#tx"), "old <i>x</i>");
+        assert_eq!(by_id("tx").first_element_child(), italic);
         m.borrow_mut()
             .add(mutation("#tx", Property::Text, Op::Append, " & more"), 1)
             .unwrap();
@@ -1910,6 +1937,55 @@ mod tests {
         m.borrow_mut().set_all_active(false);
         assert_eq!(inner("#tx"), "page");
         root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    fn a_revert_gives_the_page_its_own_nodes_back() {
+        let root = fixture("own", "<div id='ow'><button id='ob'>Buy</button> now</div>");
+        let button = by_id("ob");
+        let mut m = Mutator::default();
+        let sale = m
+            .add(mutation("#ow", Property::Html, Op::Set, "<b>Sale</b>"), 1)
+            .unwrap();
+        assert_eq!(inner("#ow"), "<b>Sale</b>");
+        m.set_active(sale, false);
+        assert_eq!(inner("#ow"), "<button id=\"ob\">Buy</button> now");
+        // The same button, with whatever the page attached to it.
+        assert_eq!(by_id("ob"), button);
+
+        // The framework that rendered the button removes it while our html is there: no throw
+        // (it is not where the framework put it), and the revert leaves it out.
+        m.set_active(sale, true);
+        let ow = by_id("ow");
+        ow.remove_child(&button).unwrap();
+        m.set_active(sale, false);
+        assert_eq!(ow.inner_html(), " now");
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    fn nested_html_changes_revert_in_either_order() {
+        for outer_first in [true, false] {
+            let root = fixture("nest", "<section id='no'><p id='ni'>a</p></section>");
+            let mut m = Mutator::default();
+            let inner_change = m
+                .add(mutation("#ni", Property::Html, Op::Set, "inner"), 1)
+                .unwrap();
+            let outer_change = m
+                .add(mutation("#no", Property::Html, Op::Set, "<p>outer</p>"), 2)
+                .unwrap();
+            assert_eq!(inner("#no"), "<p>outer</p>");
+            let order = match outer_first {
+                true => [outer_change, inner_change],
+                false => [inner_change, outer_change],
+            };
+            for id in order {
+                m.set_active(id, false);
+            }
+            // (The outer's original held the inner change: written back as a string, it kept it.)
+            assert_eq!(inner("#no"), "<p id=\"ni\">a</p>");
+            root.remove();
+        }
     }
 
     #[wasm_bindgen_test]

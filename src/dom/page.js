@@ -45,6 +45,24 @@ export function markMoved(el) {
 }
 export const releasedByPage = (el) => released.has(el);
 
+// The child nodes of `el`, which an html or text change is about to replace: kept, so that a
+// revert gives the page back its own nodes (with their listeners, and the references a framework
+// holds) rather than copies parsed from a string; and noted as moved, so that the framework's
+// removeChild or insertBefore on them, meanwhile, does not throw.
+export function keepChildren(el) {
+  const nodes = [...el.childNodes];
+  for (const n of nodes) markMoved(n);
+  return nodes;
+}
+
+// Puts the nodes `keepChildren` kept back as `el`'s children, without those the page's code removed
+// meanwhile; not when it has put one of them elsewhere. Whether it did.
+export function putBackChildren(el, nodes) {
+  if (nodes.some((n) => n.parentNode)) return false;
+  el.replaceChildren(...nodes.filter((n) => !released.has(n)));
+  return true;
+}
+
 // Calls `callback` in a task after the next animation frame; returns what cancels it.
 export function afterFrame(callback) {
   let timer;
