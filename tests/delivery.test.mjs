@@ -223,6 +223,29 @@ test("a consent value webexp cannot read is reported and counts as pending", asy
   await context.close();
 });
 
+test("setIntegration or setRedirectHandler given what cannot work: reported, and the one set before stays", async () => {
+  routes();
+  live.server.setRoute("/bad-setters.html", { body: page({ config: { ...CONFIG, flags: [flag("two", { variant: "control" })] }, integration: POSTING }) });
+  const { page: p, context, consoleErrors } = await openPage(live.browser);
+  await p.goto(live.server.url + "/bad-setters.html", { waitUntil: "load" });
+  await p.evaluate(() => webexp.setIntegration(postingIntegration("t")));
+  await waitSink(1);
+  await p.evaluate(() => {
+    webexp.setIntegration("amplitude");
+    webexp.setIntegration({ getUser() { return {}; } });
+    webexp.setRedirectHandler("/elsewhere");
+  });
+  assert.equal(consoleErrors.length, 3);
+  assert.match(consoleErrors[0], /setIntegration: the integration must be an object with a track\(event\) function; the one set before stays/);
+  assert.match(consoleErrors[1], /setIntegration: the integration must be/);
+  assert.match(consoleErrors[2], /setRedirectHandler: the handler must be a function/);
+  // Events still reach the integration set before.
+  await p.evaluate(() => webexp.variant("two"));
+  await waitSink(2);
+  assert.deepEqual(sink.map((e) => [e.tag, e.type]), [["t", "$impression"], ["t", "$exposure"]]);
+  await context.close();
+});
+
 test("an integration whose track returns nothing has taken the event: it gets each one once", async () => {
   routes();
   const silent = `${POSTING}

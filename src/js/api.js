@@ -151,8 +151,14 @@ export function variant(flagKey) {
   });
 }
 
+// A value that cannot be what a setter wants is reported and leaves the one set before in place
+// (null or undefined unsets): a typo must not silently stop delivery or redirects.
+const refused = (what, value, ok, wanted) =>
+  value != null && !ok && (console.error(`${NAME}: ${what}: ${wanted}; the one set before stays`), true);
+
 /** Sets the integration events are delivered to (CONTRACT section 4). */
 export function setIntegration(integration) {
+  if (refused("setIntegration", integration, typeof integration?.track === "function", "the integration must be an object with a track(event) function")) return;
   return guard("setIntegration", () => wasm.setIntegration(integration), undefined, WRITE);
 }
 
@@ -163,6 +169,7 @@ export function setConsent(status) {
 
 /** Redirects call fn(url) instead of location.replace(url). */
 export function setRedirectHandler(fn) {
+  if (refused("setRedirectHandler", fn, typeof fn === "function", "the handler must be a function")) return;
   return guard("setRedirectHandler", () => wasm.setRedirectHandler(fn), undefined, WRITE);
 }
 

@@ -130,12 +130,18 @@ export function revertVariants(): void;
 export function toggleManualPageObject(name: string, isActive?: boolean): void;
 /** The variant of a flag, tracking $exposure once per flag and variant per page view. */
 export function variant(flagKey: string): EvaluationVariant | undefined;
-/** Sets the integration that events are delivered to. */
-export function setIntegration(integration: Integration): void;
+/**
+ * Sets the integration that events are delivered to; `null` unsets it. A value without a
+ * `track(event)` function is reported and ignored (the integration set before stays).
+ */
+export function setIntegration(integration: Integration | null): void;
 /** Consent for storage writes and events: "pending" keeps them in memory, "denied" drops them. */
 export function setConsent(status: "granted" | "pending" | "denied"): void;
-/** Redirects call fn(url) instead of location.replace(url). */
-export function setRedirectHandler(fn: (url: string) => void): void;
+/**
+ * Redirects call fn(url) instead of location.replace(url); `null` unsets it. A value that is not
+ * a function is reported and ignored.
+ */
+export function setRedirectHandler(fn: ((url: string) => void) | null): void;
 /** One flag in getDebugState(). */
 export interface FlagDebugState {
   variant: string | null;
