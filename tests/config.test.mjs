@@ -50,6 +50,14 @@ test("a bad flag is skipped with one clear console.error; the others run; nothin
   assert.match(r.consoleErrors[1], /flag "bad-selector".*"##nope".*not a valid CSS selector/);
 });
 
+test("a flag key listed twice is said once; the last flag with that key runs", async () => {
+  const config = { flags: [flag("hero", { actions: [setHtml("#late", "First hero")] }), CONFIG.flags[0]] };
+  const r = await load("/twice.html", inline(config));
+  assert.equal(r.text, "New headline");
+  assert.equal(r.consoleErrors.length, 1, r.consoleErrors.join("\n"));
+  assert.match(r.consoleErrors[0], /flag "hero": is listed again further on; the last flag with this key is used/);
+});
+
 test("a flag JSON cannot hold, a payload that is one action, a change none of whose parts is valid: each said, none tracked, the others run", async () => {
   const script = `<script>
     const cyclic = { key: "cyclic", variants: {}, segments: [] };

@@ -33,6 +33,7 @@ impl Evaluation {
 }
 
 const CYCLE: &str = "is part of a dependency cycle";
+const REPLACED: &str = "is listed again further on; the last flag with this key is used";
 const BAD_REGEX: &str = "invalid regular expression";
 
 /// Evaluates `flags` for `context` in dependency order (the SDK's `topologicalSort`), each
@@ -74,7 +75,11 @@ fn run<H: Host>(host: &H, context: &Value, flags: &[Value], sorted: bool) -> Eva
             // Like the SDK's flag map, a key stands for the last flag with that key, evaluated
             // at the first one's place.
             let key = flag.as_ref().ok().map(|f| f.key);
-            walk.visit(key.and_then(|k| find(&flags, k)).unwrap_or(i));
+            let last = key.and_then(|k| find(&flags, k)).unwrap_or(i);
+            if let (Some(key), true) = (key, last != i) {
+                walk.errors.push(FlagError::new(key, b"", REPLACED));
+            }
+            walk.visit(last);
         } else {
             walk.evaluate(i, false);
         }
@@ -1079,9 +1084,14 @@ mod tests {
 
     #[test]
     fn results_use_js_property_order() {
-        assert_reference(
+        let e = run(
             r#"{}"#,
             r#"[{"key":"b","variants":{"on":{"key":"on"},"off":{"key":"off"}},"segments":[{"variant":"on"}]},{"key":"2","variants":{"on":{"key":"on"},"off":{"key":"off"}},"segments":[{"variant":"on"}]},{"key":"a","variants":{"on":{"key":"on"},"off":{"key":"off"}},"segments":[{"variant":"off"}]},{"key":"1","variants":{"on":{"key":"on"},"off":{"key":"off"}},"segments":[{"variant":"on"}]},{"key":"b","variants":{"on":{"key":"on"},"off":{"key":"off"}},"segments":[{"variant":"off"}]},{"key":"10","variants":{"on":{"key":"on"},"off":{"key":"off"}},"segments":[{"variant":"on"}]}]"#,
+        );
+        // (The second "b" replaces the first, which is said; the results are the reference's.)
+        assert_eq!(e.errors.len(), 1);
+        assert_eq!(
+            e.results_json(),
             r#"{"1":{"key":"on","metadata":{}},"2":{"key":"on","metadata":{}},"10":{"key":"on","metadata":{}},"b":{"key":"off","metadata":{}},"a":{"key":"off","metadata":{}}}"#,
         );
     }
@@ -1237,9 +1247,13 @@ mod tests {
             flag("y", "on"),
             flag("x", "none")
         );
+        let e = run("{}", &flags);
+        assert_eq!(e.results_json(), r#"{"y":{"key":"on","metadata":{}}}"#);
+        // Said once, of the flag that is replaced.
+        let said: Vec<String> = e.errors.iter().map(|e| e.message()).collect();
         assert_eq!(
-            run("{}", &flags).results_json(),
-            r#"{"y":{"key":"on","metadata":{}}}"#
+            said,
+            [r#"flag "x": is listed again further on; the last flag with this key is used"#]
         );
         // The last flag is evaluated at the first one's place.
         let flags = format!(
