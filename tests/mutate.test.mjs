@@ -334,7 +334,8 @@ test("while the parser streams: a held change counts when made, hides children t
   live.server.setRoute("/mutate-streamed.html", {
     chunks: [
       { body: `<!doctype html><html><head>${head}</head><body><div id="wrap"><h1>Shop</h1><div id="t"><p class="reveal">old</p>`, delayMs: 0 },
-      { body: `<p>more</p></div><ul id="nav"><li>a</li>`, delayMs: 300 },
+      // (Long enough for frames to be drawn on the partial page on a loaded machine.)
+      { body: `<p>more</p></div><ul id="nav"><li>a</li>`, delayMs: 600 },
       { body: `<li>b</li></ul><p>end</p></div></body></html>`, delayMs: 300 },
     ],
   });
