@@ -4,6 +4,9 @@
 //! browser refuses plain strings at HTML sinks (`innerHTML`, `insertAdjacentHTML`, script text),
 //! so these functions are the one spot where a Trusted Types policy is applied: [`trusted_html`]
 //! gives the value to assign, through the "webexp" policy (created in `page.js` on first use).
+//!
+//! The page's own content that an html or text change replaces is kept here too (in `page.js`):
+//! a framework goes on updating it off the page, and a revert puts it back as it is then.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -14,9 +17,22 @@ extern "C" {
     /// `html` as `TrustedHTML` where the page has Trusted Types, else the string itself.
     #[wasm_bindgen(js_name = trustedHtml)]
     pub fn trusted_html(html: &str) -> JsValue;
-    /// `el.innerHTML = html` through the policy; whether it reads back exactly as `html`.
-    #[wasm_bindgen(js_name = setHtml, catch)]
-    fn set_html(el: &Element, html: &str) -> Result<bool, JsValue>;
+    /// `el`'s html (through the policy) or text set to `value`, the page's own content kept when
+    /// `keep`; whether it reads back exactly as `value` (see `page.js`).
+    #[wasm_bindgen(js_name = writeContent, catch)]
+    fn write_content_js(
+        el: &Element,
+        value: &str,
+        as_text: bool,
+        keep: bool,
+    ) -> Result<bool, JsValue>;
+    /// Moves what the page added next to our content in `el` to its kept content; false when our
+    /// content is no longer all there (see `page.js`).
+    #[wasm_bindgen(js_name = adoptAdded)]
+    pub fn adopt_added(el: &Element) -> bool;
+    /// Puts back the page's own content kept for `el`, as it is now; false when none was kept.
+    #[wasm_bindgen(js_name = putBackContent)]
+    pub fn put_back_content(el: &Element) -> bool;
 }
 
 #[wasm_bindgen]
@@ -33,11 +49,14 @@ extern "C" {
     ) -> Result<(), JsValue>;
 }
 
-/// `el.innerHTML = html`; nothing happens where the page refuses it (reported when the policy
-/// could not be created). Returns whether the element's html now reads back exactly as `html`
-/// (compared in JS, so the html is not sent back to the wasm to learn it); `false` when refused.
-pub fn set_inner_html(el: &Element, html: &str) -> bool {
-    set_html(el, html).unwrap_or(false)
+/// Sets `el`'s html (`el.innerHTML`, through the policy) or, when `as_text`, its text
+/// (`textContent`, never parsed) to `value`. `keep`: the content it replaces is the page's own,
+/// kept for [`put_back_content`] rather than dropped (see `writeContent` in `page.js`). Nothing
+/// happens where the page refuses the html (reported when the policy could not be created).
+/// Returns whether the element now reads back exactly as `value` (compared in JS, so the html is
+/// not sent back to the wasm to learn it); `false` when refused.
+pub fn write_content(el: &Element, value: &str, as_text: bool, keep: bool) -> bool {
+    write_content_js(el, value, as_text, keep).unwrap_or(false)
 }
 
 /// `el.insertAdjacentHTML(position, html)`; `false` when the browser refuses (`beforebegin` or

@@ -18,6 +18,7 @@
 //! re-applied with an exponential back-off instead of in a tight loop with the page's code.
 
 use super::handles::{Listener, Timeout};
+use super::html_sink::{adopt_added, put_back_content, write_content};
 use super::observer::{
     content_key, content_keys_around, node_key, Batch, NodeKey, Origin, RecordFilter, Slot,
 };
@@ -26,7 +27,7 @@ use crate::core::actions::{
 };
 use crate::prelude::*;
 use core::sync::atomic::{AtomicBool, Ordering};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{Element, Node};
 
 /// Caller-chosen tag of a mutation (the runtime uses it to find the flag behind a change).
@@ -89,11 +90,6 @@ struct Record {
     inserted: Vec<Node>,
     /// Their keys ([`content_key`]s: the nodes inside them are found by one walk up).
     inserted_keys: Vec<NodeKey>,
-    /// For html and text: the page's own child nodes that our write replaced, while they are
-    /// what `original` stands for. A revert puts these back, so the page keeps its nodes (their
-    /// listeners, a framework's references, changes of ours inside them that are undone on
-    /// their own) instead of getting copies parsed from `original`.
-    kept: Option<JsValue>,
     /// A content-dependent change held back until the parser has finished the element.
     waiting: bool,
     /// For moves and inserts: the change has been made once (its impression is due then, not
@@ -200,8 +196,9 @@ fn read(el: &Element, property: &Property) -> Option<String> {
 /// is normalised, so it is read back.
 fn write(el: &Element, property: &Property, value: Option<&str>) -> bool {
     match (property, value) {
-        (Property::Html, Some(v)) => return super::html_sink::set_inner_html(el, v),
-        (Property::Text, Some(v)) => el.set_text_content(Some(v)),
+        (Property::Html | Property::Text, Some(v)) => {
+            return write_content(el, v, *property == Property::Text, false)
+        }
         (Property::Class, Some(v)) => {
             let _ = el.set_attribute("class", v);
         }
@@ -348,12 +345,6 @@ extern "C" {
     /// leaves it out.
     #[wasm_bindgen(js_name = releasedByPage)]
     fn released_by_page(el: &Element) -> bool;
-    /// `el`'s child nodes, about to be replaced by an html or text change (see `page.js`).
-    #[wasm_bindgen(js_name = keepChildren)]
-    fn keep_children(el: &Element) -> JsValue;
-    /// Puts nodes [`keep_children`] kept back as `el`'s children; whether it could.
-    #[wasm_bindgen(js_name = putBackChildren)]
-    fn put_back_children(el: &Element, nodes: &JsValue) -> bool;
 }
 
 /// Where an element was: its parent and its neighbours then.
@@ -786,7 +777,6 @@ impl Mutator {
                     home,
                     inserted: Vec::new(),
                     inserted_keys: Vec::new(),
-                    kept: None,
                     waiting,
                     reached: false,
                     fight: Fight::default(),
@@ -966,13 +956,17 @@ impl Mutator {
         // When nothing needs writing, `value` is what the element holds, in the browser's form.
         let mut exact = true;
         if current != value {
-            // Content the page wrote (not ours) is replaced: its nodes are kept for a revert.
-            if sets_content(&record.property) && current != record.applied {
-                let kept = keep_children(&record.el);
-                self.records[pos].kept = Some(kept);
-            }
-            let record = &self.records[pos];
-            exact = write(&record.el, &record.property, value.as_deref());
+            exact = match (&record.property, value.as_deref()) {
+                // Content the page wrote (not ours) that a `set` replaces is kept, as the page
+                // goes on changing it, for the revert.
+                (Property::Html | Property::Text, Some(v)) => write_content(
+                    &record.el,
+                    v,
+                    record.property == Property::Text,
+                    current != record.applied && self.replaces_content(pos),
+                ),
+                (property, value) => write(&record.el, property, value),
+            };
             let el: Node = record.el.clone().into();
             self.absorb(pos, &el, true);
         }
@@ -984,6 +978,15 @@ impl Mutator {
             true => value,
             false => read(&record.el, &record.property),
         };
+    }
+
+    /// Whether record `pos`'s chain replaces its element's content (has a `set`), rather than
+    /// only adding to it: then the page's own content is kept while ours is on.
+    fn replaces_content(&self, pos: usize) -> bool {
+        self.records[pos]
+            .entries
+            .iter()
+            .any(|&i| self.entries[i].mutation.op == crate::core::actions::Op::Set)
     }
 
     /// Inserts `html` at the record's place unless what it inserted is still there; whatever
@@ -1260,8 +1263,15 @@ impl Mutator {
                 let r = &mut self.records[pos];
                 r.original = Some(page);
                 r.applied = current;
-                // (The nodes kept are no longer the page's content: a revert writes `original`.)
-                r.kept = None;
+                continue;
+            }
+            // What the page added next to the content we set is its own: it goes with the
+            // content kept (a framework rendering into the element). Ours stays, untouched.
+            if sets_content(&r.property)
+                && self.replaces_content(pos)
+                && adopt_added(&r.el)
+                && read(&r.el, &r.property) == r.applied
+            {
                 continue;
             }
             // A page that edits the classes (`classList.toggle`) leaves ours in: its own value
@@ -1342,7 +1352,7 @@ fn restore(r: &Record) {
             let current = read(&r.el, &r.property);
             if current == r.applied
                 && current != r.original
-                && !matches!(&r.kept, Some(nodes) if put_back_children(&r.el, nodes))
+                && !(sets_content(&r.property) && put_back_content(&r.el))
             {
                 write(&r.el, &r.property, r.original.as_deref());
             }
@@ -1960,6 +1970,50 @@ mod tests {
         ow.remove_child(&button).unwrap();
         m.set_active(sale, false);
         assert_eq!(ow.inner_html(), " now");
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn frameworks_go_on_changing_the_content_ours_replaced_off_the_page() {
+        let root = fixture(
+            "fw",
+            "<ul id='fl'><li id='f1'>1</li><li id='f2'>2</li></ul>",
+        );
+        let (f1, f2): (Node, Node) = (by_id("f1").into(), by_id("f2").into());
+        let (m, _observer) = observed();
+        let set = m
+            .borrow_mut()
+            .add(mutation("#fl", Property::Html, Op::Set, "<li>ours</li>"), 1)
+            .unwrap();
+        let list = by_id("fl");
+        let li = |id: &str| {
+            let el = document().create_element("li").unwrap();
+            el.set_id(id);
+            el
+        };
+        assert!(
+            f1.parent_node().is_some(),
+            "kept where a framework finds a parent"
+        );
+        // Vue: through the node's own parent (it threw when there was none).
+        let parent = f1.parent_node().unwrap();
+        parent.insert_before(&li("fv"), Some(&f1)).unwrap();
+        parent.remove_child(&f1).unwrap();
+        // React: through the element it rendered.
+        list.append_child(&li("fr")).unwrap();
+        list.insert_before(&li("fb"), Some(&f2)).unwrap();
+        list.remove_child(&f2).unwrap();
+        // Page code with an API no wrapper sees: taken in after the batch.
+        list.append_with_node_1(&li("fa")).unwrap();
+        settle().await;
+        assert_eq!(list.inner_html(), "<li>ours</li>");
+        m.borrow_mut().set_active(set, false);
+        let nodes = list.child_nodes();
+        let ids: Vec<String> = (0..nodes.length())
+            .map(|i| nodes.item(i).unwrap().unchecked_into::<Element>().id())
+            .collect();
+        // (React inserted before a node it then removed: in its place.)
+        assert_eq!(ids, ["fv", "fb", "fr", "fa"]);
         root.remove();
     }
 

@@ -13,18 +13,28 @@ const NAME = "webexp";
 export const otherOrigin = (url) => new URL(url).origin !== location.origin;
 // Elements webexp took out of the page or moved. The framework that rendered one still thinks it
 // is where it put it: its removeChild or insertBefore on it would throw NotFoundError (and a React
-// commit that throws unmounts the whole app). So Node's two methods are wrapped, once, at the
-// first such change, to do what the framework means: take the element out wherever it is (noted,
-// so that a revert does not bring back what the page let go), or insert where the element was.
+// commit that throws unmounts the whole app). So Node's methods are wrapped, once, at the first
+// such change, to do what the framework means: take the element out wherever it is (noted, so
+// that a revert does not bring back what the page let go), or insert where the element was.
 // (`moved` maps each to its next sibling when webexp took it: a framework inserting before the
 // element inserts before that sibling instead, else at the end.)
 const moved = new WeakMap(), released = new WeakSet();
+// Elements whose content a change of ours replaces (html or text set): `held`, a fragment with
+// the page's own nodes the change took out, and `ours`, the nodes written in their place. A
+// framework that rendered the page's nodes goes on updating them in the fragment: Vue finds a
+// node's parent through `parentNode` (with none it throws, and the component stops updating for
+// good), React inserts into the element it rendered, which the wrappers below send to the
+// fragment. A revert puts back what the fragment holds then: the page's current content.
+const replaced = new WeakMap();
+const showsOurs = (e, el) => e.ours.every((n) => n.parentNode === el);
 let wrapped = false;
 export function markMoved(el) {
   if (!wrapped) {
     wrapped = true;
-    const P = Node.prototype, removeChild = P.removeChild, insertBefore = P.insertBefore;
+    const P = Node.prototype, removeChild = P.removeChild, insertBefore = P.insertBefore, appendChild = P.appendChild;
     P.removeChild = function (child) {
+      const e = replaced.get(this);
+      if (e && child?.parentNode === e.held) return removeChild.call(e.held, child);
       if (child?.parentNode !== this && moved.has(child)) {
         released.add(child);
         child.remove();
@@ -33,33 +43,73 @@ export function markMoved(el) {
       return removeChild.call(this, child);
     };
     P.insertBefore = function (node, ref) {
+      const e = replaced.get(this);
+      if (e && ref && ref.parentNode === e.held) return insertBefore.call(e.held, node, ref);
       if (ref?.parentNode !== this && moved.has(ref)) {
         // (What followed it may have been taken too: then what followed that.)
         do ref = moved.get(ref); while (ref && ref.parentNode !== this && moved.has(ref));
         if (ref?.parentNode !== this) ref = null;
       }
+      if (!ref && e && showsOurs(e, this)) return appendChild.call(e.held, node);
       return insertBefore.call(this, node, ref);
+    };
+    P.appendChild = function (node) {
+      const e = replaced.get(this);
+      return appendChild.call(e && showsOurs(e, this) ? e.held : this, node);
     };
   }
   moved.set(el, el.nextSibling);
 }
 export const releasedByPage = (el) => released.has(el);
 
-// The child nodes of `el`, which an html or text change is about to replace: kept, so that a
-// revert gives the page back its own nodes (with their listeners, and the references a framework
-// holds) rather than copies parsed from a string; and noted as moved, so that the framework's
-// removeChild or insertBefore on them, meanwhile, does not throw.
-export function keepChildren(el) {
-  const nodes = [...el.childNodes];
-  for (const n of nodes) markMoved(n);
-  return nodes;
+/**
+ * Writes `value` as `el`'s html, or text when `asText`. `keep`: what it replaces is the page's own
+ * content, which goes to the element's fragment (above). Returns whether the element reads back
+ * exactly as `value`. Throws where the page refuses the html, leaving the element as it was.
+ */
+export function writeContent(el, value, asText, keep) {
+  let e = replaced.get(el);
+  const before = [...el.childNodes];
+  // (Still showing ours, changed by the page: the fragment keeps the page's own content.)
+  keep &&= !(e && showsOurs(e, el));
+  if (keep) {
+    for (const n of before) markMoved(n);
+    const held = document.createDocumentFragment();
+    held.append(...before);
+    replaced.set(el, (e = { held, ours: [] }));
+  }
+  try {
+    if (asText) el.textContent = value;
+    else el.innerHTML = trustedHtml(value);
+  } catch (error) {
+    if (keep) {
+      replaced.delete(el);
+      el.replaceChildren(...before);
+    }
+    throw error;
+  }
+  if (e) e.ours = [...el.childNodes];
+  return asText || el.innerHTML === value;
 }
 
-// Puts the nodes `keepChildren` kept back as `el`'s children, without those the page's code removed
-// meanwhile; not when it has put one of them elsewhere. Whether it did.
-export function putBackChildren(el, nodes) {
-  if (nodes.some((n) => n.parentNode)) return false;
-  el.replaceChildren(...nodes.filter((n) => !released.has(n)));
+// The page added nodes to an element showing our content (with an API the wrappers do not see:
+// `append`, `prepend`, `insertAdjacentElement`...): they are its own content, so they go to the
+// fragment, and ours stays. False when our nodes are not all there any more (the page wrote its
+// own content over ours).
+export function adoptAdded(el) {
+  const e = replaced.get(el);
+  if (!e || !showsOurs(e, el)) return false;
+  for (const n of [...el.childNodes]) if (!e.ours.includes(n)) e.held.append(n);
+  return true;
+}
+
+// Puts back the page's own content that `writeContent` kept for `el`, as it is now; whether
+// there was any.
+export function putBackContent(el) {
+  const e = replaced.get(el);
+  if (!e) return false;
+  replaced.delete(el);
+  el.replaceChildren(...e.held.childNodes);
   return true;
 }
 
@@ -111,11 +161,6 @@ export function trustedHtml(html) {
   return t;
 }
 
-/** `el.innerHTML = html`; whether it reads back exactly as `html`. Throws where refused. */
-export function setHtml(el, html) {
-  el.innerHTML = trustedHtml(html);
-  return el.innerHTML === html;
-}
 
 /**
  * Applies one inject: `css` as a stylesheet, then `js` run once as `function (html, utils, id)`.
