@@ -176,6 +176,8 @@ pub struct Mutator {
     sweep_at: usize,
     /// Whether a change was applied (maybe written) during the batch being handled.
     wrote_in_batch: bool,
+    /// The page took nodes out during the batch being handled.
+    removed_in_batch: bool,
 }
 
 fn read(el: &Element, property: &Property) -> Option<String> {
@@ -329,10 +331,18 @@ fn insert_container(el: &Element, at: u8) -> Option<Node> {
     }
 }
 
-/// True when every node an insert put in is still where it was put.
+/// True when every node an insert put in is still where it was put: in its container, and for
+/// `before` and `after`, next to the element (a keyed list that moves the element takes it away
+/// from them).
 fn inserted_intact(r: &Record, at: u8) -> bool {
     let container = insert_container(&r.el, at);
-    r.inserted.iter().all(|n| n.parent_node() == container)
+    let el: &Node = r.el.as_ref();
+    let next_to_el = match (at, r.inserted.first(), r.inserted.last()) {
+        (0, _, Some(last)) => last.next_sibling().as_ref() == Some(el),
+        (1, Some(first), _) => el.next_sibling().as_ref() == Some(first),
+        _ => true,
+    };
+    next_to_el && r.inserted.iter().all(|n| n.parent_node() == container)
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen(module = "/src/dom/page.js")]
@@ -510,7 +520,9 @@ impl Mutator {
                 .into_iter()
                 .flatten()
             {
-                entries.push((id | WATCH, place.as_str()));
+                // (Among added nodes too: the page may move the same element, as a keyed list
+                // does, rather than give its id to another.)
+                entries.push((id | WATCH | ADDED, place.as_str()));
             }
         }
         self.filter.set_selectors(&entries, &content);
@@ -622,10 +634,26 @@ impl Mutator {
             }
             self.attach_hits(&batch, &slot);
         }
+        if core::mem::take(&mut self.removed_in_batch) {
+            self.follow_discarded_homes();
+        }
         if !self.unfinished.is_empty() {
             self.finish_unfinished();
         }
         self.free_retired();
+    }
+
+    /// The page took out what a moved element came from (a view unmounted): the element goes
+    /// back into it, to leave with it, where it stayed on the page, stale, and next to the copy
+    /// the page rendered later. Should that come back, the element is moved again.
+    fn follow_discarded_homes(&mut self) {
+        for r in &self.records {
+            if let (Property::Position, Some(home)) = (&r.property, &r.home) {
+                if !home.parent.is_connected() && r.el.is_connected() && !released_by_page(&r.el) {
+                    home.put_back(&r.el);
+                }
+            }
+        }
     }
 
     /// Makes the ids of removed mutations free for reuse: matches the observer found for them
@@ -753,8 +781,9 @@ impl Mutator {
                         && self.is_held(key)
                 };
                 match property {
-                    Property::Insert(_) => self.filter.pass_removals(),
-                    Property::Html | Property::Text | Property::Position => {}
+                    // (A move: the page may take out the element it came from.)
+                    Property::Insert(_) | Property::Position => self.filter.pass_removals(),
+                    Property::Html | Property::Text => {}
                     // Attribute-like changes (class, style, attributes, hiding): the page's
                     // writes to this element's attributes must reach us.
                     _ => self.filter.track(&el),
@@ -1052,9 +1081,16 @@ impl Mutator {
         }
         for i in 0..self.records.len() {
             let (r, new) = (&self.records[i], &self.records[pos]);
-            // (The page rendered the place again when what followed the element left it too.)
-            let rendered_again = matches!(&r.home, Some(Place { parent, next: Some(next), .. })
-                if next.parent_node().as_ref() != Some(parent));
+            // (The page rendered the place again when what followed the element left it too,
+            // or put the new copy between the same neighbours, as a keyed list does.)
+            let rendered_again = match (&r.home, &new.home) {
+                (Some(old), Some(now)) => {
+                    matches!(&old.next, Some(next) if next.parent_node().as_ref() != Some(&old.parent))
+                        || (old.next.is_some() && old.next == now.next)
+                        || (old.prev.is_some() && old.prev == now.prev)
+                }
+                _ => false,
+            };
             if i != pos
                 && r.property == new.property
                 && r.entries == new.entries
@@ -1203,6 +1239,7 @@ impl Mutator {
 
     /// Nodes were removed from `target`: an insert of ours among them goes back in.
     fn on_removed(&mut self, target: &Node) {
+        self.removed_in_batch = true;
         // Inserts whose element the page took out are looked at in the next task (see
         // [`Mutator::drop_left_behind`]): an element moved in two steps is back by then.
         // (Once per task: a re-render removes in many records.)
@@ -1879,6 +1916,81 @@ mod tests {
             m.borrow().records.len() <= 2,
             "{kept} records before the sweep"
         );
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn keyed_lists_and_unmounted_views_keep_one_copy_in_the_right_place() {
+        let root = fixture(
+            "keyed",
+            "<div id='kapp'><section id='kv'><h2 id='kh'>Home</h2></section><footer id='kf'></footer></div>\
+             <ul id='kl'><li id='k1'>1</li><li id='k2'>2</li><li id='k3'>3</li></ul>\
+             <ul id='kn'><li id='kn1'>a</li><li class='kx'>x</li><li id='kn2'>b</li></ul>",
+        );
+        let (m, _observer) = observed();
+        let mut heading = mutation("#kh", Property::Position, Op::Set, "");
+        heading.parent_selector = Some("#kapp".into());
+        heading.insert_before_selector = Some("#kf".into());
+        let mut third = mutation("#k3", Property::Position, Op::Set, "");
+        third.parent_selector = Some("#kl".into());
+        third.insert_before_selector = Some("#k1".into());
+        {
+            let mut mm = m.borrow_mut();
+            mm.add(heading, 1).unwrap();
+            mm.add(third, 1).unwrap();
+            mm.add(
+                mutation("#k2", Property::Insert(1), Op::Set, "<li class='ki'>i</li>"),
+                1,
+            )
+            .unwrap();
+            mm.add(mutation("#kn .kx", Property::Element, Op::Remove, ""), 1)
+                .unwrap();
+        }
+        let ids = |sel: &str| {
+            let nodes = by_id(sel).child_nodes();
+            (0..nodes.length())
+                .map(|i| {
+                    let el = nodes.item(i).unwrap().unchecked_into::<Element>();
+                    if el.id().is_empty() {
+                        el.class_name()
+                    } else {
+                        el.id()
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids("kl"), ["k3", "k1", "k2", "ki"]);
+        // A keyed list moves elements: the move follows the element it goes before, the insert
+        // the element it goes after.
+        let kl = by_id("kl");
+        kl.append_child(&by_id("k1")).unwrap();
+        kl.append_child(&by_id("k2")).unwrap();
+        settle().await;
+        assert_eq!(ids("kl"), ["k3", "k1", "k2", "ki"]);
+        // A view unmounted takes the heading moved out of it along; the view rendered again
+        // shows one heading, the new one.
+        let app = by_id("kapp");
+        app.remove_child(&by_id("kv")).unwrap();
+        settle().await;
+        assert_eq!(ids("kapp"), ["kf"]);
+        let view = document().create_element("section").unwrap();
+        view.set_inner_html("<h2 id='kh'>Home 2</h2>");
+        app.insert_before(&view, Some(&by_id("kf"))).unwrap();
+        settle().await;
+        assert_eq!(
+            app.inner_html(),
+            "<section></section><h2 id=\"kh\">Home 2</h2><footer id=\"kf\"></footer>"
+        );
+        // A keyed list renders the removed item again between the same neighbours (leaving the
+        // old copy alone, as Vue does): a revert brings back one.
+        let kn = by_id("kn");
+        let again = document().create_element("li").unwrap();
+        again.set_class_name("kx");
+        kn.insert_before(&again, Some(&by_id("kn2"))).unwrap();
+        settle().await;
+        assert_eq!(ids("kn"), ["kn1", "kn2"]);
+        m.borrow_mut().set_all_active(false);
+        assert_eq!(ids("kn"), ["kn1", "kx", "kn2"]);
         root.remove();
     }
 
