@@ -28,7 +28,7 @@ const moved = new WeakMap(), released = new WeakSet();
 const replaced = new WeakMap();
 const showsOurs = (e, el) => e.ours.every((n) => n.parentNode === el);
 let wrapped = false;
-export function markMoved(el) {
+function wrap() {
   if (!wrapped) {
     wrapped = true;
     const P = Node.prototype, removeChild = P.removeChild, insertBefore = P.insertBefore, appendChild = P.appendChild;
@@ -58,6 +58,9 @@ export function markMoved(el) {
       return appendChild.call(e && showsOurs(e, this) ? e.held : this, node);
     };
   }
+}
+export function markMoved(el) {
+  wrap();
   moved.set(el, el.nextSibling);
 }
 export const releasedByPage = (el) => released.has(el);
@@ -73,7 +76,7 @@ export function writeContent(el, value, asText, keep) {
   // (Still showing ours, changed by the page: the fragment keeps the page's own content.)
   keep &&= !(e && showsOurs(e, el));
   if (keep) {
-    for (const n of before) markMoved(n);
+    wrap();
     const held = document.createDocumentFragment();
     held.append(...before);
     replaced.set(el, (e = { held, ours: [] }));
