@@ -26,11 +26,16 @@ extern "C" {
         as_text: bool,
         keep: bool,
     ) -> Result<bool, JsValue>;
+    /// Adds `rest` (html, or text when `as_text`) after `el`'s content, which stays; false
+    /// where the page refuses the html (see `page.js`).
+    #[wasm_bindgen(js_name = appendContent)]
+    pub fn append_content(el: &Element, rest: &str, as_text: bool) -> bool;
     /// Moves what the page added next to our content in `el` to its kept content; false when our
     /// content is no longer all there (see `page.js`).
     #[wasm_bindgen(js_name = adoptAdded)]
     pub fn adopt_added(el: &Element) -> bool;
-    /// Puts back the page's own content kept for `el`, as it is now; false when none was kept.
+    /// Undoes our content in `el`: puts back the page's own content kept for it, as it is now, or
+    /// takes out what [`append_content`] added; false when neither can be done.
     #[wasm_bindgen(js_name = putBackContent)]
     pub fn put_back_content(el: &Element) -> bool;
 }

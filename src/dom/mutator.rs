@@ -18,7 +18,7 @@
 //! re-applied with an exponential back-off instead of in a tight loop with the page's code.
 
 use super::handles::{Listener, Timeout};
-use super::html_sink::{adopt_added, put_back_content, write_content};
+use super::html_sink::{adopt_added, append_content, put_back_content, write_content};
 use super::observer::{
     content_key, content_keys_around, node_key, Batch, NodeKey, Origin, RecordFilter, Slot,
 };
@@ -985,15 +985,22 @@ impl Mutator {
         // When nothing needs writing, `value` is what the element holds, in the browser's form.
         let mut exact = true;
         if current != value {
+            let as_text = record.property == Property::Text;
+            let replaces = self.replaces_content(pos);
             exact = match (&record.property, value.as_deref()) {
+                // An append to what the element holds adds its part after the page's nodes,
+                // which stay (a framework's, with their listeners); read back after.
+                (Property::Html | Property::Text, Some(v)) if !replaces => {
+                    match current.as_deref().and_then(|c| v.strip_prefix(c)) {
+                        Some(rest) => append_content(&record.el, rest, as_text) && as_text,
+                        None => write_content(&record.el, v, as_text, false),
+                    }
+                }
                 // Content the page wrote (not ours) that a `set` replaces is kept, as the page
                 // goes on changing it, for the revert.
-                (Property::Html | Property::Text, Some(v)) => write_content(
-                    &record.el,
-                    v,
-                    record.property == Property::Text,
-                    current != record.applied && self.replaces_content(pos),
-                ),
+                (Property::Html | Property::Text, Some(v)) => {
+                    write_content(&record.el, v, as_text, current != record.applied)
+                }
                 (property, value) => write(&record.el, property, value),
             };
             let el: Node = record.el.clone().into();
@@ -2082,6 +2089,22 @@ mod tests {
         ow.remove_child(&button).unwrap();
         m.set_active(sale, false);
         assert_eq!(ow.inner_html(), " now");
+
+        // An append leaves the page's nodes on the page (innerHTML would put copies there), and
+        // its revert takes out only what it added.
+        ow.set_inner_html("<button id='ob'>Buy</button>");
+        let button = by_id("ob");
+        let badge = m
+            .add(
+                mutation("#ow", Property::Html, Op::Append, " <b>Sale</b>"),
+                1,
+            )
+            .unwrap();
+        assert_eq!(inner("#ow"), "<button id=\"ob\">Buy</button> <b>Sale</b>");
+        assert!(button.is_connected());
+        m.set_active(badge, false);
+        assert_eq!(inner("#ow"), "<button id=\"ob\">Buy</button>");
+        assert_eq!(by_id("ob"), button);
         root.remove();
     }
 

@@ -95,6 +95,26 @@ export function writeContent(el, value, asText, keep) {
   return asText || el.innerHTML === value;
 }
 
+// What `appendContent` added to each element, taken out by `putBackContent`.
+const appended = new WeakMap();
+
+// Adds `rest` after `el`'s content (html, or text when `asText`), leaving that content, the page's
+// own nodes, where it is: innerHTML would replace it with copies, and the framework that rendered
+// it would go on updating nodes no longer on the page (Vue throws on its next update). False where
+// the page refuses the html.
+export function appendContent(el, rest, asText) {
+  const last = el.lastChild, added = [];
+  try {
+    if (asText) el.append(rest);
+    else el.insertAdjacentHTML("beforeend", trustedHtml(rest));
+  } catch {
+    return false;
+  }
+  for (let n = last ? last.nextSibling : el.firstChild; n; n = n.nextSibling) added.push(n);
+  appended.set(el, added);
+  return true;
+}
+
 // The page added nodes to an element showing our content (with an API the wrappers do not see:
 // `append`, `prepend`, `insertAdjacentElement`...): they are its own content, so they go to the
 // fragment, and ours stays. False when our nodes are not all there any more (the page wrote its
@@ -109,10 +129,12 @@ export function adoptAdded(el) {
 // Puts back the page's own content that `writeContent` kept for `el`, as it is now; whether
 // there was any.
 export function putBackContent(el) {
-  const e = replaced.get(el);
-  if (!e) return false;
+  const e = replaced.get(el), added = appended.get(el);
   replaced.delete(el);
-  el.replaceChildren(...e.held.childNodes);
+  appended.delete(el);
+  if (e) el.replaceChildren(...e.held.childNodes);
+  else if (added?.every((n) => n.parentNode === el)) for (const n of added) n.remove();
+  else return false;
   return true;
 }
 
