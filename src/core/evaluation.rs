@@ -76,8 +76,11 @@ fn run<H: Host>(host: &H, context: &Value, flags: &[Value], sorted: bool) -> Eva
             // at the first one's place.
             let key = flag.as_ref().ok().map(|f| f.key);
             let last = key.and_then(|k| find(&flags, k)).unwrap_or(i);
+            // (Said once per key: at its first flag.)
             if let (Some(key), true) = (key, last != i) {
-                walk.errors.push(FlagError::new(key, b"", REPLACED));
+                if find(&flags[..i], key).is_none() {
+                    walk.errors.push(FlagError::new(key, b"", REPLACED));
+                }
             }
             walk.visit(last);
         } else {
@@ -1242,9 +1245,10 @@ mod tests {
         };
         // The later "x" yields nothing, so there is no result for "x" at all.
         let flags = format!(
-            "[{},{},{}]",
+            "[{},{},{},{}]",
             flag("x", "on"),
             flag("y", "on"),
+            flag("x", "on"),
             flag("x", "none")
         );
         let e = run("{}", &flags);

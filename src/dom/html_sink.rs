@@ -30,10 +30,11 @@ extern "C" {
     /// where the page refuses the html (see `page.js`).
     #[wasm_bindgen(js_name = appendContent)]
     pub fn append_content(el: &Element, rest: &str, as_text: bool) -> bool;
-    /// Moves what the page added next to our content in `el` to its kept content; false when our
-    /// content is no longer all there (see `page.js`).
+    /// Moves what the page added next to our content in `el` (not the nodes in `ours`, which
+    /// other changes of ours put there) to its kept content; false when our content is no longer
+    /// all there (see `page.js`).
     #[wasm_bindgen(js_name = adoptAdded)]
-    pub fn adopt_added(el: &Element) -> bool;
+    pub fn adopt_added(el: &Element, ours: &js_sys::Array) -> bool;
     /// Undoes our content in `el`: puts back the page's own content kept for it, as it is now, or
     /// takes out what [`append_content`] added; false when neither can be done.
     #[wasm_bindgen(js_name = putBackContent)]

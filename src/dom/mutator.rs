@@ -27,7 +27,7 @@ use crate::core::actions::{
 };
 use crate::prelude::*;
 use core::sync::atomic::{AtomicBool, Ordering};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, Node};
 
 /// Caller-chosen tag of a mutation (the runtime uses it to find the flag behind a change).
@@ -355,6 +355,10 @@ extern "C" {
     /// leaves it out.
     #[wasm_bindgen(js_name = releasedByPage)]
     fn released_by_page(el: &Element) -> bool;
+    /// `parent.insertBefore(node, before)` as the browser does it, not as webexp's wrapper
+    /// (`page.js`) sends a page's inserts into content an html set replaced.
+    #[wasm_bindgen(js_name = insertHere, catch)]
+    fn insert_here(parent: &Node, node: &Node, before: Option<&Node>) -> Result<(), JsValue>;
 }
 
 /// Where an element was: its parent and its neighbours then.
@@ -458,6 +462,8 @@ impl Mutator {
                 if self.records[pos].entries.is_empty() {
                     let r = self.records.remove(pos);
                     restore(&r);
+                    // (Inside an element whose content we changed, the restore is ours too.)
+                    self.absorb(usize::MAX, r.el.as_ref(), false);
                     // An element held back for no change any more is shown at once.
                     if r.waiting && !self.records.iter().any(|o| o.waiting && o.key == r.key) {
                         if let Some(i) = self.unfinished.iter().position(|u| u.key == r.key) {
@@ -466,6 +472,15 @@ impl Mutator {
                         self.release_if_done();
                     }
                     continue;
+                }
+                // The last `set` of an html or text record gone, its appends stay: the page's own
+                // content goes back first, and they go after it.
+                let r = &self.records[pos];
+                if sets_content(&r.property)
+                    && self.entries[id].mutation.op == crate::core::actions::Op::Set
+                    && !self.replaces_content(pos)
+                {
+                    restore(r);
                 }
                 self.apply(pos);
             }
@@ -649,11 +664,25 @@ impl Mutator {
     fn follow_discarded_homes(&mut self) {
         for r in &self.records {
             if let (Property::Position, Some(home)) = (&r.property, &r.home) {
-                if !home.parent.is_connected() && r.el.is_connected() && !released_by_page(&r.el) {
+                if r.el.is_connected()
+                    && self.taken_out_by_page(&home.parent)
+                    && !released_by_page(&r.el)
+                {
                     home.put_back(&r.el);
                 }
             }
         }
+    }
+
+    /// Whether the page took `node` out of the document: not webexp, by removing it or an element
+    /// around it, or by keeping it with the content an html or text set replaced (in a fragment).
+    fn taken_out_by_page(&self, node: &Node) -> bool {
+        !node.is_connected()
+            && node.get_root_node().node_type() != Node::DOCUMENT_FRAGMENT_NODE
+            && !self
+                .records
+                .iter()
+                .any(|r| r.property == Property::Element && r.el.contains(Some(node)))
     }
 
     /// Makes the ids of removed mutations free for reuse: matches the observer found for them
@@ -1016,6 +1045,15 @@ impl Mutator {
         };
     }
 
+    /// The nodes our inserts put into the element with key `key` (`insert.prepend`, `.append`).
+    fn inserted_into(&self, key: NodeKey) -> js_sys::Array {
+        self.records
+            .iter()
+            .filter(|r| r.key == key && matches!(r.property, Property::Insert(2 | 3)))
+            .flat_map(|r| r.inserted.iter())
+            .collect()
+    }
+
     /// Whether record `pos`'s chain replaces its element's content (has a `set`), rather than
     /// only adding to it: then the page's own content is kept while ours is on.
     fn replaces_content(&self, pos: usize) -> bool {
@@ -1093,8 +1131,8 @@ impl Mutator {
             let rendered_again = match (&r.home, &new.home) {
                 (Some(old), Some(now)) => {
                     matches!(&old.next, Some(next) if next.parent_node().as_ref() != Some(&old.parent))
-                        || (old.next.is_some() && old.next == now.next)
-                        || (old.prev.is_some() && old.prev == now.prev)
+                        || (old.next == now.next
+                            && (old.next.is_some() || (old.prev.is_some() && old.prev == now.prev)))
                 }
                 _ => false,
             };
@@ -1152,7 +1190,7 @@ impl Mutator {
         if !in_place {
             mark_moved(&record.el);
         }
-        if in_place || parent.insert_before(el, before_node).is_ok() {
+        if in_place || insert_here(&parent, el, before_node).is_ok() {
             self.mark_reached(pos);
         }
     }
@@ -1282,6 +1320,20 @@ impl Mutator {
             None => content_keys_around(target, true),
             Some(_) => Vec::new(),
         };
+        // What the page added next to the content we set is its own: it goes with the content
+        // kept (a framework rendering into the element), before any record looks at what
+        // changed, so that those around see their content as it was, not our move. (Not what an
+        // insert of ours put into the same element: no page content.)
+        for pos in 0..self.records.len() {
+            let r = &self.records[pos];
+            if sets_content(&r.property)
+                && around.contains(&r.key)
+                && !r.waiting
+                && self.replaces_content(pos)
+            {
+                adopt_added(&r.el, &self.inserted_into(r.key));
+            }
+        }
         for pos in 0..self.records.len() {
             let r = &self.records[pos];
             let own = r.key == key;
@@ -1307,15 +1359,6 @@ impl Mutator {
                 let r = &mut self.records[pos];
                 r.original = Some(page);
                 r.applied = current;
-                continue;
-            }
-            // What the page added next to the content we set is its own: it goes with the
-            // content kept (a framework rendering into the element). Ours stays, untouched.
-            if sets_content(&r.property)
-                && self.replaces_content(pos)
-                && adopt_added(&r.el)
-                && read(&r.el, &r.property) == r.applied
-            {
                 continue;
             }
             // A page that edits the classes (`classList.toggle`) leaves ours in: its own value
@@ -2149,6 +2192,72 @@ mod tests {
             .collect();
         // (React inserted before a node it then removed: in its place.)
         assert_eq!(ids, ["fv", "fb", "fr", "fa"]);
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn content_changes_combined_with_others_and_with_the_page_revert_to_the_page() {
+        let root = fixture(
+            "combo",
+            "<ul id='cl'><li>a</li><li class='ad'>1</li><li class='ad'>2</li><li>x</li></ul>\
+             <div id='cb'><p>page</p></div><div id='cp'><p>own</p></div>\
+             <h1 id='ct'>Title 1</h1><div id='cs'></div><header id='ch'></header>\
+             <div id='chero'><a id='ccta'>Buy</a></div><ul id='cf'><li>f</li></ul>",
+        );
+        let (m, _observer) = observed();
+        let own_p = by_id("cp").first_child().unwrap();
+        let mut cta = mutation("#ccta", Property::Position, Op::Set, "");
+        cta.parent_selector = Some("#ch".into());
+        let html = |sel: &str, op, value: &str| mutation(sel, Property::Html, op, value);
+        let ids = {
+            let mut mm = m.borrow_mut();
+            [
+                mm.add(mutation("#cl .ad", Property::Element, Op::Remove, ""), 1),
+                mm.add(html("#cb", Op::Set, "<p>ours</p>"), 1),
+                mm.add(mutation("#cb", Property::Insert(3), Op::Set, "<b>b</b>"), 1),
+                mm.add(html("#cp", Op::Set, "<p>set</p>"), 1),
+                mm.add(html("#cp", Op::Append, "<i>more</i>"), 1),
+                mm.add(mutation("#ct", Property::Text, Op::Set, "T"), 1),
+                mm.add(html("#cs", Op::Set, "<p>slot</p>"), 1),
+                mm.add(cta, 1),
+                mm.add(mutation("#chero", Property::Element, Op::Remove, ""), 1),
+            ]
+            .map(Result::unwrap)
+        };
+        assert_eq!(inner("#cl"), "<li>a</li><li>x</li>");
+        assert_eq!(inner("#cb"), "<p>ours</p><b>b</b>");
+        assert_eq!(inner("#cp"), "<p>set</p><i>more</i>");
+        // The page adds next to our html: its own content; our insert stays.
+        let em = document().create_element("em").unwrap();
+        by_id("cb").append_with_node_1(&em).unwrap();
+        // React writes a text element's only text node: ours, here.
+        let title = by_id("ct").first_child().unwrap();
+        title.set_node_value(Some("Title 2"));
+        // A script a loader appends runs where it is put, in the page.
+        let script = document().create_element("script").unwrap();
+        by_id("cs").append_child(&script).unwrap();
+        assert_eq!(script.parent_node(), Some(by_id("cs").into()));
+        // The page takes out something else: the moved link stays (its home went with an
+        // element webexp removed, not the page).
+        by_id("cf").set_inner_html("");
+        settle().await;
+        assert_eq!(inner("#cb"), "<p>ours</p><b>b</b>");
+        assert_eq!(by_id("ct").text_content().as_deref(), Some("T"));
+        assert_eq!(inner("#ch"), "<a id=\"ccta\">Buy</a>");
+        // The html set goes, its append stays: after the page's own nodes.
+        m.borrow_mut().set_active(ids[3], false);
+        assert_eq!(inner("#cp"), "<p>own</p><i>more</i>");
+        assert_eq!(by_id("cp").first_child(), Some(own_p));
+        for id in ids {
+            m.borrow_mut().set_active(id, false);
+        }
+        assert_eq!(
+            inner("#cl"),
+            "<li>a</li><li class=\"ad\">1</li><li class=\"ad\">2</li><li>x</li>"
+        );
+        assert_eq!(inner("#cb"), "<p>page</p><em></em>");
+        assert_eq!(inner("#cp"), "<p>own</p>");
+        assert_eq!(inner("#ct"), "Title 2");
         root.remove();
     }
 

@@ -19,6 +19,11 @@ export const otherOrigin = (url) => new URL(url).origin !== location.origin;
 // (`moved` maps each to its next sibling when webexp took it: a framework inserting before the
 // element inserts before that sibling instead, else at the end.)
 const moved = new WeakMap(), released = new WeakSet();
+// Node's insertBefore as it was before webexp wrapped it: webexp's own inserts (a move, an
+// inject's insertElement) go where the config says, never to a fragment (below).
+const insertBeforeAsIs = globalThis.Node?.prototype.insertBefore;
+/** `parent.insertBefore(node, before)`, as it was before webexp wrapped it. Throws as it does. */
+export const insertHere = (parent, node, before) => insertBeforeAsIs.call(parent, node, before);
 // Elements whose content a change of ours replaces (html or text set): `held`, a fragment with
 // the page's own nodes the change took out, and `ours`, the nodes written in their place. A
 // framework that rendered the page's nodes goes on updating them in the fragment: Vue finds a
@@ -27,6 +32,8 @@ const moved = new WeakMap(), released = new WeakSet();
 // fragment. A revert puts back what the fragment holds then: the page's current content.
 const replaced = new WeakMap();
 const showsOurs = (e, el) => e.ours.every((n) => n.parentNode === el);
+// (Not scripts and style sheets a loader adds: they must run, and load, now.)
+const diverts = (e, el, node) => e && showsOurs(e, el) && !/^(SCRIPT|STYLE|LINK)$/.test(node.nodeName);
 let wrapped = false;
 function wrap() {
   if (!wrapped) {
@@ -50,12 +57,12 @@ function wrap() {
         do ref = moved.get(ref); while (ref && ref.parentNode !== this && moved.has(ref));
         if (ref?.parentNode !== this) ref = null;
       }
-      if (!ref && e && showsOurs(e, this)) return appendChild.call(e.held, node);
+      if (!ref && diverts(e, this, node)) return appendChild.call(e.held, node);
       return insertBefore.call(this, node, ref);
     };
     P.appendChild = function (node) {
       const e = replaced.get(this);
-      return appendChild.call(e && showsOurs(e, this) ? e.held : this, node);
+      return appendChild.call(diverts(e, this, node) ? e.held : this, node);
     };
   }
 }
@@ -73,8 +80,6 @@ export const releasedByPage = (el) => released.has(el);
 export function writeContent(el, value, asText, keep) {
   let e = replaced.get(el);
   const before = [...el.childNodes];
-  // (Still showing ours, changed by the page: the fragment keeps the page's own content.)
-  keep &&= !(e && showsOurs(e, el));
   if (keep) {
     wrap();
     const held = document.createDocumentFragment();
@@ -111,18 +116,26 @@ export function appendContent(el, rest, asText) {
     return false;
   }
   for (let n = last ? last.nextSibling : el.firstChild; n; n = n.nextSibling) added.push(n);
-  appended.set(el, added);
+  // (After what an earlier append added, while that is still there: a revert takes out both.)
+  const before = appended.get(el);
+  appended.set(el, before?.every((n) => n.parentNode === el) ? before.concat(added) : added);
   return true;
 }
 
 // The page added nodes to an element showing our content (with an API the wrappers do not see:
 // `append`, `prepend`, `insertAdjacentElement`...): they are its own content, so they go to the
-// fragment, and ours stays. False when our nodes are not all there any more (the page wrote its
+// fragment, and ours stays (with `alsoOurs`, what other changes of ours put there). False when our nodes are not all there any more (the page wrote its
 // own content over ours).
-export function adoptAdded(el) {
+export function adoptAdded(el, alsoOurs) {
   const e = replaced.get(el);
   if (!e || !showsOurs(e, el)) return false;
-  for (const n of [...el.childNodes]) if (!e.ours.includes(n)) e.held.append(n);
+  // (What the page put before ours goes before its content, what it put after, after.)
+  const before = [], after = [], first = e.ours[0];
+  for (const n of el.childNodes) {
+    if (!e.ours.includes(n) && !alsoOurs.includes(n)) (first && n.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING ? before : after).push(n);
+  }
+  e.held.prepend(...before);
+  e.held.append(...after);
   return true;
 }
 
@@ -246,7 +259,7 @@ export function inject(flag, id, css, js, html, nonce) {
         waitForElement(parentSelector).then((parent) => {
           if (state.reverted) return el;
           inserted.push(el);
-          parent.insertBefore(el, [...parent.children].find((c) => c.matches(insertBeforeSelector)) || null);
+          insertHere(parent, el, [...parent.children].find((c) => c.matches(insertBeforeSelector)) || null);
           return el;
         }),
       // Set by the injected code: called on revert.
