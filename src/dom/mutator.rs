@@ -90,6 +90,9 @@ struct Record {
     inserted: Vec<Node>,
     /// Their keys ([`content_key`]s: the nodes inside them are found by one walk up).
     inserted_keys: Vec<NodeKey>,
+    /// For an html or text append: our part, as the browser wrote it (the page may add its own
+    /// after it, and is then no longer `applied` without `original`).
+    part: Option<String>,
     /// A content-dependent change held back until the parser has finished the element.
     waiting: bool,
     /// For moves and inserts: the change has been made once (its impression is due then, not
@@ -185,7 +188,7 @@ fn read(el: &Element, property: &Property) -> Option<String> {
         Property::Html => Some(el.inner_html()),
         Property::Text => el.text_content(),
         // The attribute, not `className`: on SVG elements that is an `SVGAnimatedString`.
-        Property::Class => Some(el.get_attribute("class").unwrap_or_default()),
+        Property::Class => el.get_attribute("class"),
         Property::Style => el.get_attribute("style"),
         Property::Attribute(name) => el.get_attribute(name),
         Property::StyleProperty(name) => read_style(el, name),
@@ -219,6 +222,10 @@ fn write(el: &Element, property: &Property, value: Option<&str>) -> bool {
         }
         (Property::Attribute(name), None) => {
             let _ = el.remove_attribute(name);
+        }
+        // (An element that had no class attribute gets none back, not `class=""`.)
+        (Property::Class, None) => {
+            let _ = el.remove_attribute("class");
         }
         (Property::StyleProperty(name), v) => {
             write_style(el, name, v);
@@ -379,14 +386,15 @@ impl Place {
     }
 
     /// Puts `el` back: before its next sibling if that is still there, else after its previous
-    /// one (the next may be gone, or not parsed yet when the place was taken), else where it
-    /// was first, else at the end.
+    /// one (the next may be gone, or not parsed yet when the place was taken), else first when it
+    /// was first, else at the end (also when it was alone: the page's other children there may
+    /// be ones we took away before, which came before it).
     fn put_back(&self, el: &Element) {
         let here = |n: &Node| n.parent_node().as_ref() == Some(&self.parent);
         let before = match (&self.next, &self.prev) {
             (Some(next), _) if here(next) => Some(next.clone()),
             (_, Some(prev)) if here(prev) => prev.next_sibling(),
-            (_, None) => self.parent.first_child(),
+            (Some(_), None) => self.parent.first_child(),
             _ => None,
         };
         let _ = self.parent.insert_before(el, before.as_ref());
@@ -455,8 +463,11 @@ impl Mutator {
             }
             return;
         }
-        let mut pos = 0;
-        while pos < self.records.len() {
+        // Last changed first: elements removed next to each other go back each before the one
+        // removed after it.
+        let mut pos = self.records.len();
+        while pos > 0 {
+            pos -= 1;
             if let Ok(at) = self.records[pos].entries.binary_search(&id) {
                 self.records[pos].entries.remove(at);
                 if self.records[pos].entries.is_empty() {
@@ -484,7 +495,6 @@ impl Mutator {
                 }
                 self.apply(pos);
             }
-            pos += 1;
         }
     }
 
@@ -835,6 +845,7 @@ impl Mutator {
                     home,
                     inserted: Vec::new(),
                     inserted_keys: Vec::new(),
+                    part: None,
                     waiting,
                     reached: false,
                     fight: Fight::default(),
@@ -1038,10 +1049,15 @@ impl Mutator {
         // Otherwise read back: the browser normalises HTML ("<b>x" becomes "<b>x</b>") and CSS,
         // and the comparison with later values must use its form or every batch would look like
         // an external write.
+        let appends = sets_content(&self.records[pos].property) && !self.replaces_content(pos);
         let record = &mut self.records[pos];
         record.applied = match exact {
             true => value,
             false => read(&record.el, &record.property),
+        };
+        record.part = match (appends, &record.applied, &record.original) {
+            (true, Some(a), Some(o)) => a.strip_prefix(o.as_str()).map(String::from),
+            _ => None,
         };
     }
 
@@ -1124,25 +1140,54 @@ impl Mutator {
         if self.records[pos].home.is_none() {
             return;
         }
+        // The elements we moved or removed whose place is still there (a neighbour they had is
+        // where it was): one of them that left was not rendered again by the page.
+        let in_place = |h: &Place| {
+            [&h.next, &h.prev]
+                .into_iter()
+                .flatten()
+                .any(|n| n.parent_node().as_ref() == Some(&h.parent))
+        };
+        let ours: Vec<NodeKey> = self
+            .records
+            .iter()
+            .filter(|r| r.home.as_ref().is_some_and(in_place))
+            .map(|r| r.key)
+            .collect();
         for i in 0..self.records.len() {
             let (r, new) = (&self.records[i], &self.records[pos]);
-            // (The page rendered the place again when what followed the element left it too,
-            // or put the new copy between the same neighbours, as a keyed list does.)
-            let rendered_again = match (&r.home, &new.home) {
-                (Some(old), Some(now)) => {
-                    matches!(&old.next, Some(next) if next.parent_node().as_ref() != Some(&old.parent))
-                        || (old.next == now.next
-                            && (old.next.is_some() || (old.prev.is_some() && old.prev == now.prev)))
-                }
-                _ => false,
-            };
-            if i != pos
-                && r.property == new.property
-                && r.entries == new.entries
-                && place(r) == place(new)
-                && rendered_again
-                && !r.el.is_connected()
+            if i == pos
+                || r.property != new.property
+                || r.entries != new.entries
+                || place(r) != place(new)
             {
+                continue;
+            }
+            let (Some(old), Some(now)) = (&r.home, &new.home) else {
+                continue;
+            };
+            let gone = |n: &Node| {
+                n.parent_node().as_ref() != Some(&old.parent) && !ours.contains(&node_key(n))
+            };
+            // (The page rendered the place again when a neighbour the element had there left it
+            // too, or it put the new copy between the same neighbours, as a keyed list does.)
+            // (Or both were alone there, one after the other.)
+            let alone = |h: &Place| h.next.is_none() && h.prev.is_none();
+            let rendered_again = old.next.as_ref().is_some_and(gone)
+                || old.prev.as_ref().is_some_and(gone)
+                || (old.next == now.next
+                    && (old.next.is_some() || (old.prev.is_some() && old.prev == now.prev)))
+                || (alone(old) && alone(now));
+            // A copy we moved away from a place the page rendered again all around it (the
+            // container's content rewritten) is the page's past, still shown where we put it.
+            let stale_move = r.property == Property::Position
+                && r.el.is_connected()
+                && old.next.as_ref().is_none_or(gone)
+                && old.prev.as_ref().is_none_or(gone);
+            if stale_move {
+                r.el.remove();
+                self.records[i].home = None;
+            } else if rendered_again && !r.el.is_connected() {
                 self.records[i].home = None;
             }
         }
@@ -1365,8 +1410,10 @@ impl Mutator {
             // is without them. The user opens and closes `<details>` and `<dialog>`: their
             // choice stands.
             let edited = match (&r.property, &r.original, &r.applied, &current) {
-                (Property::Class, Some(o), Some(a), Some(c)) => {
-                    crate::core::actions::page_classes(o, a, c)
+                (Property::Class, o, Some(a), Some(c)) => {
+                    // (No classes left of the page's, which had no attribute: none.)
+                    crate::core::actions::page_classes(o.as_deref().unwrap_or(""), a, c)
+                        .map(|page| (!page.is_empty() || o.is_some()).then_some(page))
                 }
                 _ => None,
             };
@@ -1375,7 +1422,7 @@ impl Mutator {
             let r = &mut self.records[pos];
             match edited {
                 // (What is there now counts as ours, so the re-apply keeps this original.)
-                Some(page) => (r.applied, r.original) = (current, Some(page)),
+                Some(page) => (r.applied, r.original) = (current, page),
                 None if users => {
                     (r.applied, r.original) = (current.clone(), current);
                     continue;
@@ -1397,7 +1444,7 @@ fn without_our_append(r: &Record, entries: &[Entry], current: Option<&str>) -> O
     {
         return None;
     }
-    let ours = r.applied.as_deref()?.strip_prefix(r.original.as_deref()?)?;
+    let ours = r.part.as_deref()?;
     let current = current?;
     // (By hand: `str::rfind` with a string pattern brings its two-way searcher into the wasm.)
     let at = (0..current.len().checked_sub(ours.len())? + 1)
@@ -2199,7 +2246,7 @@ mod tests {
     async fn content_changes_combined_with_others_and_with_the_page_revert_to_the_page() {
         let root = fixture(
             "combo",
-            "<ul id='cl'><li>a</li><li class='ad'>1</li><li class='ad'>2</li><li>x</li></ul>\
+            "<ul id='cl'><li>a</li><li class='ad'>1</li><li class='ad'>2</li><li class='ad'>3</li><li>x</li></ul>\
              <div id='cb'><p>page</p></div><div id='cp'><p>own</p></div>\
              <h1 id='ct'>Title 1</h1><div id='cs'></div><header id='ch'></header>\
              <div id='chero'><a id='ccta'>Buy</a></div><ul id='cf'><li>f</li></ul>",
@@ -2253,11 +2300,72 @@ mod tests {
         }
         assert_eq!(
             inner("#cl"),
-            "<li>a</li><li class=\"ad\">1</li><li class=\"ad\">2</li><li>x</li>"
+            "<li>a</li><li class=\"ad\">1</li><li class=\"ad\">2</li><li class=\"ad\">3</li><li>x</li>"
         );
         assert_eq!(inner("#cb"), "<p>page</p><em></em>");
         assert_eq!(inner("#cp"), "<p>own</p>");
         assert_eq!(inner("#ct"), "Title 2");
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn feeds_and_rewritten_containers_keep_one_copy() {
+        let root = fixture(
+            "feeds",
+            "<ul id='ff'><li>1</li></ul><p id='fn'>x</p><div id='fs'></div><div id='fp'></div>",
+        );
+        let (m, _observer) = observed();
+        let mut heading = mutation("#fp .ph", Property::Position, Op::Set, "");
+        heading.parent_selector = Some("#fs".into());
+        {
+            let mut mm = m.borrow_mut();
+            mm.add(
+                mutation("#ff", Property::Html, Op::Append, "<li>promo</li>"),
+                1,
+            )
+            .unwrap();
+            mm.add(mutation("#fn", Property::Class, Op::Append, "hot"), 1)
+                .unwrap();
+            mm.add(heading, 1).unwrap();
+            mm.add(mutation("#fp .pp", Property::Element, Op::Remove, ""), 1)
+                .unwrap();
+        }
+        let count = |sel: &str| document().query_selector_all(sel).unwrap().length();
+        // A feed that adds its items one task after another: our part stays single.
+        for i in 2..6 {
+            let li = document().create_element("li").unwrap();
+            li.set_text_content(Some(&i.to_string()));
+            by_id("ff").append_child(&li).unwrap();
+            settle().await;
+        }
+        assert_eq!(count("#ff li"), 6);
+        // A container whose content the page writes again and again (jQuery's .html()): the
+        // heading moved out of it shows once, the latest; the removed paragraph stays out.
+        for i in 0..4 {
+            let html = format!("<h3 class='ph'>Panel {i}</h3><p class='pp'>p</p>");
+            by_id("fp").set_inner_html(&html);
+            settle().await;
+        }
+        assert_eq!(inner("#fs"), "<h3 class=\"ph\">Panel 3</h3>");
+        assert_eq!(count("#fp .pp"), 0);
+        m.borrow_mut().set_all_active(false);
+        assert_eq!(count("#ff li"), 5);
+        assert_eq!(count("#ff li:last-child"), 1);
+        assert_eq!(
+            by_id("ff")
+                .last_element_child()
+                .unwrap()
+                .text_content()
+                .as_deref(),
+            Some("5")
+        );
+        // An element that had no class attribute gets none back.
+        assert!(!by_id("fn").has_attribute("class"));
+        assert_eq!(inner("#fs"), "");
+        assert_eq!(
+            inner("#fp"),
+            "<h3 class=\"ph\">Panel 3</h3><p class=\"pp\">p</p>"
+        );
         root.remove();
     }
 
