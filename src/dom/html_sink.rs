@@ -8,6 +8,7 @@
 //! The page's own content that an html or text change replaces is kept here too (in `page.js`):
 //! a framework goes on updating it off the page, and a revert puts it back as it is then.
 
+use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
@@ -30,6 +31,10 @@ extern "C" {
     /// where the page refuses the html (see `page.js`).
     #[wasm_bindgen(js_name = appendContent)]
     pub fn append_content(el: &Element, rest: &str, as_text: bool) -> bool;
+    /// What [`append_content`] added to `el`, as the element's html reads it (or as text), while
+    /// all of it is still there (see `page.js`).
+    #[wasm_bindgen(js_name = appendedPart)]
+    pub fn appended_part(el: &Element, as_text: bool) -> Option<String>;
     /// Moves what the page added next to our content in `el` (not the nodes in `ours`, which
     /// other changes of ours put there) to its kept content; false when our content is no longer
     /// all there (see `page.js`).

@@ -18,7 +18,9 @@
 //! re-applied with an exponential back-off instead of in a tight loop with the page's code.
 
 use super::handles::{Listener, Timeout};
-use super::html_sink::{adopt_added, append_content, put_back_content, write_content};
+use super::html_sink::{
+    adopt_added, append_content, appended_part, put_back_content, write_content,
+};
 use super::observer::{
     content_key, content_keys_around, node_key, Batch, NodeKey, Origin, RecordFilter, Slot,
 };
@@ -90,9 +92,6 @@ struct Record {
     inserted: Vec<Node>,
     /// Their keys ([`content_key`]s: the nodes inside them are found by one walk up).
     inserted_keys: Vec<NodeKey>,
-    /// For an html or text append: our part, as the browser wrote it (the page may add its own
-    /// after it, and is then no longer `applied` without `original`).
-    part: Option<String>,
     /// A content-dependent change held back until the parser has finished the element.
     waiting: bool,
     /// For moves and inserts: the change has been made once (its impression is due then, not
@@ -386,15 +385,14 @@ impl Place {
     }
 
     /// Puts `el` back: before its next sibling if that is still there, else after its previous
-    /// one (the next may be gone, or not parsed yet when the place was taken), else first when it
-    /// was first, else at the end (also when it was alone: the page's other children there may
-    /// be ones we took away before, which came before it).
+    /// one (the next may be gone, or not parsed yet when the place was taken), else where it
+    /// was first, else at the end.
     fn put_back(&self, el: &Element) {
         let here = |n: &Node| n.parent_node().as_ref() == Some(&self.parent);
         let before = match (&self.next, &self.prev) {
             (Some(next), _) if here(next) => Some(next.clone()),
             (_, Some(prev)) if here(prev) => prev.next_sibling(),
-            (Some(_), None) => self.parent.first_child(),
+            (_, None) => self.parent.first_child(),
             _ => None,
         };
         let _ = self.parent.insert_before(el, before.as_ref());
@@ -845,7 +843,6 @@ impl Mutator {
                     home,
                     inserted: Vec::new(),
                     inserted_keys: Vec::new(),
-                    part: None,
                     waiting,
                     reached: false,
                     fight: Fight::default(),
@@ -860,6 +857,18 @@ impl Mutator {
                 entries.insert(at, id);
                 if fresh && self.records[pos].property == Property::Position {
                     self.forget_older_copies(pos);
+                    // As dom-mutator does, a move takes one element: while another copy it took
+                    // is on the page (not the page's past, above), a further match stays.
+                    let taken = self.records.iter().take(pos).any(|o| {
+                        o.property == Property::Position
+                            && o.entries.contains(&id)
+                            && o.home.is_some()
+                            && o.el.is_connected()
+                    });
+                    if taken {
+                        self.records.pop();
+                        return;
+                    }
                 }
                 let r = &self.records[pos];
                 // (A change held back counts when it is made: see `finish_unfinished`.)
@@ -1049,15 +1058,10 @@ impl Mutator {
         // Otherwise read back: the browser normalises HTML ("<b>x" becomes "<b>x</b>") and CSS,
         // and the comparison with later values must use its form or every batch would look like
         // an external write.
-        let appends = sets_content(&self.records[pos].property) && !self.replaces_content(pos);
         let record = &mut self.records[pos];
         record.applied = match exact {
             true => value,
             false => read(&record.el, &record.property),
-        };
-        record.part = match (appends, &record.applied, &record.original) {
-            (true, Some(a), Some(o)) => a.strip_prefix(o.as_str()).map(String::from),
-            _ => None,
         };
     }
 
@@ -1169,19 +1173,24 @@ impl Mutator {
             let gone = |n: &Node| {
                 n.parent_node().as_ref() != Some(&old.parent) && !ours.contains(&node_key(n))
             };
-            // (The page rendered the place again when a neighbour the element had there left it
-            // too, or it put the new copy between the same neighbours, as a keyed list does.)
-            // (Or both were alone there, one after the other.)
-            let alone = |h: &Place| h.next.is_none() && h.prev.is_none();
-            let rendered_again = old.next.as_ref().is_some_and(gone)
-                || old.prev.as_ref().is_some_and(gone)
-                || (old.next == now.next
-                    && (old.next.is_some() || (old.prev.is_some() && old.prev == now.prev)))
-                || (alone(old) && alone(now));
-            // A copy we moved away from a place the page rendered again all around it (the
-            // container's content rewritten) is the page's past, still shown where we put it.
+            // The page rendered the place again when what followed the element left it too (or,
+            // for the last element, what came before it), or it put the new copy between the same
+            // neighbours, as a keyed list does. (An element that had no neighbours there tells
+            // nothing: a list streamed in chunks gives each item that place in turn.)
+            let rendered_again = match &old.next {
+                Some(next) => gone(next) || old.next == now.next,
+                None => old
+                    .prev
+                    .as_ref()
+                    .is_some_and(|prev| gone(prev) || (now.next.is_none() && old.prev == now.prev)),
+            };
+            // A copy we moved out of a container whose content the page rewrote all around it is
+            // the page's past, still shown where we put it (not one moved within the container,
+            // which the page kept).
             let stale_move = r.property == Property::Position
+                && rendered_again
                 && r.el.is_connected()
+                && r.el.parent_node().as_ref() != Some(&old.parent)
                 && old.next.as_ref().is_none_or(gone)
                 && old.prev.as_ref().is_none_or(gone);
             if stale_move {
@@ -1199,43 +1208,53 @@ impl Mutator {
     fn place(&mut self, id: MutationId) {
         for pos in 0..self.records.len() {
             let r = &self.records[pos];
+            // (A move made again counts as a re-apply: two moves that each want their element
+            // before the other's back off instead of looping.)
             if r.property == Property::Position
                 && r.entries.last() == Some(&id)
                 && r.el.is_connected()
+                && self.position_target(pos).is_some_and(|(_, _, at)| !at)
             {
-                self.apply_position(pos);
+                self.reapply(pos);
             }
         }
     }
 
-    fn apply_position(&mut self, pos: usize) {
-        self.wrote_in_batch = true;
+    /// Where record `pos`'s move puts its element: the parent, the sibling to go before, and
+    /// whether the element is there already; `None` while the place is missing.
+    fn position_target(&self, pos: usize) -> Option<(Element, Option<Element>, bool)> {
         let record = &self.records[pos];
-        let Some(&last) = record.entries.last() else {
-            return;
-        };
-        let m = &self.entries[last].mutation;
-        let Some(parent_selector) = m.parent_selector.as_deref() else {
-            return;
-        };
-        let Ok(Some(parent)) = super::document().query_selector(parent_selector) else {
-            return;
-        };
+        let m = &self.entries[*record.entries.last()?].mutation;
+        let parent = super::document()
+            .query_selector(m.parent_selector.as_deref()?)
+            .ok()??;
         let before = match m.insert_before_selector.as_deref() {
             Some(sel) => match parent.query_selector(sel) {
                 Ok(Some(b)) if b.parent_node().as_ref() == Some(parent.as_ref()) => Some(b),
-                _ => return,
+                _ => return None,
             },
             None => None,
         };
         let el: &Node = record.el.as_ref();
         let before_node: Option<&Node> = before.as_ref().map(AsRef::as_ref);
-        let in_place = el.parent_node().as_ref() == Some(parent.as_ref())
-            && el.next_sibling().as_ref() == before_node;
+        // (`insertBeforeSelector` may match the element itself, `li:first-child` once it is
+        // first: it is where it should be.)
+        let in_place = before_node == Some(el)
+            || (el.parent_node().as_ref() == Some(parent.as_ref())
+                && el.next_sibling().as_ref() == before_node);
+        Some((parent, before, in_place))
+    }
+
+    fn apply_position(&mut self, pos: usize) {
+        self.wrote_in_batch = true;
+        let Some((parent, before, in_place)) = self.position_target(pos) else {
+            return;
+        };
+        let el = &self.records[pos].el;
         if !in_place {
-            mark_moved(&record.el);
+            mark_moved(el);
         }
-        if in_place || insert_here(&parent, el, before_node).is_ok() {
+        if in_place || insert_here(&parent, el, before.as_ref().map(AsRef::as_ref)).is_ok() {
             self.mark_reached(pos);
         }
     }
@@ -1444,7 +1463,10 @@ fn without_our_append(r: &Record, entries: &[Entry], current: Option<&str>) -> O
     {
         return None;
     }
-    let ours = r.part.as_deref()?;
+    // (Our nodes as they are now: the page may have added after them, and another change of ours
+    // may have changed them, a class on the appended item.)
+    let ours = appended_part(&r.el, r.property == Property::Text)?;
+    let ours = ours.as_str();
     let current = current?;
     // (By hand: `str::rfind` with a string pattern brings its two-way searcher into the wasm.)
     let at = (0..current.len().checked_sub(ours.len())? + 1)
@@ -2312,15 +2334,32 @@ mod tests {
     async fn feeds_and_rewritten_containers_keep_one_copy() {
         let root = fixture(
             "feeds",
-            "<ul id='ff'><li>1</li></ul><p id='fn'>x</p><div id='fs'></div><div id='fp'></div>",
+            "<ul id='ff'><li>1</li></ul><p id='fn'>x</p><div id='fs'></div><div id='fp'></div>\
+             <ul id='fsrc'></ul><ul id='fdst'></ul><ul id='fpl'><li id='fpa'>a</li><li class='pin'>p</li></ul>",
         );
         let (m, _observer) = observed();
         let mut heading = mutation("#fp .ph", Property::Position, Op::Set, "");
         heading.parent_selector = Some("#fs".into());
+        let mut item = mutation("#fsrc .b", Property::Position, Op::Set, "");
+        item.parent_selector = Some("#fdst".into());
+        // (The reference matches the element itself once it is first: it stays, no loop.)
+        let mut pin = mutation("#fpl .pin", Property::Position, Op::Set, "");
+        pin.parent_selector = Some("#fpl".into());
+        pin.insert_before_selector = Some("li".into());
         {
             let mut mm = m.borrow_mut();
             mm.add(
-                mutation("#ff", Property::Html, Op::Append, "<li>promo</li>"),
+                mutation(
+                    "#ff",
+                    Property::Html,
+                    Op::Append,
+                    "<li class='promo'>promo</li>",
+                ),
+                1,
+            )
+            .unwrap();
+            mm.add(
+                mutation("#ff .promo", Property::Class, Op::Append, "hot"),
                 1,
             )
             .unwrap();
@@ -2329,9 +2368,16 @@ mod tests {
             mm.add(heading, 1).unwrap();
             mm.add(mutation("#fp .pp", Property::Element, Op::Remove, ""), 1)
                 .unwrap();
+            mm.add(item, 1).unwrap();
+            mm.add(pin, 1).unwrap();
         }
         let count = |sel: &str| document().query_selector_all(sel).unwrap().length();
-        // A feed that adds its items one task after another: our part stays single.
+        assert_eq!(
+            inner("#fpl"),
+            "<li class=\"pin\">p</li><li id=\"fpa\">a</li>"
+        );
+        // A feed that adds its items one task after another: our part (which another change
+        // of ours changed) stays single.
         for i in 2..6 {
             let li = document().create_element("li").unwrap();
             li.set_text_content(Some(&i.to_string()));
@@ -2339,18 +2385,29 @@ mod tests {
             settle().await;
         }
         assert_eq!(count("#ff li"), 6);
+        assert_eq!(count("#ff .promo.hot"), 1);
         // A container whose content the page writes again and again (jQuery's .html()): the
         // heading moved out of it shows once, the latest; the removed paragraph stays out.
         for i in 0..4 {
-            let html = format!("<h3 class='ph'>Panel {i}</h3><p class='pp'>p</p>");
+            let html = format!("<h3 class='ph'>Panel {i}</h3><p class='pp'>p</p><b>e</b>");
             by_id("fp").set_inner_html(&html);
             settle().await;
         }
         assert_eq!(inner("#fs"), "<h3 class=\"ph\">Panel 3</h3>");
         assert_eq!(count("#fp .pp"), 0);
+        // Items that come one after the other into an empty list (streamed, or appended): the
+        // first is moved (a move takes one element, as dom-mutator's does), and none is taken
+        // for an older copy of another.
+        for i in 1..3 {
+            let li = document().create_element("li").unwrap();
+            li.set_class_name("b");
+            li.set_text_content(Some(&i.to_string()));
+            by_id("fsrc").append_child(&li).unwrap();
+            settle().await;
+        }
+        assert_eq!(inner("#fdst"), "<li class=\"b\">1</li>");
         m.borrow_mut().set_all_active(false);
         assert_eq!(count("#ff li"), 5);
-        assert_eq!(count("#ff li:last-child"), 1);
         assert_eq!(
             by_id("ff")
                 .last_element_child()
@@ -2364,7 +2421,15 @@ mod tests {
         assert_eq!(inner("#fs"), "");
         assert_eq!(
             inner("#fp"),
-            "<h3 class=\"ph\">Panel 3</h3><p class=\"pp\">p</p>"
+            "<h3 class=\"ph\">Panel 3</h3><p class=\"pp\">p</p><b>e</b>"
+        );
+        assert_eq!(
+            inner("#fsrc"),
+            "<li class=\"b\">1</li><li class=\"b\">2</li>"
+        );
+        assert_eq!(
+            inner("#fpl"),
+            "<li id=\"fpa\">a</li><li class=\"pin\">p</li>"
         );
         root.remove();
     }

@@ -80,6 +80,10 @@ export const releasedByPage = (el) => released.has(el);
 export function writeContent(el, value, asText, keep) {
   let e = replaced.get(el);
   const before = [...el.childNodes];
+  // Still showing ours, which the page changed inside (a script updating a price in it): the
+  // fragment keeps the page's own content. Not when ours is one text node the page rewrote: that
+  // is how React sets an element's text, and then the text is the page's content now.
+  keep &&= !(e && showsOurs(e, el) && !(before.length === 1 && before[0].nodeType === 3));
   if (keep) {
     wrap();
     const held = document.createDocumentFragment();
@@ -120,6 +124,17 @@ export function appendContent(el, rest, asText) {
   const before = appended.get(el);
   appended.set(el, before?.every((n) => n.parentNode === el) ? before.concat(added) : added);
   return true;
+}
+
+// What `appendContent` added to `el`, as its innerHTML writes it (or as text), while all of it is
+// still there; undefined otherwise.
+export function appendedPart(el, asText) {
+  const added = appended.get(el);
+  if (!added?.every((n) => n.parentNode === el)) return undefined;
+  if (asText) return added.map((n) => n.textContent).join("");
+  const t = document.createElement("template");
+  t.content.append(...added.map((n) => n.cloneNode(true)));
+  return t.innerHTML;
 }
 
 // The page added nodes to an element showing our content (with an API the wrappers do not see:
