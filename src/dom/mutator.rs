@@ -47,6 +47,8 @@ const WATCH: usize = 1 << 30;
 const ADDED: usize = 1 << 29;
 
 const FIGHT_LIMIT: u8 = 5;
+/// Moves of one element closer together than this are a loop, not a page that re-renders.
+const LOOP_MS: f64 = 4.0;
 const FIGHT_WINDOW_MS: f64 = 1000.0;
 /// First and largest delay of a re-apply while fighting; it doubles in between.
 const BACKOFF_FIRST_MS: u32 = 50;
@@ -180,6 +182,9 @@ pub struct Mutator {
     wrote_in_batch: bool,
     /// The page took nodes out during the batch being handled.
     removed_in_batch: bool,
+    /// Matches of a move found while another element it took was on the page (a move takes
+    /// one): the next one to take once the page lets that one go.
+    waiting_moves: Vec<(Element, NodeKey, MutationId)>,
 }
 
 fn read(el: &Element, property: &Property) -> Option<String> {
@@ -461,6 +466,7 @@ impl Mutator {
             }
             return;
         }
+        self.waiting_moves.retain(|w| w.2 != id);
         // Last changed first: elements removed next to each other go back each before the one
         // removed after it.
         let mut pos = self.records.len();
@@ -659,11 +665,24 @@ impl Mutator {
         }
         if core::mem::take(&mut self.removed_in_batch) {
             self.follow_discarded_homes();
+            self.take_waiting_moves();
         }
         if !self.unfinished.is_empty() {
             self.finish_unfinished();
         }
         self.free_retired();
+    }
+
+    /// Moves the matches that waited for the element their move took, now that the page has
+    /// let it go (a route that mounts the new view before it unmounts the old, a stream that
+    /// renders the new copy before it removes the old).
+    fn take_waiting_moves(&mut self) {
+        let waiting = core::mem::take(&mut self.waiting_moves);
+        for (el, key, id) in waiting {
+            if self.entries[id].active && el.is_connected() {
+                self.attach(el, key, id);
+            }
+        }
     }
 
     /// The page took out what a moved element came from (a view unmounted): the element goes
@@ -866,7 +885,12 @@ impl Mutator {
                             && o.el.is_connected()
                     });
                     if taken {
-                        self.records.pop();
+                        let r = self.records.pop();
+                        if let Some(r) =
+                            r.filter(|_| !self.waiting_moves.iter().any(|w| w.1 == key))
+                        {
+                            self.waiting_moves.push((r.el, key, id));
+                        }
                         return;
                     }
                 }
@@ -882,11 +906,11 @@ impl Mutator {
             }
             // The page put an element we removed back in: it stays removed; one we moved
             // back where it was: it is moved again.
+            // (Not a moved element found where we put it: our own move, seen among added nodes.)
             Ok(_)
-                if matches!(
-                    self.records[pos].property,
-                    Property::Element | Property::Position
-                ) =>
+                if self.records[pos].property == Property::Element
+                    || (self.records[pos].property == Property::Position
+                        && self.position_target(pos).is_some_and(|(_, _, at)| !at)) =>
             {
                 self.reapply(pos)
             }
@@ -1027,6 +1051,13 @@ impl Mutator {
         for &i in &record.entries {
             let m = &self.entries[i].mutation;
             value = transform(&m.property, m.op, &m.value, value.as_deref());
+        }
+        // (No classes on an element that had no class attribute: still none, not `class=""`.)
+        if record.property == Property::Class
+            && record.original.is_none()
+            && value.as_deref() == Some("")
+        {
+            value = None;
         }
         if let Property::Insert(at) = record.property {
             return self.apply_insert(pos, at, value);
@@ -1177,13 +1208,17 @@ impl Mutator {
             // for the last element, what came before it), or it put the new copy between the same
             // neighbours, as a keyed list does. (An element that had no neighbours there tells
             // nothing: a list streamed in chunks gives each item that place in turn.)
-            let rendered_again = match &old.next {
-                Some(next) => gone(next) || old.next == now.next,
-                None => old
-                    .prev
-                    .as_ref()
-                    .is_some_and(|prev| gone(prev) || (now.next.is_none() && old.prev == now.prev)),
-            };
+            // Nor does an element alone there, unless the new one is the same markup: a list
+            // streamed in chunks gives each item that place in turn, a page rendering its view
+            // again gives it to a copy.
+            let alone = |h: &Place| h.next.is_none() && h.prev.is_none();
+            let rendered_again =
+                match &old.next {
+                    Some(next) => gone(next) || old.next == now.next,
+                    None => old.prev.as_ref().is_some_and(|prev| {
+                        gone(prev) || (now.next.is_none() && old.prev == now.prev)
+                    }),
+                } || (alone(old) && alone(now) && r.el.outer_html() == new.el.outer_html());
             // A copy we moved out of a container whose content the page rewrote all around it is
             // the page's past, still shown where we put it (not one moved within the container,
             // which the page kept).
@@ -1208,14 +1243,22 @@ impl Mutator {
     fn place(&mut self, id: MutationId) {
         for pos in 0..self.records.len() {
             let r = &self.records[pos];
-            // (A move made again counts as a re-apply: two moves that each want their element
-            // before the other's back off instead of looping.)
             if r.property == Property::Position
                 && r.entries.last() == Some(&id)
                 && r.el.is_connected()
                 && self.position_target(pos).is_some_and(|(_, _, at)| !at)
             {
-                self.reapply(pos);
+                // Moved again within a few milliseconds of the last move is a loop (two moves that
+                // each want their element before the other's), which backs off as a fight does;
+                // a page that adds before the place now and then (a feed, a re-sort) is followed.
+                let now = super::now_ms();
+                let f = &mut self.records[pos].fight;
+                if now - f.last < LOOP_MS {
+                    self.reapply(pos);
+                } else {
+                    f.last = now;
+                    self.apply_position(pos);
+                }
             }
         }
     }
@@ -1488,7 +1531,9 @@ fn restore(r: &Record) {
             // An element we removed has no parent; one we moved is put back wherever it is;
             // one the page's own code removed since stays out.
             if let Some(home) = &r.home {
-                if (r.property == Property::Position || r.el.parent_node().is_none())
+                // (A moved element off the page: the page took it out, or what it came from.)
+                if (r.property == Property::Position && r.el.is_connected()
+                    || r.property == Property::Element && r.el.parent_node().is_none())
                     && !released_by_page(&r.el)
                 {
                     home.put_back(&r.el);
@@ -2431,6 +2476,70 @@ mod tests {
             inner("#fpl"),
             "<li id=\"fpa\">a</li><li class=\"pin\">p</li>"
         );
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_move_takes_the_next_match_when_the_page_lets_its_element_go() {
+        let root = fixture(
+            "letgo",
+            "<div id='lapp'><section id='lv'><h2 class='lh'>Home</h2></section><footer id='lf'></footer></div>\
+             <ul id='lsrc'><li id='lx'>x</li><li class='lp'>1</li><li class='lp'>2</li></ul><ul id='ldst'></ul>\
+             <ul id='lfeed'><li>a</li><li class='lpin'>pin</li></ul><div id='le'><p>old</p></div>",
+        );
+        let (m, _observer) = observed();
+        let mut heading = mutation("#lapp .lh", Property::Position, Op::Set, "");
+        heading.parent_selector = Some("#lapp".into());
+        heading.insert_before_selector = Some("#lf".into());
+        let mut promo = mutation("#lsrc .lp", Property::Position, Op::Set, "");
+        promo.parent_selector = Some("#ldst".into());
+        let mut pin = mutation("#lfeed .lpin", Property::Position, Op::Set, "");
+        pin.parent_selector = Some("#lfeed".into());
+        pin.insert_before_selector = Some("li".into());
+        {
+            let mut mm = m.borrow_mut();
+            mm.add(heading, 1).unwrap();
+            mm.add(promo, 1).unwrap();
+            mm.add(pin, 1).unwrap();
+            mm.add(mutation("#le", Property::Html, Op::Set, ""), 1)
+                .unwrap();
+        }
+        assert_eq!(inner("#ldst"), "<li class=\"lp\">1</li>");
+        // A route mounts the new view before it unmounts the old one, in one task.
+        let app = by_id("lapp");
+        let view = document().create_element("section").unwrap();
+        view.set_inner_html("<h2 class='lh'>Home 2</h2>");
+        app.insert_before(&view, Some(&by_id("lv"))).unwrap();
+        app.remove_child(&by_id("lv")).unwrap();
+        // The page takes the moved promo out (not with removeChild): the next one is moved.
+        by_id("ldst").first_element_child().unwrap().remove();
+        // A feed prepends now and then: the pin stays first, no fight.
+        for _ in 0..8 {
+            let li = document().create_element("li").unwrap();
+            by_id("lfeed").prepend_with_node_1(&li).unwrap();
+            sleep(10).await;
+        }
+        // The page writes its own content over our empty one.
+        by_id("le").set_inner_html("<p>new</p>");
+        settle().await;
+        assert_eq!(
+            app.inner_html(),
+            "<section></section><h2 class=\"lh\">Home 2</h2><footer id=\"lf\"></footer>"
+        );
+        assert_eq!(inner("#ldst"), "<li class=\"lp\">2</li>");
+        assert_eq!(
+            by_id("lfeed").first_element_child().unwrap().class_name(),
+            "lpin"
+        );
+        assert!(m.borrow_mut().drain_fights().is_empty());
+        assert_eq!(inner("#le"), "");
+        m.borrow_mut().set_all_active(false);
+        // The promo the page took out stays out; the page's content written over ours is kept.
+        assert_eq!(
+            inner("#lsrc"),
+            "<li id=\"lx\">x</li><li class=\"lp\">2</li>"
+        );
+        assert_eq!(inner("#le"), "<p>new</p>");
         root.remove();
     }
 

@@ -100,6 +100,9 @@ export function writeContent(el, value, asText, keep) {
     }
     throw error;
   }
+  // (Empty content of ours is one empty text node, which reads as nothing: so that a page that
+  // writes its own content over it is told from one that adds to it.)
+  if (e && !el.firstChild) el.append("");
   if (e) e.ours = [...el.childNodes];
   return asText || el.innerHTML === value;
 }
