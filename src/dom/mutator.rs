@@ -1243,22 +1243,26 @@ impl Mutator {
     fn place(&mut self, id: MutationId) {
         for pos in 0..self.records.len() {
             let r = &self.records[pos];
-            if r.property == Property::Position
+            if !(r.property == Property::Position
                 && r.entries.last() == Some(&id)
-                && r.el.is_connected()
-                && self.position_target(pos).is_some_and(|(_, _, at)| !at)
+                && r.el.is_connected())
             {
-                // Moved again within a few milliseconds of the last move is a loop (two moves that
-                // each want their element before the other's), which backs off as a fight does;
-                // a page that adds before the place now and then (a feed, a re-sort) is followed.
-                let now = super::now_ms();
-                let f = &mut self.records[pos].fight;
-                if now - f.last < LOOP_MS {
-                    self.reapply(pos);
-                } else {
-                    f.last = now;
-                    self.apply_position(pos);
-                }
+                continue;
+            }
+            let Some(target @ (_, _, false)) = self.position_target(pos) else {
+                continue;
+            };
+            // Moved again within a few milliseconds of the last move is a loop (two moves that
+            // each want their element before the other's), which backs off as a fight does; a
+            // page that adds before the place now and then (a feed, a re-sort) is followed.
+            let now = super::now_ms();
+            let f = &mut self.records[pos].fight;
+            if now - f.last < LOOP_MS {
+                self.reapply(pos);
+            } else {
+                f.last = now;
+                self.wrote_in_batch = true;
+                self.move_to(pos, target);
             }
         }
     }
@@ -1290,9 +1294,17 @@ impl Mutator {
 
     fn apply_position(&mut self, pos: usize) {
         self.wrote_in_batch = true;
-        let Some((parent, before, in_place)) = self.position_target(pos) else {
-            return;
-        };
+        if let Some(target) = self.position_target(pos) {
+            self.move_to(pos, target);
+        }
+    }
+
+    /// Moves record `pos`'s element to `target` (from [`Mutator::position_target`]).
+    fn move_to(
+        &mut self,
+        pos: usize,
+        (parent, before, in_place): (Element, Option<Element>, bool),
+    ) {
         let el = &self.records[pos].el;
         if !in_place {
             mark_moved(el);

@@ -31,7 +31,9 @@ export const insertHere = (parent, node, before) => insertBeforeAsIs.call(parent
 // good), React inserts into the element it rendered, which the wrappers below send to the
 // fragment. A revert puts back what the fragment holds then: the page's current content.
 const replaced = new WeakMap();
-const showsOurs = (e, el) => e.ours.every((n) => n.parentNode === el);
+// Whether all of `nodes` are children of `el` (none when there is no list).
+const allIn = (nodes, el) => !!nodes?.every((n) => n.parentNode === el);
+const showsOurs = (e, el) => allIn(e.ours, el);
 // (Not scripts and style sheets a loader adds: they must run, and load, now.)
 const diverts = (e, el, node) => e && showsOurs(e, el) && !/^(SCRIPT|STYLE|LINK)$/.test(node.nodeName);
 let wrapped = false;
@@ -125,7 +127,7 @@ export function appendContent(el, rest, asText) {
   for (let n = last ? last.nextSibling : el.firstChild; n; n = n.nextSibling) added.push(n);
   // (After what an earlier append added, while that is still there: a revert takes out both.)
   const before = appended.get(el);
-  appended.set(el, before?.every((n) => n.parentNode === el) ? before.concat(added) : added);
+  appended.set(el, allIn(before, el) ? before.concat(added) : added);
   return true;
 }
 
@@ -133,7 +135,7 @@ export function appendContent(el, rest, asText) {
 // still there; undefined otherwise.
 export function appendedPart(el, asText) {
   const added = appended.get(el);
-  if (!added?.every((n) => n.parentNode === el)) return undefined;
+  if (!allIn(added, el)) return undefined;
   if (asText) return added.map((n) => n.textContent).join("");
   const t = document.createElement("template");
   t.content.append(...added.map((n) => n.cloneNode(true)));
@@ -142,8 +144,8 @@ export function appendedPart(el, asText) {
 
 // The page added nodes to an element showing our content (with an API the wrappers do not see:
 // `append`, `prepend`, `insertAdjacentElement`...): they are its own content, so they go to the
-// fragment, and ours stays (with `alsoOurs`, what other changes of ours put there). False when our nodes are not all there any more (the page wrote its
-// own content over ours).
+// fragment, and ours stays (with `alsoOurs`, what other changes of ours put there). False when
+// our nodes are not all there any more (the page wrote its own content over ours).
 export function adoptAdded(el, alsoOurs) {
   const e = replaced.get(el);
   if (!e || !showsOurs(e, el)) return false;
@@ -164,7 +166,7 @@ export function putBackContent(el) {
   replaced.delete(el);
   appended.delete(el);
   if (e) el.replaceChildren(...e.held.childNodes);
-  else if (added?.every((n) => n.parentNode === el)) for (const n of added) n.remove();
+  else if (allIn(added, el)) for (const n of added) n.remove();
   else return false;
   return true;
 }
@@ -216,7 +218,6 @@ export function trustedHtml(html) {
   }
   return t;
 }
-
 
 /**
  * Applies one inject: `css` as a stylesheet, then `js` run once as `function (html, utils, id)`.
