@@ -64,7 +64,7 @@ function body() {
 
 // Before the library: paint entries (buffered), then __t0 just before the library's tag.
 const HEAD_BEFORE = `<script>
-  window.__t = { paints: {}, done: [], unchanged: [] };
+  window.__t = { paints: {}, done: [], unchanged: [], hidden: [] };
   new PerformanceObserver((list) => { for (const e of list.getEntries()) __t.paints[e.name] = e.startTime; })
     .observe({ type: "paint", buffered: true });
 </script>
@@ -72,21 +72,27 @@ const HEAD_BEFORE = `<script>
 
 // Right after the library's tag: for each target, the time of the mutation callback in which it
 // reached its final state (new html and the class), reset if it leaves that state again; and
-// whether a callback ever found it in the page unchanged. This observer observes the whole
-// document, so it runs after every parser task that inserts anything and before the browser can
-// render again: a target it never found unchanged was never painted unchanged either. (Observers
-// run in creation order, so the library's own observer, created by its tag, runs first.)
+// whether a callback ever found it in the page unchanged and shown. This observer observes the
+// whole document, so it runs after every parser task that inserts anything and before the browser
+// can render again: a target it never found unchanged and shown was never painted unchanged
+// either. A target hidden by an inline style (a library may hide an element the parser has opened
+// but not finished, until its content is complete) cannot be painted: it is counted apart, in
+// `hidden`. (Observers run in creation order, so the library's own observer, created by its tag,
+// runs first.)
 const HEAD_AFTER = `<script>
   (function () {
-    var n = ${EXPERIMENTS}, done = __t.done, unchanged = __t.unchanged;
-    for (var i = 0; i < n; i++) { done.push(null); unchanged.push(false); }
+    var n = ${EXPERIMENTS}, done = __t.done, unchanged = __t.unchanged, hidden = __t.hidden;
+    for (var i = 0; i < n; i++) { done.push(null); unchanged.push(false); hidden.push(false); }
     new MutationObserver(function () {
       var now = performance.now();
       for (var i = 0; i < n; i++) {
         var el = document.getElementById("exp-" + i);
         if (!el) continue;
         var ok = el.innerHTML === "New " + i && el.classList.contains("changed");
-        if (!ok) { done[i] = null; unchanged[i] = true; } else if (done[i] === null) done[i] = now;
+        // (Inline styles only: reading the computed style would make the browser compute styles
+        // in every callback, and change the timings measured.)
+        var st = el.style, shown = st.visibility !== "hidden" && st.display !== "none" && st.opacity !== "0";
+        if (!ok) { done[i] = null; if (shown) unchanged[i] = true; else hidden[i] = true; } else if (done[i] === null) done[i] = now;
       }
     }).observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
   })();

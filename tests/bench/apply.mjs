@@ -60,9 +60,15 @@ ${EXPERIMENTS} headings ended with the new html and the class, and fails otherwi
   tells apart.
 - Every heading changed before it could be rendered: in how many runs that observer, which runs
   after every parser task that inserts anything and so before every chance the browser has to
-  render, never found a heading in the page without both of its changes; only then can no frame,
-  before or after first-paint, have shown an original heading (a heading found unchanged may still
-  have been changed before a frame was actually drawn).
+  render, never found a heading in the page without both of its changes and not hidden; only then
+  can no frame, before or after first-paint, have shown an original heading (a heading found
+  unchanged may still have been changed before a frame was actually drawn). A heading hidden by an
+  inline style (\`visibility: hidden\`, \`display: none\` or \`opacity: 0\`) cannot be drawn: webexp
+  hides an element that the parser has opened but not yet filled (its text arrives in a later
+  parser task) until it is complete, and changes it then; the next column counts the runs in which
+  that happened.
+- Held hidden while unfinished: in how many runs the observer found a heading unchanged but hidden
+  so, at least once.
 - First-contentful-paint: the \`first-contentful-paint\` entry, from the start of navigation
   (Chromium gives paint times in steps of 4 ms); the page without a library shows what each
   library's presence costs.
@@ -96,6 +102,7 @@ async function load(browser, base, contender, cpuThrottle) {
         paints: window.__t.paints,
         done: window.__t.done,
         unchanged: window.__t.unchanged.filter(Boolean).length,
+        hidden: window.__t.hidden.filter(Boolean).length,
         elements: document.body.querySelectorAll("*").length,
         landed: targets.filter((el, i) => el.innerHTML === `New ${i}` && el.classList.contains("changed")).length,
       };
@@ -110,6 +117,7 @@ async function load(browser, base, contender, cpuThrottle) {
       run.lastChange = last - r.t0;
       run.beforeFirstPaint = last < r.paints["first-paint"];
       run.neverUnchanged = r.unchanged === 0;
+      run.heldHidden = r.hidden > 0;
     }
     return run;
   } finally {
@@ -127,11 +135,11 @@ function table(cpu, rounds, runs) {
     const rs = runs[c.id];
     const last = c.library ? range(rs.map((x) => x.lastChange)) : "—";
     const count = (key) => (c.library ? `${rs.filter((x) => x[key]).length} of ${rs.length}` : "—");
-    return `| ${c.label} | ${last} | ${count("beforeFirstPaint")} | ${count("neverUnchanged")} | ${range(rs.map((x) => x.fcp))} |`;
+    return `| ${c.label} | ${last} | ${count("beforeFirstPaint")} | ${count("neverUnchanged")} | ${count("heldHidden")} | ${range(rs.map((x) => x.fcp))} |`;
   });
   return `### CPU ${cpu}x (${rounds} rounds)
 
-| page | last change after the tag, ms: median [min–max] | all changes before first-paint | every heading changed before it could be rendered | first-contentful-paint, ms: median [min–max] |
-|---|---:|---:|---:|---:|
+| page | last change after the tag, ms: median [min–max] | all changes before first-paint | every heading changed before it could be rendered | held hidden while unfinished | first-contentful-paint, ms: median [min–max] |
+|---|---:|---:|---:|---:|---:|
 ${rows.join("\n")}`;
 }
