@@ -874,6 +874,13 @@ impl Runtime {
         if self.reverted {
             return;
         }
+        self.mutator.hold_filter();
+        self.sync_scope_of_flags();
+        self.mutator.release_filter();
+    }
+
+    /// [`Runtime::sync_scope`], flag by flag.
+    fn sync_scope_of_flags(&mut self) {
         for index in 0..self.flags.len() {
             let f = &mut self.flags[index];
             let mut failed = Vec::new();
@@ -1348,7 +1355,7 @@ impl Runtime {
             .position(|e| e.delivery == Delivery::New)?;
         let id = self.events[index].id;
         let older_waiting = self.events.iter().any(|e| e.delivery == Delivery::Held)
-            || !delivery::local_keys(queue::PREFIX).is_empty();
+            || delivery::local_count(queue::PREFIX) > 0;
         // (Any queued event counts, also other tabs': a previous load's events go first.)
         let integration = (!older_waiting).then(|| self.integration());
         Some((id, self.events[index].json.clone(), integration))
@@ -1369,8 +1376,8 @@ impl Runtime {
             self.events[index].delivery = Delivery::Sent;
             return;
         }
-        let queued = queue::in_order(delivery::local_keys(queue::PREFIX));
-        if queued.len() >= queue::MAX_QUEUED {
+        if delivery::local_count(queue::PREFIX) >= queue::MAX_QUEUED {
+            let queued = queue::in_order(delivery::local_keys(queue::PREFIX));
             for key in queued.iter().take(queued.len() + 1 - queue::MAX_QUEUED) {
                 delivery::local_remove(key);
             }

@@ -18,6 +18,21 @@ export function adopt_tab(tab, granted) {
   if (!locks || !locks.request) return queueMicrotask(() => granted(tab));
   locks.request(lockName(tab), () => { granted(tab); return new Promise(() => {}); }).catch(() => {});
 }
+// The localStorage keys that start with `prefix`, looked for here: from the wasm each key would
+// cross the boundary as a string, and the queue is looked at for every event stored (measured:
+// 460 calls on a page load storing 20 events).
+export function local_keys(prefix) {
+  const out = [];
+  try {
+    const s = localStorage;
+    for (let i = 0, n = s.length; i < n; i++) {
+      const k = s.key(i);
+      if (k !== null && k.startsWith(prefix)) out.push(k);
+    }
+  } catch {}
+  return out;
+}
+export const local_count = (prefix) => local_keys(prefix).length;
 // Called when there may be something new to deliver to: an assignment, a setup() settled.
 let wake = () => {};
 export function watch_integration(notify) {
@@ -71,6 +86,19 @@ extern "C" {
     /// Whether `integration` may be given events: it has no `setup()`, or the promise of the
     /// one call to it has settled (the first call starts it).
     pub fn integration_ready(integration: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = local_keys)]
+    fn local_keys_js(prefix: &str) -> js_sys::Array;
+    /// How many localStorage keys start with `prefix` (0 without storage): the keys themselves
+    /// need not cross into the wasm to be counted.
+    pub fn local_count(prefix: &str) -> usize;
+}
+
+/// The localStorage keys that start with `prefix`; empty without storage.
+pub fn local_keys(prefix: &str) -> Vec<String> {
+    local_keys_js(prefix)
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect()
 }
 
 /// Marks `tab`'s queued events as this page's to deliver, for as long as it lives: while a tab
@@ -94,18 +122,6 @@ pub fn on_integration_assigned(notify: impl FnMut() + 'static) -> Closure<dyn Fn
     let notify = Closure::<dyn FnMut()>::new(notify);
     watch_integration(notify.as_ref());
     notify
-}
-
-/// The localStorage keys that start with `prefix`; empty without storage.
-pub fn local_keys(prefix: &str) -> Vec<String> {
-    let Ok(Some(storage)) = super::window().local_storage() else {
-        return Vec::new();
-    };
-    let len = storage.length().unwrap_or(0);
-    (0..len)
-        .filter_map(|i| storage.key(i).ok().flatten())
-        .filter(|k| k.starts_with(prefix))
-        .collect()
 }
 
 /// `localStorage.removeItem(key)`.
