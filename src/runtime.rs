@@ -292,7 +292,11 @@ fn build_context(config: &Config, identity: Option<&str>) -> (Value, Option<Stri
         .or_else(|| {
             let id = dom::random_uuid()?;
             if config.consent == Consent::Granted {
-                dom::local_set(ID_KEY, &id);
+                // (Blocked storage, a sandboxed frame, a full quota: the visitor would be
+                // bucketed afresh at every page load, and counted in each variant they get.)
+                if !dom::local_set(ID_KEY, &id) {
+                    dom::console_warn("webexp: localStorage keeps no visitor id (blocked or full): their next page may show another variant; set user.web_exp_id");
+                }
             } else {
                 unstored = Some(id.clone());
             }

@@ -322,6 +322,22 @@ fn sets_content(property: &Property) -> bool {
     matches!(property, Property::Html | Property::Text)
 }
 
+/// `text` as html that shows it: what the browser's serialiser writes for a text node (`&`, `<`,
+/// `>` and the no-break space escaped), so that the element reads back as written.
+fn escape_html(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\u{a0}' => out.push_str("&nbsp;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Changes that put new elements on the page, which may match selectors again.
 fn makes_elements(property: &Property) -> bool {
     matches!(property, Property::Html | Property::Insert(_))
@@ -625,11 +641,14 @@ impl Mutator {
 
     /// Whether mutation `id` is on and has changed at least one element now on the page.
     pub fn reaches_page(&self, id: MutationId) -> bool {
-        // (An element we removed reaches the page by being away from it.)
+        // (An element we removed reaches the page by being away from it; a move or an insert
+        // once made: an element waiting for a place that never came is not moved.)
         self.entries[id].active
             && self.records.iter().any(|r| {
                 r.entries.contains(&id)
                     && (r.el.is_connected() == (r.property != Property::Element))
+                    && (r.reached
+                        || !matches!(r.property, Property::Position | Property::Insert(_)))
             })
     }
 
@@ -848,12 +867,25 @@ impl Mutator {
     /// Applies mutation `id` to `el`, whose key is `key` (a [`content_key`] for html and text).
     fn attach(&mut self, el: Element, key: NodeKey, id: MutationId) {
         let property = self.entries[id].mutation.property.clone();
-        let pos = match self
-            .records
-            .iter()
-            .position(|r| r.key == key && r.property == property)
-        {
-            Some(pos) => pos,
+        // An element's html and text are one content: an `html` and a `text` change to it (two
+        // flags, on two pages or the same one) are one record, applied in config order and each
+        // undone alone, as two `html` changes are. Two records would each take the other's
+        // value for the page's content, and the first one undone would put the page's content
+        // back over the other.
+        let same = |r: &Record| {
+            r.property == property || (sets_content(&r.property) && sets_content(&property))
+        };
+        let pos = match self.records.iter().position(|r| r.key == key && same(r)) {
+            Some(pos) => {
+                let r = &mut self.records[pos];
+                // A text record an html change joins holds html from now on: its texts as html.
+                if property == Property::Html && r.property == Property::Text {
+                    r.property = Property::Html;
+                    r.original = r.original.as_deref().map(escape_html);
+                    r.applied = read(&r.el, &Property::Html);
+                }
+                pos
+            }
             None => {
                 // A style change on an element held back (hidden) waits with it: its original
                 // would be our hiding, and its write would show the partial content.
@@ -1077,7 +1109,16 @@ impl Mutator {
         let mut value = record.original.clone();
         for &i in &record.entries {
             let m = &self.entries[i].mutation;
-            value = transform(&m.property, m.op, &m.value, value.as_deref());
+            // (A text change in an html record, above: its text as html.)
+            value = match m.property == record.property {
+                true => transform(&m.property, m.op, &m.value, value.as_deref()),
+                false => transform(
+                    &record.property,
+                    m.op,
+                    &escape_html(&m.value),
+                    value.as_deref(),
+                ),
+            };
         }
         // (No classes on an element that had no class attribute: still none, not `class=""`.)
         if record.property == Property::Class
@@ -2233,6 +2274,76 @@ mod tests {
         mv.insert_before_selector = Some(".a:first".into());
         assert_eq!(m.add(mv, 1), Err(".a:first".into()));
         assert!(m.drain_newly_applied().is_empty());
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_html_and_a_text_change_to_one_element_are_one_content() {
+        // Two flags on two pages change the same element (a layout element that stays across
+        // an SPA navigation): one sets its html, the other its text, in either config order.
+        for html_first in [true, false] {
+            let root = fixture("one-root", "<p id='one'><span>original</span> banner</p>");
+            let span = document().query_selector("#one span").unwrap();
+            let (m, _observer) = observed();
+            let html = mutation("#one", Property::Html, Op::Set, "<b>A</b>");
+            let text = mutation("#one", Property::Text, Op::Set, "B <1>");
+            let (a, b) = match html_first {
+                true => {
+                    let a = m.borrow_mut().add(html, 1).unwrap();
+                    (a, m.borrow_mut().add(text, 2).unwrap())
+                }
+                false => {
+                    let b = m.borrow_mut().add(text, 2).unwrap();
+                    (m.borrow_mut().add(html, 1).unwrap(), b)
+                }
+            };
+            // Both on: the later in config order shows (text, as text).
+            let last = if html_first {
+                "B &lt;1&gt;"
+            } else {
+                "<b>A</b>"
+            };
+            assert_eq!(inner("#one"), last);
+            // The page goes from A's page to B's: A off, B on.
+            m.borrow_mut().set_active(b, false);
+            assert_eq!(inner("#one"), "<b>A</b>");
+            m.borrow_mut().set_active(a, false);
+            m.borrow_mut().set_active(b, true);
+            assert_eq!(inner("#one"), "B &lt;1&gt;");
+            // Neither: the page's own content, its own nodes.
+            m.borrow_mut().set_active(b, false);
+            assert_eq!(inner("#one"), "<span>original</span> banner");
+            assert_eq!(by_id("one").first_element_child(), span);
+            // And back: A alone, then B too; both off in the other order.
+            m.borrow_mut().set_active(a, true);
+            m.borrow_mut().set_active(b, true);
+            m.borrow_mut().set_active(a, false);
+            assert_eq!(inner("#one"), "B &lt;1&gt;");
+            m.borrow_mut().set_active(b, false);
+            assert_eq!(inner("#one"), "<span>original</span> banner");
+            settle().await;
+            root.remove();
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_move_waiting_for_its_place_has_not_reached_the_page() {
+        let root = fixture("wait", "<p id='wm'>m</p>");
+        let (m, _observer) = observed();
+        let mut mv = mutation("#wm", Property::Position, Op::Set, "");
+        mv.parent_selector = Some("#wait-place".into());
+        let id = m.borrow_mut().add(mv, 4).unwrap();
+        // The element is on the page, where it was: the move is not made, nor counted.
+        assert!(!m.borrow().reaches_page(id));
+        assert!(m.borrow_mut().drain_newly_applied().is_empty());
+        // Its place appears: now it is.
+        let place = document().create_element("div").unwrap();
+        place.set_id("wait-place");
+        root.append_child(&place).unwrap();
+        settle().await;
+        assert_eq!(by_id("wm").parent_node(), Some(place.into()));
+        assert!(m.borrow().reaches_page(id));
+        assert_eq!(m.borrow_mut().drain_newly_applied(), [4]);
+        root.remove();
     }
 
     #[wasm_bindgen_test]

@@ -197,14 +197,21 @@ export function observe(root, f, cb) {
     // applied, to learn what the wasm already knows. They can still bring a mutation's matches
     // (an insert's HTML, a class another mutation's selector needs), so those go to the wasm; a
     // few rounds at most.
-    for (let round = 0; ; round++) {
-      const batch = scan(f, doc, records, round > 0);
-      if (!batch) return;
-      cb(batch[0], batch[1], batch[2]);
-      // (After the last round, what the writes made is delivered as a batch of its own.)
-      if (round === 3) return;
-      records = o.takeRecords();
-      if (!records.length) return;
+    try {
+      for (let round = 0; ; round++) {
+        const batch = scan(f, doc, records, round > 0);
+        if (!batch) return;
+        cb(batch[0], batch[1], batch[2]);
+        // (After the last round, what the writes made is delivered as a batch of its own.)
+        if (round === 3) return;
+        records = o.takeRecords();
+        if (!records.length) return;
+      }
+    } catch (e) {
+      // Not into the page (its window.onerror): a page method webexp calls that throws (an
+      // Element.prototype.matches of its own), said once.
+      if (!f.threw) console.error("webexp: reading the page's changes failed; skipped:", e);
+      f.threw = true;
     }
   });
   o.observe(root, { childList: true, subtree: true, attributes: true, characterData: true });

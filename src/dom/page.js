@@ -21,7 +21,11 @@ export const otherOrigin = (url) => new URL(url).origin !== location.origin;
 const moved = new WeakMap(), released = new WeakSet();
 // Node's insertBefore as it was before webexp wrapped it: webexp's own inserts (a move, an
 // inject's insertElement) go where the config says, never to a fragment (below).
-const insertBeforeAsIs = globalThis.Node?.prototype.insertBefore;
+// (Node.prototype is found from the document, not through the global `Node`, which a page may
+// have taken for a class of its own: a tree helper named Node.)
+let NodeProto = globalThis.document;
+while (NodeProto && !Object.prototype.hasOwnProperty.call(NodeProto, "insertBefore")) NodeProto = Object.getPrototypeOf(NodeProto);
+const insertBeforeAsIs = NodeProto?.insertBefore;
 /** `parent.insertBefore(node, before)`, as it was before webexp wrapped it. Throws as it does. */
 export const insertHere = (parent, node, before) => insertBeforeAsIs.call(parent, node, before);
 // Elements whose content a change of ours replaces (html or text set): `held`, a fragment with
@@ -40,7 +44,7 @@ let wrapped = false;
 function wrap() {
   if (!wrapped) {
     wrapped = true;
-    const P = Node.prototype, removeChild = P.removeChild, insertBefore = P.insertBefore, appendChild = P.appendChild;
+    const P = NodeProto, removeChild = P.removeChild, insertBefore = P.insertBefore, appendChild = P.appendChild;
     P.removeChild = function (child) {
       const e = replaced.get(this);
       if (e && child?.parentNode === e.held) return removeChild.call(e.held, child);
@@ -66,6 +70,10 @@ function wrap() {
       const e = replaced.get(this);
       return appendChild.call(diverts(e, this, node) ? e.held : this, node);
     };
+    // (A frozen prototype ignores the assignments, without a word outside strict mode.)
+    if (P.appendChild === appendChild) {
+      console.error("webexp: Node.prototype is frozen: page scripts may throw on elements webexp moved, removed or rewrote");
+    }
   }
 }
 export function markMoved(el) {
@@ -152,7 +160,7 @@ export function adoptAdded(el, alsoOurs) {
   // (What the page put before ours goes before its content, what it put after, after.)
   const before = [], after = [], first = e.ours[0];
   for (const n of el.childNodes) {
-    if (!e.ours.includes(n) && !alsoOurs.includes(n)) (first && n.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING ? before : after).push(n);
+    if (!e.ours.includes(n) && !alsoOurs.includes(n)) (first && n.compareDocumentPosition(first) & 4 /* DOCUMENT_POSITION_FOLLOWING */ ? before : after).push(n);
   }
   e.held.prepend(...before);
   e.held.append(...after);

@@ -50,9 +50,25 @@ function guard(what, fn, fallback, kind, retried) {
   }
 }
 
+// JSON.stringify without the toJSON methods old libraries put on arrays, strings, numbers and
+// objects (Prototype.js 1.6: arrays would reach the wasm as strings, strings quoted twice). They
+// are set aside for the call. (A Date's own toJSON is the standard one, and stays.)
+function stringify(value, replacer) {
+  const aside = [];
+  for (const p of [Array, String, Number, Boolean, Object].map((C) => C.prototype)) {
+    const d = Object.getOwnPropertyDescriptor(p, "toJSON");
+    if (d && d.configurable) aside.push([p, d]), delete p.toJSON;
+  }
+  try {
+    return JSON.stringify(value, replacer);
+  } finally {
+    for (const [p, d] of aside) Object.defineProperty(p, "toJSON", d);
+  }
+}
+
 const json = (value, fallback, replacer) => {
   try {
-    return JSON.stringify(value === undefined ? fallback : value, replacer);
+    return stringify(value === undefined ? fallback : value, replacer);
   } catch (e) {
     throw new TypeError(`${NAME}: the value is not JSON-serialisable (${e && e.message})`);
   }
@@ -63,7 +79,35 @@ const json = (value, fallback, replacer) => {
  * `nonce`: what the <script> and <style> elements of `inject` carry; by default the nonce of the
  * page's first script that has one (read as a property: browsers hide it from getAttribute).
  */
+// Whether the browser's Map, Set, WeakMap and WeakSet are there: a page's own global by one of
+// those names (declared before webexp's tag) would break webexp wherever it uses them.
+function builtinsIntact() {
+  try {
+    const m = new Map([[1, 2]]), w = new WeakMap([[m, 1]]);
+    return m.get(1) === 2 && new Set([1]).has(1) && w.get(m) === 1 && new WeakSet([m]).has(m);
+  } catch {
+    return false;
+  }
+}
+
+// The copy of webexp that runs on this page, whichever started first. A second one (the tag
+// pasted twice, added again by a tag manager, or the tag next to the npm package) would be a
+// second runtime: every change made twice, every impression sent twice.
+const RUNNING = Symbol.for("webexp.running"), thisCopy = {};
+export function otherCopyRuns() {
+  const running = globalThis[RUNNING];
+  if (!running || running === thisCopy) return false;
+  console.error(`${NAME}: another copy already runs on this page (the tag twice?); this one does nothing`);
+  return true;
+}
+
 export function start(config, nonce) {
+  if (otherCopyRuns()) return;
+  globalThis[RUNNING] = thisCopy;
+  if (!builtinsIntact()) {
+    console.error(`${NAME}: the page replaced the browser's Map, Set, WeakMap or WeakSet; not started`);
+    return;
+  }
   return guard("start", () => {
     if (nonce === undefined) nonce = globalThis.document?.querySelector("script[nonce]")?.nonce;
     let text;
@@ -75,7 +119,7 @@ export function start(config, nonce) {
       if (!Array.isArray(flags)) throw e;
       text = json({ ...config, flags: flags.filter((flag, i) => {
         try {
-          return JSON.stringify(flag), true;
+          return stringify(flag), true;
         } catch (e) {
           console.error(`${NAME}: config.flags[${i}] is not JSON (${e.message}); the flag is skipped`);
         }

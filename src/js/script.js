@@ -29,8 +29,10 @@ function decode(text, table) {
 function readConfig() {
   try {
     const config = window.webexpConfig;
-    if (config && typeof config === "object") return config;
-    if (config !== undefined) console.error("webexp: window.webexpConfig is not an object; looking for #webexp-config");
+    // (Not an element: `id="webexpConfig"` is window.webexpConfig too when nothing else is.)
+    if (config && typeof config === "object") {
+      if (!(config.nodeType > 0)) return config;
+    } else if (config !== undefined) console.error("webexp: window.webexpConfig is not an object; looking for #webexp-config");
   } catch (e) {
     console.error("webexp: reading window.webexpConfig threw; looking for #webexp-config:", e);
   }
@@ -46,12 +48,18 @@ function readConfig() {
 
 (() => {
   const t0 = performance.now();
+  // A second copy on the page (the tag pasted twice, or added again by a tag manager) does
+  // nothing, and leaves the first one's API in place (see otherCopyRuns).
+  if (api.otherCopyRuns()) return;
   // Our own nonce, for the elements `inject` adds; only readable while this script runs.
   const nonce = document.currentScript?.nonce || "";
   // start() is the npm entry's; the script tag starts itself from the page's config. The API is
   // there even when WebAssembly cannot start: its calls then return their empty values.
-  const { start, setReady, ...pageApi } = api;
-  window.webexp = Object.freeze(pageApi);
+  const { start, setReady, otherCopyRuns, ...pageApi } = api;
+  try {
+    window.webexp = Object.freeze(pageApi);
+  } catch {}
+  if (window.webexp !== pageApi) console.error("webexp: window.webexp is taken by the page: no API there (experiments run)");
   try {
     initSync({ module: decode(WASM, TABLE) });
   } catch (e) {

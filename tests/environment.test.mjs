@@ -1,0 +1,176 @@
+// Pages whose JavaScript environment is not pristine (CONTRACT section 1: the page keeps working,
+// nothing throws into it, a clear console message says what is wrong): the tag pasted twice, old
+// libraries that patch built-ins, a page's own globals named like the browser's, a frozen
+// Node.prototype, storage that keeps nothing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { serverAndBrowser, openPage, flag, setHtml } from "./support/browser.mjs";
+
+const live = serverAndBrowser();
+
+const CONFIG = {
+  flags: [
+    flag("hero", { actions: [setHtml("#hero", "New")] }),
+    flag("cta", { actions: [{ action: "mutate", data: { mutations: [{ selector: "#cta", action: "append", attribute: "html", value: "<u>+</u>" }] } }] }),
+  ],
+  user: { web_exp_id: "visitor-1" },
+};
+const TAG = `<script src="/webexp.js"></script>`;
+
+// `before`: page script before the config and tag; `after`: right after the tag.
+function page({ config = CONFIG, before = "", after = "", tags = TAG, body = "" } = {}) {
+  return `<!doctype html><html><head><meta charset="utf-8">
+<script>
+  window.tracked = [];
+  window.experimentIntegration = { getUser() { return {}; }, track(e) { tracked.push(e.eventProperties.flag_key); return true; } };
+</script>
+${before}
+<script>window.webexpConfig = ${JSON.stringify(config)};</script>
+${tags}
+${after}
+</head><body><h1 id="hero">Old</h1><p id="cta">Buy</p>${body}</body></html>`;
+}
+
+let n = 0;
+async function open(options) {
+  const path = "/environment/" + n++;
+  live.server.setRoute(path, { body: page(options) });
+  const opened = await openPage(live.browser);
+  await opened.page.goto(live.server.url + path, { waitUntil: "load" });
+  await opened.page.evaluate(() => new Promise((r) => setTimeout(r, 50)));
+  const seen = await opened.page.evaluate(() => ({
+    hero: document.getElementById("hero").innerHTML,
+    cta: document.getElementById("cta").innerHTML,
+    tracked: [...tracked].sort(),
+  }));
+  return { ...opened, ...seen };
+}
+
+test("the tag twice on a page (or again from a tag manager): one runtime, changes and impressions once, one error", async () => {
+  const late = `<script>addEventListener("load", () => { const s = document.createElement("script"); s.src = "/webexp.js"; document.head.append(s); });</script>`;
+  for (const tags of [TAG + TAG, TAG + late]) {
+    const r = await open({ tags });
+    await r.page.evaluate(() => new Promise((res) => setTimeout(res, 100)));
+    assert.equal(r.hero, "New");
+    assert.equal(await r.page.$eval("#cta", (e) => e.innerHTML), "Buy<u>+</u>");
+    assert.deepEqual(await r.page.evaluate(() => [...tracked].sort()), ["cta", "hero"]);
+    assert.deepEqual(r.pageErrors, []);
+    assert.equal(r.consoleErrors.length, 1, r.consoleErrors.join("\n"));
+    assert.match(r.consoleErrors[0], /another copy already runs on this page/);
+    // The API is the first copy's: its revert undoes everything.
+    await r.page.evaluate(() => webexp.revertVariants());
+    assert.deepEqual(await r.page.evaluate(() => [hero.innerHTML, cta.innerHTML]), ["Old", "Buy"]);
+    await r.context.close();
+  }
+});
+
+test("Prototype.js 1.6's toJSON on arrays and strings does not change what webexp reads", async () => {
+  const prototypeJs = `<script>
+    Array.prototype.toJSON = function () { return "[" + this.join() + "]"; };
+    String.prototype.toJSON = function () { return '"' + this + '"'; };
+  </script>`;
+  const r = await open({ before: prototypeJs });
+  assert.deepEqual(r.consoleErrors, []);
+  assert.equal(r.hero, "New");
+  assert.deepEqual(r.tracked, ["cta", "hero"]);
+  // Put back after each call: the page's own JSON goes on as it wants it.
+  assert.equal(await r.page.evaluate(() => JSON.stringify([1])), '"[1]"');
+  assert.deepEqual(await r.page.evaluate(() => webexp.evaluate({ user: { web_exp_id: "v" } }, [])), {});
+  await r.context.close();
+});
+
+test("an element with id=webexpConfig is not taken for the config", async () => {
+  // (The element comes before the tag: named access makes it window.webexpConfig.)
+  const path = "/environment/named";
+  live.server.setRoute(path, {
+    body: `<!doctype html><html><head><meta charset="utf-8"><script type="application/json" id="webexp-config">${JSON.stringify(CONFIG)}</script></head>
+<body><div id="webexpConfig"></div><h1 id="hero">Old</h1><p id="cta">Buy</p>${TAG}</body></html>`,
+  });
+  const o = await openPage(live.browser);
+  await o.page.goto(live.server.url + path, { waitUntil: "load" });
+  assert.equal(await o.page.$eval("#hero", (e) => e.innerHTML), "New");
+  assert.deepEqual(o.consoleErrors, []);
+  await o.context.close();
+});
+
+test("a page's own global Map: webexp does not start, says why, and throws nothing into the page", async () => {
+  const r = await openPage(live.browser);
+  const path = "/environment/map";
+  live.server.setRoute(path, { body: page({ before: `<script>function Map(el) { this.el = el; }</script>` }) });
+  await r.page.goto(live.server.url + path, { waitUntil: "load" });
+  // (Read from Playwright's isolated world: its evaluate in the page's world needs the page's Map.)
+  assert.equal(await r.page.locator("#hero").innerHTML(), "Old");
+  assert.deepEqual(r.pageErrors, []);
+  assert.equal(r.consoleErrors.length, 1, r.consoleErrors.join("\n"));
+  assert.match(r.consoleErrors[0], /replaced the browser's Map, Set, WeakMap or WeakSet; not started/);
+  await r.context.close();
+});
+
+test("a page's own global Node: moves still work, and its class is left alone", async () => {
+  const move = flag("move", { actions: [{ action: "mutate", data: { mutations: [{ selector: "#m", action: "set", attribute: "position", parentSelector: "#dst" }] } }] });
+  const r = await open({
+    config: { flags: [move] },
+    after: `<script>function Node(v) { this.v = v; }</script>`,
+    body: `<div id="src"><i id="m">m</i></div><div id="dst"></div>
+<script>document.getElementById("src").removeChild(document.getElementById("m"));</script>`,
+  });
+  // The page's removeChild of the moved element (from where it rendered it) takes it out.
+  assert.deepEqual(r.pageErrors, []);
+  assert.equal(await r.page.evaluate(() => document.getElementById("m")), null);
+  assert.equal(await r.page.evaluate(() => Object.getOwnPropertyNames(Node.prototype).join()), "constructor");
+  assert.deepEqual(r.tracked, ["move"]);
+  await r.context.close();
+});
+
+test("a frozen Node.prototype is said once", async () => {
+  const r = await open({ before: `<script>Object.freeze(Node.prototype);</script>` });
+  assert.equal(r.hero, "New");
+  assert.deepEqual(r.pageErrors, []);
+  assert.equal(r.consoleErrors.length, 1, r.consoleErrors.join("\n"));
+  assert.match(r.consoleErrors[0], /Node\.prototype is frozen/);
+  await r.context.close();
+});
+
+test("a page method that throws inside webexp's observer is said once, not thrown into the page", async () => {
+  // (A selector that is not an id: each added element is tested with matches.)
+  const loose = flag("loose", { actions: [setHtml(".promo", "P")] });
+  const r = await open({
+    config: { ...CONFIG, flags: [...CONFIG.flags, loose] },
+    after: `<script>const m = Element.prototype.matches; Element.prototype.matches = function (s) { if (this.id === "odd") throw new Error("page matches threw"); return m.call(this, s); };</script>`,
+    body: `<p id="odd">odd</p><p id="odd">odd</p>`,
+  });
+  assert.deepEqual(r.pageErrors, []);
+  assert.ok(r.consoleErrors.length >= 1);
+  assert.ok(r.consoleErrors.every((e) => /reading the page's changes failed/.test(e)), r.consoleErrors.join("\n"));
+  assert.equal(r.consoleErrors.length, 1, r.consoleErrors.join("\n"));
+  await r.context.close();
+});
+
+test("storage that keeps nothing: the visitor's id cannot last, and a warning says so", async () => {
+  const full = `<script>Storage.prototype.setItem = function () { throw new DOMException("full", "QuotaExceededError"); };</script>`;
+  const r = await open({ config: { flags: CONFIG.flags }, before: full });
+  const warnings = [];
+  assert.equal(r.hero, "New");
+  const path = "/environment/warn";
+  live.server.setRoute(path, { body: page({ config: { flags: CONFIG.flags }, before: full }) });
+  r.page.on("console", (m) => m.type() === "warning" && warnings.push(m.text()));
+  await r.page.goto(live.server.url + path, { waitUntil: "load" });
+  assert.equal(warnings.filter((w) => /keeps no visitor id/.test(w)).length, 1, warnings.join("\n"));
+  // With an id in the config, nothing to keep, nothing said.
+  warnings.length = 0;
+  live.server.setRoute(path, { body: page({ before: full }) });
+  await r.page.goto(live.server.url + path, { waitUntil: "load" });
+  assert.deepEqual(warnings.filter((w) => /visitor id/.test(w)), []);
+  await r.context.close();
+});
+
+test("a move waiting for a place that never comes sends no impression, also after an SPA navigation", async () => {
+  const move = flag("move", { actions: [{ action: "mutate", data: { mutations: [{ selector: "#m", action: "set", attribute: "position", parentSelector: "#nowhere" }] } }] });
+  const r = await open({ config: { flags: [move] }, body: `<div id="src"><i id="m">m</i></div>` });
+  await r.page.evaluate(() => history.pushState(null, "", "/environment/next"));
+  await r.page.evaluate(() => new Promise((res) => setTimeout(res, 100)));
+  assert.deepEqual(await r.page.evaluate(() => tracked), []);
+  assert.deepEqual(await r.page.evaluate(() => webexp.getDebugState().flags.move.actions), { applied: 0, pending: 1 });
+  assert.equal(await r.page.evaluate(() => document.getElementById("m").parentElement.id), "src");
+  await r.context.close();
+});
