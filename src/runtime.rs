@@ -808,7 +808,9 @@ impl Runtime {
             // Injected code runs once per page view: off now, on again below if still in scope.
             self.injector.revert_all();
         }
+        self.injector.later = true;
         self.sync_scope();
+        self.injector.later = false;
         if new_view {
             // A change made in the last page view that is still on the page counts in this one
             // too, but only once the router has rendered: one that calls `pushState` first

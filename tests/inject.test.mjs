@@ -230,8 +230,9 @@ test("SPA: a new path is a new page view (js runs again after utils.remove); a q
   const counts = () => p.evaluate(() => [window.__e, window.__eRemoved, window.__a, window.__aRemoved]);
   const go = (url) => p.evaluate((url) => {
     history.pushState({}, "", url);
-    // webexp hears of the navigation in a microtask after the router's call.
-    return new Promise((r) => setTimeout(r, 0));
+    // webexp hears of the navigation in a microtask after the router's call; the js of a new
+    // page view runs in the first task after the next frame.
+    return new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
   }, url);
   assert.deepEqual(await counts(), [1, undefined, 1, undefined]);
   await go("/inject-spa/a?tab=2");

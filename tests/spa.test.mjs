@@ -146,6 +146,27 @@ test("a router that calls pushState and renders later: a change the render remov
   await context.close();
 });
 
+test("a router that calls pushState and renders later: injected js of the new page runs on the new page", async () => {
+  // Turbo and React Router: the URL first, the new page's elements in a later task. The js of
+  // the page entered finds its element in the new page, not in the one being left.
+  const js = 'utils.waitForElement("#title").then((t) => t.insertAdjacentHTML("beforeend", "<i class=mark></i>"))';
+  const config = {
+    flags: [flag("inj", { actions: [{ action: "inject", data: { id: "mark", js, scope: ["b"] } }] })],
+    pageObjects: { inj: urlPage("b", "/spa/b") },
+    user: { web_exp_id: "spa-visitor" },
+  };
+  const { page, context, pageErrors } = await open(config);
+  await page.evaluate(() => {
+    history.pushState({}, "", "/spa/b");
+    setTimeout(() => { document.body.innerHTML = '<h1 id="title">Page B</h1>'; }, 0);
+  });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+  assert.equal(await page.evaluate(() => document.querySelectorAll("#title .mark").length), 1);
+  assert.deepEqual(await page.evaluate(() => events), [["/spa/b", "inj"]]);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
 test("a manual page switched on ends with its page view", async () => {
   const config = {
     flags: [flag("modal", { actions: [mutate("#side", "Modal variant")] })],

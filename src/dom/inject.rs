@@ -16,7 +16,15 @@ extern "C" {
     /// Applies CSS and runs JS (empty strings mean absent); returns the handle `revert` takes.
     /// Reports its own errors and never throws.
     #[wasm_bindgen(js_name = inject)]
-    fn apply(flag: &str, id: &str, css: &str, js: &str, html: &str, nonce: &str) -> JsValue;
+    fn apply(
+        flag: &str,
+        id: &str,
+        css: &str,
+        js: &str,
+        html: &str,
+        nonce: &str,
+        later: bool,
+    ) -> JsValue;
     /// Undoes `apply`. Reports its own errors and never throws.
     fn revert(state: &JsValue);
 }
@@ -39,6 +47,9 @@ pub struct Injector {
     applied: Vec<Applied>,
     /// The nonce of webexp's own script tag, given to the `<script>` and `<style>` it adds.
     pub nonce: String,
+    /// Set during an SPA navigation: the JS of what is switched on runs after the next frame,
+    /// once the router has rendered the new page (see `page.js`).
+    pub later: bool,
 }
 
 /// An optional text, empty when absent (how `page.js` takes it).
@@ -65,6 +76,7 @@ impl Injector {
                     text(&inject.js),
                     text(&inject.html),
                     &self.nonce,
+                    self.later,
                 );
                 self.applied.push(Applied { owner, at, state });
                 return true;

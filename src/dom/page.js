@@ -232,7 +232,7 @@ export function trustedHtml(html) {
  * Empty strings mean absent. Returns the state that `revert` takes. Never throws: what fails is
  * reported naming the flag and the inject.
  */
-export function inject(flag, id, css, js, html, nonce) {
+export function inject(flag, id, css, js, html, nonce, later) {
   const d = document;
   const head = d.head || d.documentElement;
   const label = `${NAME}: flag "${flag}": inject "${id}": `;
@@ -299,10 +299,13 @@ export function inject(flag, id, css, js, html, nonce) {
       element = template.content.firstElementChild;
     }
     // The code runs in a microtask: still before the parser goes on and before paint, but after
-    // webexp's own call has returned, so that it can call webexp's API (webexp.variant...).
-    queueMicrotask(() => {
-      if (!state.reverted) run(label, js, nonce, head, element, utils, id);
-    });
+    // webexp's own call has returned, so that it can call webexp's API (webexp.variant...). On an
+    // SPA navigation (`later`), in the first task after the next frame: a router that changes the
+    // URL first and renders after (Turbo, React Router) has rendered the new page by then, and
+    // the code would find, and change, the page being left.
+    const go = () => state.reverted || run(label, js, nonce, head, element, utils, id);
+    if (later) afterFrame(go);
+    else queueMicrotask(go);
   } catch (e) {
     console.error(label, e);
   }
