@@ -99,6 +99,9 @@ struct Record {
     /// For moves and inserts: the change has been made once (its impression is due then, not
     /// while its place is missing or the browser refuses the HTML).
     reached: bool,
+    /// For `style`: the page has written the attribute over ours (a framework showing or hiding
+    /// the element): from then on a `set` puts our declarations over the page's, which stay.
+    page_styled: bool,
     fight: Fight,
 }
 
@@ -391,6 +394,13 @@ extern "C" {
     /// (`page.js`) sends a page's inserts into content an html set replaced.
     #[wasm_bindgen(js_name = insertHere, catch)]
     fn insert_here(parent: &Node, node: &Node, before: Option<&Node>) -> Result<(), JsValue>;
+    /// The declarations of inline style `page` less those `ours` has with the same value: the
+    /// page's own part of a style it wrote over ours.
+    #[wasm_bindgen(js_name = styleWithout)]
+    fn style_without(page: &str, ours: &str) -> String;
+    /// Inline style `base` with the declarations of `ours` set over it.
+    #[wasm_bindgen(js_name = styleOver)]
+    fn style_over(base: &str, ours: &str) -> String;
 }
 
 /// Where an element was: its parent and its neighbours then.
@@ -514,7 +524,7 @@ impl Mutator {
                 let r = &self.records[pos];
                 if sets_content(&r.property)
                     && self.entries[id].mutation.op == crate::core::actions::Op::Set
-                    && !self.replaces_content(pos)
+                    && !self.has_set(pos)
                 {
                     restore(r);
                 }
@@ -923,6 +933,7 @@ impl Mutator {
                     inserted_keys: Vec::new(),
                     waiting,
                     reached: false,
+                    page_styled: false,
                     fight: Fight::default(),
                 });
                 self.records.len() - 1
@@ -1103,7 +1114,15 @@ impl Mutator {
         // rendered and navigated in one task): the chain runs on top of it, as it will once the
         // record comes.
         if !fresh && !insert && current != record.applied {
-            self.records[pos].original = current.clone();
+            // A style the page wrote over ours keeps our declarations it carried over (it set
+            // one property through `el.style`): its own part is the rest.
+            let page = match (&record.property, &current, &record.applied) {
+                (Property::Style, Some(now), Some(ours)) => Some(style_without(now, ours)),
+                _ => current.clone(),
+            };
+            let r = &mut self.records[pos];
+            r.page_styled |= r.property == Property::Style;
+            r.original = page;
         }
         let record = &self.records[pos];
         let mut value = record.original.clone();
@@ -1120,6 +1139,13 @@ impl Mutator {
                 ),
             };
         }
+        // (A page that styles the element itself, as Alpine's `x-show` does, keeps its
+        // declarations under a `set` of ours: else its hiding would be undone at once.)
+        if record.page_styled && self.has_set(pos) {
+            if let (Some(page), Some(ours)) = (&record.original, &value) {
+                value = Some(style_over(page, ours));
+            }
+        }
         // (No classes on an element that had no class attribute: still none, not `class=""`.)
         if record.property == Property::Class
             && record.original.is_none()
@@ -1134,7 +1160,7 @@ impl Mutator {
         let mut exact = true;
         if current != value {
             let as_text = record.property == Property::Text;
-            let replaces = self.replaces_content(pos);
+            let replaces = self.has_set(pos);
             exact = match (&record.property, value.as_deref()) {
                 // An append to what the element holds adds its part after the page's nodes,
                 // which stay (a framework's, with their listeners); read back after.
@@ -1173,9 +1199,9 @@ impl Mutator {
             .collect()
     }
 
-    /// Whether record `pos`'s chain replaces its element's content (has a `set`), rather than
-    /// only adding to it: then the page's own content is kept while ours is on.
-    fn replaces_content(&self, pos: usize) -> bool {
+    /// Whether record `pos`'s chain has a `set`, rather than only adding to the value: for html
+    /// and text, it replaces the element's content, and the page's own is kept while ours is on.
+    fn has_set(&self, pos: usize) -> bool {
         self.records[pos]
             .entries
             .iter()
@@ -1516,7 +1542,7 @@ impl Mutator {
             if sets_content(&r.property)
                 && around.contains(&r.key)
                 && !r.waiting
-                && self.replaces_content(pos)
+                && self.has_set(pos)
             {
                 adopt_added(&r.el, &self.inserted_into(r.key));
             }
@@ -2343,6 +2369,34 @@ mod tests {
         assert_eq!(by_id("wm").parent_node(), Some(place.into()));
         assert!(m.borrow().reaches_page(id));
         assert_eq!(m.borrow_mut().drain_newly_applied(), [4]);
+        root.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_style_set_keeps_the_declarations_the_page_writes_later() {
+        // A framework that shows and hides the element through its style (Alpine's `x-show`)
+        // while a `style` set of ours is on: its `display` stays, ours go on top, and the revert
+        // leaves the page's own declarations.
+        let root = fixture("styled", "<p id='st' style='margin: 1px'>x</p>");
+        let (m, _observer) = observed();
+        let id = m
+            .borrow_mut()
+            .add(mutation("#st", Property::Style, Op::Set, "color: red"), 1)
+            .unwrap();
+        let style = |el: &Element| el.get_attribute("style").unwrap_or_default();
+        assert_eq!(style(&by_id("st")), "color: red;");
+        let page_style = by_id("st").unchecked_into::<web_sys::HtmlElement>().style();
+        page_style.set_property("display", "none").unwrap();
+        settle().await;
+        assert_eq!(style(&by_id("st")), "display: none; color: red;");
+        // The page shows it again, then our change is undone: the page's value, not ours.
+        page_style.remove_property("display").unwrap();
+        settle().await;
+        assert_eq!(style(&by_id("st")), "color: red;");
+        page_style.set_property("display", "none").unwrap();
+        settle().await;
+        m.borrow_mut().set_active(id, false);
+        assert_eq!(style(&by_id("st")), "display: none;");
         root.remove();
     }
 
