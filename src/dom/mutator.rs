@@ -506,8 +506,9 @@ impl Mutator {
             if let Ok(at) = self.records[pos].entries.binary_search(&id) {
                 self.records[pos].entries.remove(at);
                 if self.records[pos].entries.is_empty() {
+                    restore(&self.records[pos]);
+                    self.style_written(pos);
                     let r = self.records.remove(pos);
-                    restore(&r);
                     // (Inside an element whose content we changed, the restore is ours too.)
                     self.absorb(usize::MAX, r.el.as_ref(), false);
                     // An element held back for no change any more is shown at once.
@@ -888,11 +889,14 @@ impl Mutator {
         let pos = match self.records.iter().position(|r| r.key == key && same(r)) {
             Some(pos) => {
                 let r = &mut self.records[pos];
-                // A text record an html change joins holds html from now on: its texts as html.
+                // A text record an html change joins holds html from now on (its texts as html):
+                // the page's own content is put back, with its markup and nodes, and becomes the
+                // original, which the chain is applied to again, as to a new record.
                 if property == Property::Html && r.property == Property::Text {
+                    restore(r);
                     r.property = Property::Html;
-                    r.original = r.original.as_deref().map(escape_html);
-                    r.applied = read(&r.el, &Property::Html);
+                    r.original = read(&r.el, &Property::Html);
+                    r.applied = None;
                 }
                 pos
             }
@@ -1116,8 +1120,26 @@ impl Mutator {
         if !fresh && !insert && current != record.applied {
             // A style the page wrote over ours keeps our declarations it carried over (it set
             // one property through `el.style`): its own part is the rest.
-            let page = match (&record.property, &current, &record.applied) {
-                (Property::Style, Some(now), Some(ours)) => Some(style_without(now, ours)),
+            let page = match (&record.property, &current) {
+                (Property::Style, Some(now)) => {
+                    // (Ours: this record's declarations, and those of our `style.<property>`
+                    // changes to the element.)
+                    let mut ours = String::new();
+                    for &i in &record.entries {
+                        ours.push_str(&self.entries[i].mutation.value);
+                        ours.push(';');
+                    }
+                    for r in self.records.iter().filter(|r| r.key == record.key) {
+                        if let (Property::StyleProperty(name), Some(v)) = (&r.property, &r.applied)
+                        {
+                            ours.push_str(name);
+                            ours.push(':');
+                            ours.push_str(v);
+                            ours.push(';');
+                        }
+                    }
+                    Some(style_without(now, &ours))
+                }
                 _ => current.clone(),
             };
             let r = &mut self.records[pos];
@@ -1165,7 +1187,16 @@ impl Mutator {
                 // An append to what the element holds adds its part after the page's nodes,
                 // which stay (a framework's, with their listeners); read back after.
                 (Property::Html | Property::Text, Some(v)) if !replaces => {
-                    match current.as_deref().and_then(|c| v.strip_prefix(c)) {
+                    // Less of ours than is there (an append switched off): our parts come out
+                    // first, and what stays on is added again after the page's nodes.
+                    let mut now = current.clone();
+                    if !now.as_deref().is_some_and(|c| v.starts_with(c))
+                        && put_back_content(&record.el)
+                    {
+                        now = read(&record.el, &record.property);
+                    }
+                    match now.as_deref().and_then(|c| v.strip_prefix(c)) {
+                        Some("") => true,
                         Some(rest) => append_content(&record.el, rest, as_text) && as_text,
                         None => write_content(&record.el, v, as_text, false),
                     }
@@ -1179,6 +1210,7 @@ impl Mutator {
             };
             let el: Node = record.el.clone().into();
             self.absorb(pos, &el, true);
+            self.style_written(pos);
         }
         // Otherwise read back: the browser normalises HTML ("<b>x" becomes "<b>x</b>") and CSS,
         // and the comparison with later values must use its form or every batch would look like
@@ -1188,6 +1220,21 @@ impl Mutator {
             true => value,
             false => read(&record.el, &record.property),
         };
+    }
+
+    /// After a write (or revert) of record `pos`: when it is a `style.<property>`, the element's
+    /// style attribute changed by our hand, which a whole-`style` record of ours on the same
+    /// element must not take for the page's.
+    fn style_written(&mut self, pos: usize) {
+        let Property::StyleProperty(_) = self.records[pos].property else {
+            return;
+        };
+        let key = self.records[pos].key;
+        for r in self.records.iter_mut() {
+            if r.key == key && r.property == Property::Style && r.applied.is_some() {
+                r.applied = read(&r.el, &Property::Style);
+            }
+        }
     }
 
     /// The nodes our inserts put into the element with key `key` (`insert.prepend`, `.append`).
@@ -2349,6 +2396,28 @@ mod tests {
             settle().await;
             root.remove();
         }
+        // A text append that an html append joins: the page's markup and nodes stay, both
+        // parts follow them, and each goes alone.
+        let root = fixture("two-root", "<p id='two'><b>bold</b> x</p>");
+        let bold = document().query_selector("#two b").unwrap();
+        let (m, _observer) = observed();
+        let text = m
+            .borrow_mut()
+            .add(mutation("#two", Property::Text, Op::Append, " & more"), 1)
+            .unwrap();
+        let html = m
+            .borrow_mut()
+            .add(mutation("#two", Property::Html, Op::Append, "<i>y</i>"), 2)
+            .unwrap();
+        assert_eq!(inner("#two"), "<b>bold</b> x &amp; more<i>y</i>");
+        assert_eq!(by_id("two").first_element_child(), bold);
+        m.borrow_mut().set_active(html, false);
+        assert_eq!(inner("#two"), "<b>bold</b> x &amp; more");
+        m.borrow_mut().set_active(text, false);
+        assert_eq!(inner("#two"), "<b>bold</b> x");
+        assert_eq!(by_id("two").first_element_child(), bold);
+        settle().await;
+        root.remove();
     }
 
     #[wasm_bindgen_test]
@@ -2395,8 +2464,52 @@ mod tests {
         assert_eq!(style(&by_id("st")), "color: red;");
         page_style.set_property("display", "none").unwrap();
         settle().await;
+        // A later write of another property (a popup placed while hidden) keeps the hiding.
+        page_style.set_property("top", "2px").unwrap();
+        settle().await;
+        assert_eq!(style(&by_id("st")), "display: none; top: 2px; color: red;");
         m.borrow_mut().set_active(id, false);
-        assert_eq!(style(&by_id("st")), "display: none;");
+        assert_eq!(style(&by_id("st")), "display: none; top: 2px;");
+        // An append: the element's own declarations stay, with the page's later ones.
+        let id = m
+            .borrow_mut()
+            .add(
+                mutation("#st", Property::Style, Op::Append, "color: red"),
+                1,
+            )
+            .unwrap();
+        page_style.set_property("left", "3px").unwrap();
+        settle().await;
+        assert_eq!(
+            style(&by_id("st")),
+            "display: none; top: 2px; left: 3px; color: red;"
+        );
+        m.borrow_mut().set_active(id, false);
+        assert_eq!(style(&by_id("st")), "display: none; top: 2px; left: 3px;");
+        // A whole-style set and one property of ours on the same element: our property is not
+        // the page's, and the revert leaves neither.
+        let set = m
+            .borrow_mut()
+            .add(mutation("#st", Property::Style, Op::Set, "color: red"), 1)
+            .unwrap();
+        let color = m
+            .borrow_mut()
+            .add(
+                mutation(
+                    "#st",
+                    Property::StyleProperty("color".into()),
+                    Op::Set,
+                    "blue",
+                ),
+                2,
+            )
+            .unwrap();
+        settle().await;
+        assert_eq!(style(&by_id("st")), "color: blue;");
+        m.borrow_mut().set_active(color, false);
+        m.borrow_mut().set_active(set, false);
+        settle().await;
+        assert_eq!(style(&by_id("st")), "display: none; top: 2px; left: 3px;");
         root.remove();
     }
 

@@ -45,32 +45,34 @@ function wrap() {
   if (!wrapped) {
     wrapped = true;
     const P = NodeProto, removeChild = P.removeChild, insertBefore = P.insertBefore, appendChild = P.appendChild;
-    P.removeChild = function (child) {
-      const e = replaced.get(this);
-      if (e && child?.parentNode === e.held) return removeChild.call(e.held, child);
-      if (child?.parentNode !== this && moved.has(child)) {
-        released.add(child);
-        child.remove();
-        return child;
-      }
-      return removeChild.call(this, child);
-    };
-    P.insertBefore = function (node, ref) {
-      const e = replaced.get(this);
-      if (e && ref && ref.parentNode === e.held) return insertBefore.call(e.held, node, ref);
-      if (ref?.parentNode !== this && moved.has(ref)) {
-        // (What followed it may have been taken too: then what followed that.)
-        do ref = moved.get(ref); while (ref && ref.parentNode !== this && moved.has(ref));
-        if (ref?.parentNode !== this) ref = null;
-      }
-      if (!ref && diverts(e, this, node)) return appendChild.call(e.held, node);
-      return insertBefore.call(this, node, ref);
-    };
-    P.appendChild = function (node) {
-      const e = replaced.get(this);
-      return appendChild.call(diverts(e, this, node) ? e.held : this, node);
-    };
-    // (A frozen prototype ignores the assignments, without a word outside strict mode.)
+    try {
+      P.removeChild = function (child) {
+        const e = replaced.get(this);
+        if (e && child?.parentNode === e.held) return removeChild.call(e.held, child);
+        if (child?.parentNode !== this && moved.has(child)) {
+          released.add(child);
+          child.remove();
+          return child;
+        }
+        return removeChild.call(this, child);
+      };
+      P.insertBefore = function (node, ref) {
+        const e = replaced.get(this);
+        if (e && ref && ref.parentNode === e.held) return insertBefore.call(e.held, node, ref);
+        if (ref?.parentNode !== this && moved.has(ref)) {
+          // (What followed it may have been taken too: then what followed that.)
+          do ref = moved.get(ref); while (ref && ref.parentNode !== this && moved.has(ref));
+          if (ref?.parentNode !== this) ref = null;
+        }
+        if (!ref && diverts(e, this, node)) return appendChild.call(e.held, node);
+        return insertBefore.call(this, node, ref);
+      };
+      P.appendChild = function (node) {
+        const e = replaced.get(this);
+        return appendChild.call(diverts(e, this, node) ? e.held : this, node);
+      };
+    } catch {}
+    // (A frozen prototype ignores the assignments, or throws in strict mode: the npm module.)
     if (P.appendChild === appendChild) {
       console.error("webexp: Node.prototype is frozen: page scripts may throw on elements webexp moved, removed or rewrote");
     }
@@ -322,8 +324,13 @@ export function inject(flag, id, css, js, html, nonce, later) {
     // SPA navigation (`later`), in the first task after the next frame: a router that changes the
     // URL first and renders after (Turbo, React Router) has rendered the new page by then, and
     // the code would find, and change, the page being left.
-    const go = () => state.reverted || run(label, js, nonce, head, element, utils, id);
-    if (later) afterFrame(go);
+    // (In a hidden tab, which renders no frames, after a second at most: the code runs once.)
+    const go = () => {
+      if (state.reverted || state.ran) return;
+      state.ran = 1;
+      run(label, js, nonce, head, element, utils, id);
+    };
+    if (later) afterFrame(go), setTimeout(go, 1000);
     else queueMicrotask(go);
   } catch (e) {
     console.error(label, e);

@@ -53,11 +53,12 @@ function guard(what, fn, fallback, kind, retried) {
 // JSON.stringify without the toJSON methods old libraries put on arrays, strings, numbers and
 // objects (Prototype.js 1.6: arrays would reach the wasm as strings, strings quoted twice). They
 // are set aside for the call. (A Date's own toJSON is the standard one, and stays.)
+// (Only where it can be put back: a prototype that is not extensible keeps it.)
 function stringify(value, replacer) {
   const aside = [];
   for (const p of [Array, String, Number, Boolean, Object].map((C) => C.prototype)) {
     const d = Object.getOwnPropertyDescriptor(p, "toJSON");
-    if (d && d.configurable) aside.push([p, d]), delete p.toJSON;
+    if (d && d.configurable && Object.isExtensible(p)) aside.push([p, d]), delete p.toJSON;
   }
   try {
     return JSON.stringify(value, replacer);
