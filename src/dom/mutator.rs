@@ -85,7 +85,7 @@ struct Record {
     original: Option<String>,
     /// The value we last wrote, as the browser reads it back (for `insert.*`: the inserted HTML).
     applied: Option<String>,
-    /// Active mutations on this element and property, ascending (config order).
+    /// Active mutations on this element and property, in config order (by owner, then id).
     entries: Vec<MutationId>,
     /// For `position` and `element` remove: where the page last had the element, to put it
     /// back there.
@@ -99,9 +99,6 @@ struct Record {
     /// For moves and inserts: the change has been made once (its impression is due then, not
     /// while its place is missing or the browser refuses the HTML).
     reached: bool,
-    /// For `style`: the page has written the attribute over ours (a framework showing or hiding
-    /// the element): from then on a `set` puts our declarations over the page's, which stay.
-    page_styled: bool,
     fight: Fight,
 }
 
@@ -394,13 +391,6 @@ extern "C" {
     /// (`page.js`) sends a page's inserts into content an html set replaced.
     #[wasm_bindgen(js_name = insertHere, catch)]
     fn insert_here(parent: &Node, node: &Node, before: Option<&Node>) -> Result<(), JsValue>;
-    /// The declarations of inline style `page` less those `ours` has with the same value: the
-    /// page's own part of a style it wrote over ours.
-    #[wasm_bindgen(js_name = styleWithout)]
-    fn style_without(page: &str, ours: &str) -> String;
-    /// Inline style `base` with the declarations of `ours` set over it.
-    #[wasm_bindgen(js_name = styleOver)]
-    fn style_over(base: &str, ours: &str) -> String;
 }
 
 /// Where an element was: its parent and its neighbours then.
@@ -503,12 +493,15 @@ impl Mutator {
         let mut pos = self.records.len();
         while pos > 0 {
             pos -= 1;
-            if let Ok(at) = self.records[pos].entries.binary_search(&id) {
+            let muts = &self.entries;
+            let found = self.records[pos]
+                .entries
+                .binary_search_by_key(&(muts[id].owner, id), |&i| (muts[i].owner, i));
+            if let Ok(at) = found {
                 self.records[pos].entries.remove(at);
                 if self.records[pos].entries.is_empty() {
-                    restore(&self.records[pos]);
-                    self.style_written(pos);
                     let r = self.records.remove(pos);
+                    restore(&r);
                     // (Inside an element whose content we changed, the restore is ours too.)
                     self.absorb(usize::MAX, r.el.as_ref(), false);
                     // An element held back for no change any more is shown at once.
@@ -937,15 +930,16 @@ impl Mutator {
                     inserted_keys: Vec::new(),
                     waiting,
                     reached: false,
-                    page_styled: false,
                     fight: Fight::default(),
                 });
                 self.records.len() - 1
             }
         };
         let fresh = pos + 1 == self.records.len() && self.records[pos].entries.is_empty();
+        // (In config order: by flag, then as installed, whichever flag was switched on first.)
+        let muts = &self.entries;
         let entries = &mut self.records[pos].entries;
-        match entries.binary_search(&id) {
+        match entries.binary_search_by_key(&(muts[id].owner, id), |&i| (muts[i].owner, i)) {
             Err(at) => {
                 entries.insert(at, id);
                 if fresh && self.records[pos].property == Property::Position {
@@ -1118,33 +1112,7 @@ impl Mutator {
         // rendered and navigated in one task): the chain runs on top of it, as it will once the
         // record comes.
         if !fresh && !insert && current != record.applied {
-            // A style the page wrote over ours keeps our declarations it carried over (it set
-            // one property through `el.style`): its own part is the rest.
-            let page = match (&record.property, &current) {
-                (Property::Style, Some(now)) => {
-                    // (Ours: this record's declarations, and those of our `style.<property>`
-                    // changes to the element.)
-                    let mut ours = String::new();
-                    for &i in &record.entries {
-                        ours.push_str(&self.entries[i].mutation.value);
-                        ours.push(';');
-                    }
-                    for r in self.records.iter().filter(|r| r.key == record.key) {
-                        if let (Property::StyleProperty(name), Some(v)) = (&r.property, &r.applied)
-                        {
-                            ours.push_str(name);
-                            ours.push(':');
-                            ours.push_str(v);
-                            ours.push(';');
-                        }
-                    }
-                    Some(style_without(now, &ours))
-                }
-                _ => current.clone(),
-            };
-            let r = &mut self.records[pos];
-            r.page_styled |= r.property == Property::Style;
-            r.original = page;
+            self.records[pos].original = current.clone();
         }
         let record = &self.records[pos];
         let mut value = record.original.clone();
@@ -1160,13 +1128,6 @@ impl Mutator {
                     value.as_deref(),
                 ),
             };
-        }
-        // (A page that styles the element itself, as Alpine's `x-show` does, keeps its
-        // declarations under a `set` of ours: else its hiding would be undone at once.)
-        if record.page_styled && self.has_set(pos) {
-            if let (Some(page), Some(ours)) = (&record.original, &value) {
-                value = Some(style_over(page, ours));
-            }
         }
         // (No classes on an element that had no class attribute: still none, not `class=""`.)
         if record.property == Property::Class
@@ -1202,15 +1163,16 @@ impl Mutator {
                     }
                 }
                 // Content the page wrote (not ours) that a `set` replaces is kept, as the page
-                // goes on changing it, for the revert.
+                // goes on changing it, for the revert; so is the page's content under ours (an
+                // append's, or a set's), which comes back out first.
                 (Property::Html | Property::Text, Some(v)) => {
-                    write_content(&record.el, v, as_text, current != record.applied)
+                    let keep = current != record.applied || put_back_content(&record.el);
+                    write_content(&record.el, v, as_text, keep)
                 }
                 (property, value) => write(&record.el, property, value),
             };
             let el: Node = record.el.clone().into();
             self.absorb(pos, &el, true);
-            self.style_written(pos);
         }
         // Otherwise read back: the browser normalises HTML ("<b>x" becomes "<b>x</b>") and CSS,
         // and the comparison with later values must use its form or every batch would look like
@@ -1220,21 +1182,6 @@ impl Mutator {
             true => value,
             false => read(&record.el, &record.property),
         };
-    }
-
-    /// After a write (or revert) of record `pos`: when it is a `style.<property>`, the element's
-    /// style attribute changed by our hand, which a whole-`style` record of ours on the same
-    /// element must not take for the page's.
-    fn style_written(&mut self, pos: usize) {
-        let Property::StyleProperty(_) = self.records[pos].property else {
-            return;
-        };
-        let key = self.records[pos].key;
-        for r in self.records.iter_mut() {
-            if r.key == key && r.property == Property::Style && r.applied.is_some() {
-                r.applied = read(&r.el, &Property::Style);
-            }
-        }
     }
 
     /// The nodes our inserts put into the element with key `key` (`insert.prepend`, `.append`).
@@ -2369,13 +2316,9 @@ mod tests {
                     (m.borrow_mut().add(html, 1).unwrap(), b)
                 }
             };
-            // Both on: the later in config order shows (text, as text).
-            let last = if html_first {
-                "B &lt;1&gt;"
-            } else {
-                "<b>A</b>"
-            };
-            assert_eq!(inner("#one"), last);
+            // Both on: the later in config order shows (flag 2's text, as text), whichever was
+            // switched on first.
+            assert_eq!(inner("#one"), "B &lt;1&gt;");
             // The page goes from A's page to B's: A off, B on.
             m.borrow_mut().set_active(b, false);
             assert_eq!(inner("#one"), "<b>A</b>");
@@ -2416,7 +2359,40 @@ mod tests {
         m.borrow_mut().set_active(text, false);
         assert_eq!(inner("#two"), "<b>bold</b> x");
         assert_eq!(by_id("two").first_element_child(), bold);
-        settle().await;
+        // Config order, whichever flag is switched on first: flag 2's set after flag 1's append.
+        let set = m
+            .borrow_mut()
+            .add(mutation("#two", Property::Text, Op::Set, "T"), 2)
+            .unwrap();
+        let append = m
+            .borrow_mut()
+            .add(mutation("#two", Property::Text, Op::Append, "+"), 1)
+            .unwrap();
+        assert_eq!(inner("#two"), "T");
+        m.borrow_mut().remove(set);
+        assert_eq!(inner("#two"), "<b>bold</b> x+");
+        m.borrow_mut().remove(append);
+        assert_eq!(inner("#two"), "<b>bold</b> x");
+        // An append, then a set joins (html and text alike): the page's own nodes, not copies,
+        // are what the set keeps and the revert gives back; our appended part is gone.
+        for property in [Property::Html, Property::Text] {
+            let append = m
+                .borrow_mut()
+                .add(mutation("#two", Property::Html, Op::Append, "<i>h</i>"), 1)
+                .unwrap();
+            let set = m
+                .borrow_mut()
+                .add(mutation("#two", property, Op::Set, "T"), 2)
+                .unwrap();
+            assert_eq!(inner("#two"), "T");
+            m.borrow_mut().set_active(set, false);
+            m.borrow_mut().set_active(append, false);
+            assert_eq!(inner("#two"), "<b>bold</b> x");
+            assert_eq!(by_id("two").first_element_child(), bold);
+            m.borrow_mut().remove(set);
+            m.borrow_mut().remove(append);
+            settle().await;
+        }
         root.remove();
     }
 
@@ -2438,78 +2414,6 @@ mod tests {
         assert_eq!(by_id("wm").parent_node(), Some(place.into()));
         assert!(m.borrow().reaches_page(id));
         assert_eq!(m.borrow_mut().drain_newly_applied(), [4]);
-        root.remove();
-    }
-
-    #[wasm_bindgen_test]
-    async fn a_style_set_keeps_the_declarations_the_page_writes_later() {
-        // A framework that shows and hides the element through its style (Alpine's `x-show`)
-        // while a `style` set of ours is on: its `display` stays, ours go on top, and the revert
-        // leaves the page's own declarations.
-        let root = fixture("styled", "<p id='st' style='margin: 1px'>x</p>");
-        let (m, _observer) = observed();
-        let id = m
-            .borrow_mut()
-            .add(mutation("#st", Property::Style, Op::Set, "color: red"), 1)
-            .unwrap();
-        let style = |el: &Element| el.get_attribute("style").unwrap_or_default();
-        assert_eq!(style(&by_id("st")), "color: red;");
-        let page_style = by_id("st").unchecked_into::<web_sys::HtmlElement>().style();
-        page_style.set_property("display", "none").unwrap();
-        settle().await;
-        assert_eq!(style(&by_id("st")), "display: none; color: red;");
-        // The page shows it again, then our change is undone: the page's value, not ours.
-        page_style.remove_property("display").unwrap();
-        settle().await;
-        assert_eq!(style(&by_id("st")), "color: red;");
-        page_style.set_property("display", "none").unwrap();
-        settle().await;
-        // A later write of another property (a popup placed while hidden) keeps the hiding.
-        page_style.set_property("top", "2px").unwrap();
-        settle().await;
-        assert_eq!(style(&by_id("st")), "display: none; top: 2px; color: red;");
-        m.borrow_mut().set_active(id, false);
-        assert_eq!(style(&by_id("st")), "display: none; top: 2px;");
-        // An append: the element's own declarations stay, with the page's later ones.
-        let id = m
-            .borrow_mut()
-            .add(
-                mutation("#st", Property::Style, Op::Append, "color: red"),
-                1,
-            )
-            .unwrap();
-        page_style.set_property("left", "3px").unwrap();
-        settle().await;
-        assert_eq!(
-            style(&by_id("st")),
-            "display: none; top: 2px; left: 3px; color: red;"
-        );
-        m.borrow_mut().set_active(id, false);
-        assert_eq!(style(&by_id("st")), "display: none; top: 2px; left: 3px;");
-        // A whole-style set and one property of ours on the same element: our property is not
-        // the page's, and the revert leaves neither.
-        let set = m
-            .borrow_mut()
-            .add(mutation("#st", Property::Style, Op::Set, "color: red"), 1)
-            .unwrap();
-        let color = m
-            .borrow_mut()
-            .add(
-                mutation(
-                    "#st",
-                    Property::StyleProperty("color".into()),
-                    Op::Set,
-                    "blue",
-                ),
-                2,
-            )
-            .unwrap();
-        settle().await;
-        assert_eq!(style(&by_id("st")), "color: blue;");
-        m.borrow_mut().set_active(color, false);
-        m.borrow_mut().set_active(set, false);
-        settle().await;
-        assert_eq!(style(&by_id("st")), "display: none; top: 2px; left: 3px;");
         root.remove();
     }
 

@@ -188,25 +188,6 @@ export function afterFrame(callback) {
   return () => { cancelAnimationFrame(frame); clearTimeout(timer); };
 }
 
-// Inline styles read and written through a detached element's style, as the browser parses them.
-const styleOf = (text) => {
-  const s = document.createElement("i").style;
-  s.cssText = text;
-  return s;
-};
-export function styleWithout(page, ours) {
-  const p = styleOf(page), o = styleOf(ours);
-  for (const name of o) {
-    if (p.getPropertyValue(name) === o.getPropertyValue(name) && p.getPropertyPriority(name) === o.getPropertyPriority(name)) p.removeProperty(name);
-  }
-  return p.cssText;
-}
-export function styleOver(base, ours) {
-  const b = styleOf(base), o = styleOf(ours);
-  for (const name of o) b.setProperty(name, o.getPropertyValue(name), o.getPropertyPriority(name));
-  return b.cssText;
-}
-
 // Whether the page is being prerendered (Speculation Rules), and the call once it is shown.
 export const prerendering = () => globalThis.document?.prerendering === true;
 export const onShown = (callback) => document.addEventListener("prerenderingchange", callback, { once: true });
