@@ -1104,7 +1104,7 @@ impl Mutator {
             _ => {}
         }
         let insert = matches!(record.property, Property::Insert(_));
-        let current = match fresh || insert {
+        let mut current = match fresh || insert {
             true => record.original.clone(),
             false => read(&record.el, &record.property),
         };
@@ -1112,6 +1112,12 @@ impl Mutator {
         // rendered and navigated in one task): the chain runs on top of it, as it will once the
         // record comes.
         if !fresh && !insert && current != record.applied {
+            // (Appends: what is left of ours, the page having taken out a part, is not the
+            // page's: it comes out first, and the chain is added again after the page's nodes.)
+            if sets_content(&record.property) && !self.has_set(pos) && put_back_content(&record.el)
+            {
+                current = read(&record.el, &record.property);
+            }
             self.records[pos].original = current.clone();
         }
         let record = &self.records[pos];
@@ -1896,6 +1902,26 @@ mod tests {
         // Revert: the page's items, without ours.
         m.borrow_mut().set_all_active(false);
         assert_eq!(inner("#feed"), "<article>1</article><article>2</article>");
+        root.remove();
+        // Two appends, and the page takes one of our parts out: each is there once again, and
+        // the revert leaves none.
+        let root = fixture("feed2-page", "<ul id='feed2'><li>1</li></ul>");
+        let (m, _observer) = observed();
+        for (i, item) in ["<li>A</li>", "<li>B</li>"].into_iter().enumerate() {
+            m.borrow_mut()
+                .add(mutation("#feed2", Property::Html, Op::Append, item), i)
+                .unwrap();
+        }
+        assert_eq!(inner("#feed2"), "<li>1</li><li>A</li><li>B</li>");
+        let ours = document()
+            .query_selector("#feed2 li + li")
+            .unwrap()
+            .unwrap();
+        ours.remove();
+        settle().await;
+        assert_eq!(inner("#feed2"), "<li>1</li><li>A</li><li>B</li>");
+        m.borrow_mut().set_all_active(false);
+        assert_eq!(inner("#feed2"), "<li>1</li>");
         root.remove();
     }
 

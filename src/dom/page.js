@@ -176,7 +176,8 @@ export function putBackContent(el) {
   replaced.delete(el);
   appended.delete(el);
   if (e) el.replaceChildren(...e.held.childNodes);
-  else if (allIn(added, el)) for (const n of added) n.remove();
+  // (What is left of it: the page may have taken out a part, a feed dropping an item.)
+  else if (added) for (const n of added) n.parentNode === el && n.remove();
   else return false;
   return true;
 }
