@@ -75,11 +75,6 @@ const json = (value, fallback, replacer) => {
   }
 };
 
-/**
- * Starts the runtime with a WebexpConfig (what the script tag does with window.webexpConfig).
- * `nonce`: what the <script> and <style> elements of `inject` carry; by default the nonce of the
- * page's first script that has one (read as a property: browsers hide it from getAttribute).
- */
 // Whether the browser's Map, Set, WeakMap and WeakSet are there: a page's own global by one of
 // those names (declared before webexp's tag) would break webexp wherever it uses them.
 function builtinsIntact() {
@@ -102,6 +97,11 @@ export function otherCopyRuns() {
   return true;
 }
 
+/**
+ * Starts the runtime with a WebexpConfig (what the script tag does with window.webexpConfig).
+ * `nonce`: what the <script> and <style> elements of `inject` carry; by default the nonce of the
+ * page's first script that has one (read as a property: browsers hide it from getAttribute).
+ */
 export function start(config, nonce) {
   if (otherCopyRuns()) return;
   globalThis[RUNNING] = thisCopy;
