@@ -281,12 +281,23 @@ fn build_context(config: &Config, identity: Option<&str>) -> (Value, Option<Stri
         Some(Ok(Value::Object(ids))) => ids,
         _ => Vec::new(),
     };
-    let configured_id = config
-        .user
-        .iter()
-        .rev()
-        .find(|(k, _)| k == b"web_exp_id")
-        .and_then(|(_, v)| v.as_str().map(str::to_string));
+    // The config's id: a string, or a number (as its text). An empty one (`null`, `""`: a
+    // template that had no id to put in) put every flag at `off` without a word: it is said,
+    // and the visitor's own id is used.
+    let is_id = |(k, _): &&(Vec<u8>, Value)| k == b"web_exp_id";
+    let configured_id = match config.user.iter().rev().find(is_id).map(|(_, v)| v) {
+        Some(Value::Number(n)) => Some(String::from(&**n)),
+        Some(v @ Value::Str(s)) if !s.is_empty() => v.as_str().map(String::from),
+        Some(_) => {
+            report(
+                "config.user.web_exp_id: ",
+                "",
+                "is not a string or a number, or is empty; the visitor's stored id is used",
+            );
+            None
+        }
+        None => None,
+    };
     let id = configured_id
         .or_else(|| dom::local_get(ID_KEY))
         .or_else(|| {
@@ -305,7 +316,8 @@ fn build_context(config: &Config, identity: Option<&str>) -> (Value, Option<Stri
     if let Some(id) = id {
         user.push((b"web_exp_id".to_vec(), Value::string(&id)));
     }
-    for (k, v) in &config.user {
+    // (The id is in already: the config's, as a string, or the visitor's.)
+    for (k, v) in config.user.iter().filter(|e| !is_id(e)) {
         match user.iter_mut().find(|(uk, _)| uk == k) {
             Some(slot) => slot.1 = v.clone(),
             None => user.push((k.clone(), v.clone())),
@@ -516,6 +528,25 @@ impl Runtime {
         keys.push(b']');
         match preview::take_params(core::str::from_utf8(&keys).unwrap_or_default()) {
             Some(text) => {
+                let pairs = preview_pairs(&text);
+                // A link none of whose pairs names a configured flag and variant (a typo, or
+                // `?PREVIEW=true` alone) previews nothing: it would only have stopped every event
+                // for the rest of the session.
+                let valid = |(key, variant): &(String, String)| {
+                    self.flag_def(key)
+                        .and_then(|f| forced_variant(f, variant))
+                        .is_some()
+                };
+                if pairs.as_ref().is_some_and(|p| !p.iter().any(valid)) {
+                    report(
+                        "preview: ",
+                        "",
+                        "no flag=variant pair of the link names a configured flag and one of its variants; no preview, events are sent as usual",
+                    );
+                    // (Nor does an earlier preview of the session go on.)
+                    dom::session_set(PREVIEW_KEY, None);
+                    return (None, true);
+                }
                 let on = text.starts_with("[\"true\"");
                 if !on || self.config.consent == Consent::Granted {
                     dom::session_set(PREVIEW_KEY, on.then_some(text.as_str()));
@@ -523,7 +554,7 @@ impl Runtime {
                     // Stored for the session once consent is granted.
                     self.unstored_preview = Some(text.clone());
                 }
-                (preview_pairs(&text), true)
+                (pairs, true)
             }
             None => (
                 dom::session_get(PREVIEW_KEY).and_then(|t| preview_pairs(&t)),

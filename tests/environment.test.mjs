@@ -174,3 +174,26 @@ test("a move waiting for a place that never comes sends no impression, also afte
   assert.equal(await r.page.evaluate(() => document.getElementById("m").parentElement.id), "src");
   await r.context.close();
 });
+
+test("an empty web_exp_id in the config (a template without an id) is said, and the visitor's own id buckets them", async () => {
+  // Every visitor in the bucket: "on" whenever there is an id to bucket.
+  const bucketed = {
+    key: "bucketed",
+    segments: [{ bucket: { selector: ["context", "user", "web_exp_id"], salt: "s", allocations: [{ range: [0, 100], distributions: [
+      { variant: "on", range: [0, 42949673] }] }] }, variant: "off" }],
+    variants: { off: { key: "off" }, on: { key: "on" } },
+  };
+  for (const id of [null, ""]) {
+    const r = await open({ config: { flags: [bucketed], user: { web_exp_id: id } } });
+    assert.equal(await r.page.evaluate(() => webexp.getVariants().bucketed.key), "on");
+    assert.equal(r.consoleErrors.length, 1, r.consoleErrors.join("\n"));
+    assert.match(r.consoleErrors[0], /config\.user\.web_exp_id: is not a string or a number, or is empty/);
+    await r.context.close();
+  }
+  // A number is an id (as its text), and no other id is made up and stored for the visitor.
+  const r = await open({ config: { flags: [bucketed], user: { web_exp_id: 12345 } } });
+  assert.equal(await r.page.evaluate(() => webexp.getVariants().bucketed.key), "on");
+  assert.equal(await r.page.evaluate(() => localStorage.getItem("webexp:web_exp_id")), null);
+  assert.deepEqual(r.consoleErrors, []);
+  await r.context.close();
+});

@@ -121,6 +121,19 @@ test("an unknown flag or variant in a preview link is reported and ignored; stil
   await context.close();
 });
 
+test("a preview link none of whose pairs is valid previews nothing, says so, and events go on", async () => {
+  for (const path of ["/pv/one?PREVIEW=true&heroo=control", "/pv/one?PREVIEW=true&hero=Treatment", "/pv/one?PREVIEW=true"]) {
+    const { page: p, context, consoleErrors } = await open(path);
+    assert.ok(consoleErrors.some((e) => /^webexp: preview: no flag=variant pair of the link names a configured flag/.test(e)), consoleErrors.join("\n"));
+    const now = await shown(p);
+    assert.deepEqual([now.hero.reason, (await p.evaluate(() => webexp.getDebugState())).preview], ["evaluated", false]);
+    assert.equal(await p.evaluate(() => sessionStorage.getItem("webexp:preview")), null);
+    await p.waitForFunction(() => JSON.parse(sessionStorage.getItem("tracked") || "[]").length === 2);
+    assert.deepEqual((await tracked(p)).map((e) => e.eventProperties.flag_key).sort(), ["hero", "side"]);
+    await context.close();
+  }
+});
+
 test("a preview begun while consent is pending lasts the session once consent is granted", async () => {
   const { page: p, context } = await open("/pv/one?PREVIEW=true&hero=control", { ...CONFIG, consent: "pending" });
   assert.equal((await shown(p)).title, "Original title", "control shows the original");
