@@ -1597,15 +1597,31 @@ fn event_json(
 /// A call made from inside a delivery (page code calling back into webexp) does nothing: the
 /// delivery under way goes on until no new event is left.
 pub(crate) fn flush() {
+    offer_new(true);
+}
+
+/// [`flush`]; `drain`: the stored events are offered too, unless an event has just been
+/// refused (the integration is asked again later, not twice at once).
+fn offer_new(drain: bool) {
     if !begin_delivery() {
         return;
     }
     loop {
+        let mut refused = false;
         while let Some(Some((id, json, integration))) = with(Runtime::next_new) {
+            let offered = integration.is_some();
             let accepted = integration.is_some_and(|i| bridge::track(&i, &json));
+            refused |= offered && !accepted;
             with(|rt| rt.after_offer(id, accepted));
         }
-        request_drain();
+        // An integration that has just refused an event is asked again later, not at once for
+        // the stored copy (it saw each refused event twice per attempt).
+        match refused || !drain {
+            true => {
+                with(Runtime::schedule_retry);
+            }
+            false => request_drain(),
+        }
         let more = with(|rt| {
             rt.config.consent == Consent::Granted
                 && rt.events.iter().any(|e| e.delivery == Delivery::New)
@@ -1683,17 +1699,19 @@ fn deliver_held() {
     // From `flush` (the only caller page code can reach) this is part of its delivery; from a
     // lock or a timer it is a delivery of its own.
     let alone = begin_delivery();
+    let mut refused = false;
     while let Some(Some((integration, json, key))) = with(Runtime::drain) {
         let accepted = bridge::track(&integration, &json);
         with(|rt| rt.after_drain(&json, key, accepted));
         if !accepted {
+            refused = true;
             break;
         }
     }
     if alone {
         with(|rt| rt.delivering = false);
         // Page code may have made events while this delivery ran.
-        flush();
+        offer_new(!refused);
     }
 }
 

@@ -90,6 +90,20 @@ test("an integration that refuses, then accepts, gets each event once, in order"
   await context.close();
 });
 
+test("an integration that refuses is asked once per attempt, not again at once for the stored copy", async () => {
+  const config = { ...CONFIG, flags: [CONFIG.flags[0]] };
+  const refusing = `window.calls = [];
+    window.experimentIntegration = { getUser() { return {}; }, track() { calls.push(performance.now()); return false; } };`;
+  live.server.setRoute("/refusing.html", { body: page({ config, integration: refusing }) });
+  const { page: p, context } = await openPage(live.browser);
+  await p.goto(live.server.url + "/refusing.html", { waitUntil: "load" });
+  // The first offer, then the retry about a second later: one call each (there were two at once).
+  await p.waitForFunction(() => calls.length >= 2, null, { timeout: 5000 });
+  const calls = await p.evaluate(() => calls);
+  assert.ok(calls[1] - calls[0] > 500, `the second call came ${calls[1] - calls[0]} ms after the first`);
+  await context.close();
+});
+
 test("events queued on one load are delivered on the next, before its own, exactly once", async () => {
   routes();
   live.server.setRoute("/reload.html", (req) => ({
