@@ -1616,11 +1616,10 @@ fn offer_new(drain: bool) {
         }
         // An integration that has just refused an event is asked again later, not at once for
         // the stored copy (it saw each refused event twice per attempt).
-        match refused || !drain {
-            true => {
-                with(Runtime::schedule_retry);
-            }
-            false => request_drain(),
+        if refused || !drain {
+            with(Runtime::schedule_retry);
+        } else {
+            request_drain();
         }
         let more = with(|rt| {
             rt.config.consent == Consent::Granted
