@@ -122,6 +122,8 @@ pub(crate) struct Runtime {
     flush_task: Option<wasm_bindgen::closure::Closure<dyn FnMut()>>,
     /// The mutations found fighting the page's own writes (warned once per element).
     fights: Vec<crate::dom::mutator::MutationId>,
+    /// The moves the browser refused (said once per mutation).
+    refused_moves: Vec<crate::dom::mutator::MutationId>,
     integration: Option<JsValue>,
     redirect_handler: Option<js_sys::Function>,
     /// The evaluation context of this page view (`{ user, page: { url } }`).
@@ -667,6 +669,7 @@ impl Runtime {
                 if for_good {
                     self.mutator.remove(id);
                     self.fights.retain(|&f| f != id);
+                    self.refused_moves.retain(|&f| f != id);
                 } else {
                     self.mutator.set_active(id, false);
                 }
@@ -1193,19 +1196,39 @@ impl Runtime {
             self.track_impression(index);
             self.log_flag(index);
         }
-        for id in self.mutator.drain_fights() {
-            // Once per mutation, not per element (a re-rendered list would warn per row).
-            if self.fights.contains(&id) {
+        // Fights are warned, refused moves are errors; each once per mutation, not per element
+        // (a re-rendered list would say it per row).
+        let fights = self
+            .mutator
+            .drain_fights()
+            .into_iter()
+            .map(|id| (id, false));
+        let refused = self.mutator.drain_refused_moves().into_iter();
+        for (id, refused) in fights.chain(refused.map(|id| (id, true))) {
+            let said = match refused {
+                true => &mut self.refused_moves,
+                false => &mut self.fights,
+            };
+            if said.contains(&id) {
                 continue;
             }
+            said.push(id);
             let (index, selector) = self.mutator.describe(id);
             let mut s = String::from("webexp: ");
             s.push_str(&flag_prefix(&self.flags[index].key));
-            s.push_str("the page keeps rewriting what mutation \"");
+            if !refused {
+                s.push_str("the page keeps rewriting what ");
+            }
+            s.push_str("mutation \"");
             s.push_str(selector);
-            s.push_str("\" changes; re-applying it with a growing delay");
-            dom::console_warn(&s);
-            self.fights.push(id);
+            s.push_str(match refused {
+                true => "\": the browser refused to move the element (is its parentSelector inside it?); left where it is",
+                false => "\" changes; re-applying it with a growing delay",
+            });
+            match refused {
+                true => dom::console_error(&s),
+                false => dom::console_warn(&s),
+            }
         }
     }
 

@@ -229,6 +229,28 @@ test("a move whose parent or sibling is missing leaves the element where it is",
   await context.close();
 });
 
+
+test("a move into a place inside the moved element is refused: said once, the element stays, the other changes apply", async () => {
+  const { page, context, consoleErrors, pageErrors } = await load(
+    config(mutate(
+      m("#box", "set", "position", undefined, { parentSelector: "#inner" }),
+      m("#other", "set", "html", "changed"),
+    )),
+    `<div id="box"><p id="inner">in</p></div><p id="other">x</p>`,
+  );
+  await frames(page);
+  // A page re-render of the box's content finds the move again: still said once.
+  await page.evaluate(() => { document.getElementById("inner").append(document.createElement("b")); });
+  await frames(page);
+  const state = await page.evaluate(() => [document.body.innerHTML, webexp.getDebugState().flags.exp.actions]);
+  assert.equal(state[0], '<div id="box"><p id="inner">in<b></b></p></div><p id="other">changed</p>');
+  assert.deepEqual(pageErrors, []);
+  assert.equal(consoleErrors.length, 1, consoleErrors.join("\n"));
+  assert.match(consoleErrors[0], /^webexp: flag "exp": mutation "#box": the browser refused to move the element \(is its parentSelector inside it\?\); left where it is$/);
+  // The move does not count as applied.
+  assert.deepEqual(state[1], { applied: 1, pending: 1 });
+  await context.close();
+});
 test("HTML the browser normalises settles after one write and does not loop", async () => {
   const { page, context } = await load(
     config(mutate(

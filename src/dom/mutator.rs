@@ -164,6 +164,9 @@ pub struct Mutator {
     newly_applied: Vec<Owner>,
     /// Mutations found fighting the page since the last drain.
     fights: Vec<MutationId>,
+    /// Moves the browser refused since the last drain (mostly a `parentSelector` that matches
+    /// inside the moved element).
+    refused_moves: Vec<MutationId>,
     /// Elements held back until the parser finishes them.
     unfinished: Vec<Unfinished>,
     /// The owner's function that calls [`Mutator::wake`]: timers and `readystatechange` call it.
@@ -664,6 +667,11 @@ impl Mutator {
     /// Mutations found fighting the page since the last call, once per element.
     pub fn drain_fights(&mut self) -> Vec<MutationId> {
         core::mem::take(&mut self.fights)
+    }
+
+    /// Moves the browser refused since the last call (see `refused_moves`).
+    pub fn drain_refused_moves(&mut self) -> Vec<MutationId> {
+        core::mem::take(&mut self.refused_moves)
     }
 
     /// The owner and selector of an installed mutation.
@@ -1405,6 +1413,9 @@ impl Mutator {
         }
         if in_place || insert_here(&parent, el, before.as_ref().map(AsRef::as_ref)).is_ok() {
             self.mark_reached(pos);
+        } else if let Some(&id) = self.records[pos].entries.last() {
+            // Said once by the owner; the element stays where it is.
+            self.refused_moves.push(id);
         }
     }
 
