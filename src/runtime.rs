@@ -238,13 +238,17 @@ unsafe impl Sync for VariantsCopy {}
 
 static VARIANTS: VariantsCopy = VariantsCopy(RefCell::new(String::new()));
 
-/// Whether there is no page to run on (reported). Not generic, unlike [`with`]: one copy.
+/// Whether there is no page to run on (said once: a server rendering pages would call on
+/// every request). Not generic, unlike [`with`]: one copy.
 #[inline(never)]
 fn no_page() -> bool {
+    static SAID: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
     if dom::has_page() {
         return false;
     }
-    dom::console_error("webexp: the runtime needs a browser page; only evaluate() works here");
+    if !SAID.swap(true, core::sync::atomic::Ordering::Relaxed) {
+        dom::console_error("webexp: the runtime needs a browser page; only evaluate() works here");
+    }
     true
 }
 
@@ -506,11 +510,13 @@ impl Runtime {
         decided
     }
 
-    /// The definition of flag `key` in the config.
+    /// The definition of flag `key` in the config: the last one with the key, as evaluation
+    /// takes it (forcing or previewing the first would show QA another variant than visitors').
     fn flag_def(&self, key: &str) -> Option<&Value> {
         self.config
             .flags
             .iter()
+            .rev()
             .find(|f| f.get("key").and_then(Value::as_str) == Some(key))
     }
 
@@ -1811,9 +1817,9 @@ impl Out {
 pub(crate) fn state_json(what: u32) -> String {
     if what == STATE_VARIANTS {
         // From the copy: it answers also while the runtime is busy (page code inside one of
-        // its DOM writes).
+        // its DOM writes). (Without a page, said as the other calls say it.)
         return match VARIANTS.0.try_borrow() {
-            Ok(v) if !v.is_empty() => v.clone(),
+            Ok(v) if !no_page() && !v.is_empty() => v.clone(),
             _ => String::from("{}"),
         };
     }

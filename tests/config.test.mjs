@@ -12,6 +12,9 @@ const CONFIG = {
   user: { web_exp_id: "visitor-1" },
 };
 
+// What getDebugState() gives when webexp cannot answer: DebugState's shape, empty.
+const EMPTY_DEBUG_STATE = { initMicros: 0, preview: false, flags: {}, eventsSent: [], eventsQueued: [], fights: [] };
+
 async function load(path, configScript) {
   live.server.setRoute(path, { body: syncPage(configScript) });
   return loadAndMeasure(live.browser, live.server.url + path);
@@ -56,6 +59,21 @@ test("a flag key listed twice is said once; the last flag with that key runs", a
   assert.equal(r.text, "New headline");
   assert.equal(r.consoleErrors.length, 1, r.consoleErrors.join("\n"));
   assert.match(r.consoleErrors[0], /flag "hero": is listed again further on; the last flag with this key is used/);
+});
+
+test("a flag key listed twice: forcedVariants and a preview take the last flag too, as evaluation does", async () => {
+  const twice = [flag("hero", { actions: [setHtml("#late", "First hero")] }), CONFIG.flags[0]];
+  const capture = `<script>window.experimentIntegration = { getUser: () => ({}), track: (e) => { (window.sent ||= []).push(e); return true; } };</script>`;
+  live.server.setRoute("/twice-forced.html", { body: syncPage(capture + inline({ flags: twice, user: CONFIG.user, forcedVariants: { hero: "treatment" } })) });
+  const { page, context } = await openPage(live.browser);
+  await page.goto(live.server.url + "/twice-forced.html");
+  const sent = await (await page.waitForFunction(() => window.sent)).jsonValue();
+  assert.equal(await page.evaluate(() => document.getElementById("late").innerHTML), "New headline");
+  assert.deepEqual(sent.map((e) => e.eventProperties.experiment_key), ["exp-hero"]);
+  await context.close();
+  live.server.setRoute("/twice-preview.html", { body: syncPage(inline({ flags: twice, user: CONFIG.user })) });
+  const preview = await loadAndMeasure(live.browser, live.server.url + "/twice-preview.html?PREVIEW=true&hero=treatment");
+  assert.equal(preview.text, "New headline");
 });
 
 test("a flag JSON cannot hold, a payload that is one action, a change none of whose parts is valid: each said, none tracked, the others run", async () => {
@@ -124,7 +142,7 @@ test("an error the wasm cannot recover from (out of stack) stops webexp quietly;
   assert.deepEqual(pageErrors, []);
   assert.match(consoleErrors[0], /webexp: start failed/);
   assert.match(consoleErrors[1], /webexp: stopped after an internal error/);
-  assert.deepEqual(await page.evaluate(() => [webexp.getVariants(), webexp.getDebugState()]), [{}, {}]);
+  assert.deepEqual(await page.evaluate(() => [webexp.getVariants(), webexp.getDebugState()]), [{}, EMPTY_DEBUG_STATE]);
   assert.equal(consoleErrors.length, 2);
   await context.close();
 });

@@ -64,6 +64,27 @@ test("the tag twice on a page (or again from a tag manager): one runtime, change
   }
 });
 
+test("the tag after the npm package started: the tag does nothing, and window.webexp is the npm copy's API", async () => {
+  // (The config is set before the module runs, so the tag, added after start(), finds one too.)
+  const npmFirst = `<script type="module">
+    import init, { start } from "/npm/webexp.js";
+    await init();
+    start(window.webexpConfig);
+    const s = document.createElement("script");
+    s.src = "/webexp.js";
+    s.onload = () => (window.tagRan = true);
+    document.head.append(s);
+  </script>`;
+  const r = await open({ tags: npmFirst });
+  await r.page.waitForFunction(() => window.tagRan);
+  assert.deepEqual(await r.page.evaluate(() => [Object.keys(webexp.getVariants()).sort(), [...tracked].sort()]), [["cta", "hero"], ["cta", "hero"]]);
+  assert.equal(r.consoleErrors.length, 1, r.consoleErrors.join("\n"));
+  assert.match(r.consoleErrors[0], /another copy already runs on this page/);
+  await r.page.evaluate(() => webexp.revertVariants());
+  assert.deepEqual(await r.page.evaluate(() => [hero.innerHTML, cta.innerHTML]), ["Old", "Buy"]);
+  await r.context.close();
+});
+
 test("Prototype.js 1.6's toJSON on arrays and strings does not change what webexp reads", async () => {
   const prototypeJs = `<script>
     Array.prototype.toJSON = function () { return "[" + this.join() + "]"; };

@@ -272,11 +272,9 @@ fn parse_mutation(v: &Value, path: &mut Path, out: &mut Vec<Mutation>) -> Check<
         return Err(fail(path, "action", "is not supported for this attribute"));
     }
     let position = kind == Kind::Position;
-    let value = if position || (op == Op::Remove && kind != Kind::Class) {
-        optional_str(v, "value", path)?.unwrap_or_default()
-    } else {
-        required_str(v, "value", path)?
-    };
+    // `value?` (CONTRACT section 3): none is "", as dom-mutator takes it (a set empties, an
+    // append adds nothing).
+    let value = optional_str(v, "value", path)?.unwrap_or_default();
     let hide = kind == Kind::Element && op == Op::Set;
     if hide && value != "hidden" {
         return Err(fail(
@@ -701,6 +699,20 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_mutation_without_value_takes_the_empty_string_as_dom_mutator_does() {
+        for fields in [
+            r#""action":"set","attribute":"html""#,
+            r#""action":"append","attribute":"class""#,
+            r#""action":"set","attribute":"title""#,
+            r#""action":"set","attribute":"value","value":null"#,
+        ] {
+            let (mutations, errors) = one_mutation(fields);
+            assert!(errors.is_empty(), "{fields}: {errors:?}");
+            assert_eq!(mutations[0].value, "", "{fields}");
+        }
+    }
+
     fn one_mutation(fields: &str) -> (Vec<Mutation>, Vec<ActionError>) {
         let (actions, errors) = payload(
             &[
@@ -848,11 +860,6 @@ mod tests {
                 r#""action":"set","attribute":"text","value":42"#,
                 "value",
                 "must be a string",
-            ),
-            (
-                r#""action":"set","attribute":"html""#,
-                "value",
-                "is required",
             ),
         ];
         for (fields, field, message) in cases {

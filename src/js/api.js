@@ -89,12 +89,15 @@ function builtinsIntact() {
 // The copy of webexp that runs on this page, whichever started first. A second one (the tag
 // pasted twice, added again by a tag manager, or the tag next to the npm package) would be a
 // second runtime: every change made twice, every impression sent twice.
+// The copy that runs holds its page API there (`api`), for a later script tag to put at
+// window.webexp when the first copy was the npm package, which puts nothing there.
 const RUNNING = Symbol.for("webexp.running"), thisCopy = {};
+/** The copy that runs, when it is another one than this (said); else undefined. */
 export function otherCopyRuns() {
   const running = globalThis[RUNNING];
-  if (!running || running === thisCopy) return false;
+  if (!running || running === thisCopy) return;
   console.error(`${NAME}: another copy already runs on this page (the tag twice?); this one does nothing`);
-  return true;
+  return running;
 }
 
 /**
@@ -105,6 +108,7 @@ export function otherCopyRuns() {
 export function start(config, nonce) {
   if (otherCopyRuns()) return;
   globalThis[RUNNING] = thisCopy;
+  thisCopy.api = pageApi;
   if (!builtinsIntact()) {
     console.error(`${NAME}: the page replaced the browser's Map, Set, WeakMap or WeakSet; not started`);
     return;
@@ -220,5 +224,11 @@ export function setRedirectHandler(fn) {
 
 /** Per flag: variant, why, pages, actions applied or pending, events sent or queued. */
 export function getDebugState() {
-  return guard("getDebugState", () => JSON.parse(wasm.state(2)), {}, READ);
+  // (Before the wasm, in Node, while busy: the same shape, empty, so that code written against
+  // DebugState reads it without a check.)
+  const empty = () => ({ initMicros: 0, preview: false, flags: {}, eventsSent: [], eventsQueued: [], fights: [] });
+  return guard("getDebugState", () => { const text = wasm.state(2); return text == "{}" ? empty() : JSON.parse(text); }, empty(), READ);
 }
+
+/** window.webexp: the API of a page, without start() and the wiring. */
+export const pageApi = Object.freeze({ evaluate, getVariants, getActiveExperiments, applyVariants, revertVariants, toggleManualPageObject, variant, setIntegration, setConsent, setRedirectHandler, getDebugState });

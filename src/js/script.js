@@ -50,14 +50,19 @@ function readConfig() {
   const t0 = performance.now();
   // A second copy on the page (the tag pasted twice, or added again by a tag manager) does
   // nothing, and leaves the first one's API in place (see otherCopyRuns).
-  if (api.otherCopyRuns()) return;
+  const running = api.otherCopyRuns();
+  if (running) {
+    // (The first copy was the npm package: its API goes where the tag's would.)
+    if (running.api && !("webexp" in window)) window.webexp = running.api;
+    return;
+  }
   // Our own nonce, for the elements `inject` adds; only readable while this script runs.
   const nonce = document.currentScript?.nonce || "";
   // start() is the npm entry's; the script tag starts itself from the page's config. The API is
   // there even when WebAssembly cannot start: its calls then return their empty values.
-  const { start, setReady, otherCopyRuns, ...pageApi } = api;
+  const { start, setReady, pageApi } = api;
   try {
-    window.webexp = Object.freeze(pageApi);
+    window.webexp = pageApi;
   } catch {}
   if (window.webexp !== pageApi) console.error("webexp: window.webexp is taken by the page: no API there (experiments run)");
   try {

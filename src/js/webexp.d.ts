@@ -75,7 +75,6 @@ export interface WebexpConfig {
      */
     ingestedForm?: boolean;
   };
-  [extra: string]: unknown;
 }
 
 /** An event delivered to the integration. */
@@ -93,8 +92,8 @@ export interface Integration {
   type?: "integration";
   setup?(): Promise<void>;
   getUser(): { user_id?: string; device_id?: string; user_properties?: object };
-  /** Return false (or throw) to keep the event queued. */
-  track(event: WebexpEvent): boolean;
+  /** Return false (or throw) to keep the event queued; anything else (nothing too) delivers it. */
+  track(event: WebexpEvent): boolean | void;
 }
 
 /**

@@ -43,8 +43,12 @@ async function main(bytes: Uint8Array): Promise<void> {
   start({ flags: frozen });
   // @ts-expect-error: condition values are strings
   const bad: EvaluationFlag["segments"][0]["conditions"] = [[{ selector: ["x"], op: "is", values: [1] }]];
-  // @ts-expect-error: track must return a boolean
+  // @ts-expect-error: track returns a boolean (or nothing)
   setIntegration({ getUser: () => ({}), track: () => "yes" });
+  // A track that returns nothing takes the event (README, "Integrations").
+  setIntegration({ getUser: () => ({}), track: (e) => { void e; } });
+  // @ts-expect-error: a misspelt field (forcedVariants) is an error, not an extra field
+  start({ flags, forcedVariant: { hero: "on" } });
   // @ts-expect-error: ingestedForm is a boolean
   start({ flags, integration: { ingestedForm: "yes" } });
   void bad;
