@@ -14,10 +14,11 @@ use wasm_bindgen::prelude::*;
 // export (about 700 bytes each), a `JsString` is one externref.
 
 /// Starts the runtime with a `WebexpConfig` as JSON text; `nonce` is the one the script and
-/// style elements of `inject` carry.
+/// style elements of `inject` carry. False when the text is nested too deep to be read (nothing
+/// started).
 #[wasm_bindgen]
-pub fn start(config_json: &str, nonce: &str) {
-    runtime::start(config_json, nonce);
+pub fn start(config_json: &str, nonce: &str) -> bool {
+    runtime::start(config_json, nonce)
 }
 
 /// Records the script tag's wasm instantiation time (shown by `getDebugState()`).

@@ -354,14 +354,15 @@ fn forced_variant(flag: &Value, variant_key: &str) -> Option<Value> {
 
 impl Runtime {
     /// Reads the config, evaluates, installs the actions and the observer.
-    fn start(&mut self, config_json: &str, nonce: &str, identity: Option<String>) {
+    /// Returns false when the config's JSON text could not be read (nesting too deep).
+    fn start(&mut self, config_json: &str, nonce: &str, identity: Option<String>) -> bool {
         if self.started {
             report(
                 "",
                 "",
                 "start() was called again; the first config stays in effect",
             );
-            return;
+            return true;
         }
         // A config that is not even an object leaves the runtime unstarted: a corrected
         // `start()` may follow.
@@ -369,12 +370,10 @@ impl Runtime {
             Ok(v @ Value::Object(_)) => v,
             Ok(_) => {
                 report("config: ", "", "must be an object; nothing was started");
-                return;
+                return true;
             }
-            Err(e) => {
-                report("config: ", "", e.what);
-                return;
-            }
+            // (Said by the caller, which can tell the parts too deep.)
+            Err(_) => return false,
         };
         self.started = true;
         // `revertVariants()` before `start()` had nothing to undo: it does not stop this start.
@@ -429,7 +428,7 @@ impl Runtime {
             // it: then webexp keeps watching, so the navigation it makes is noticed (and the
             // handed-over impression sent there); nothing is applied here meanwhile.
             if self.redirect_handler.is_none() {
-                return;
+                return true;
             }
         } else {
             self.sync_scope();
@@ -465,6 +464,7 @@ impl Runtime {
                 "could not observe the document; late elements will not change",
             ),
         }
+        true
     }
 
     /// Each flag's variant for the current context: evaluated, or forced by the config. Problems
@@ -958,13 +958,11 @@ impl Runtime {
                     }
                 }
             }
-            // A selector the browser rejects is reported once, in config order, and its
-            // mutation dropped (from the last, so the indices hold).
-            for (_, selector) in &failed {
-                let mut what = String::from("selector \"");
-                what.push_str(selector);
-                what.push_str("\" is not a valid CSS selector; the mutation is skipped");
-                report(&flag_prefix(&f.key), "", &what);
+            // A selector or a style value the browser rejects is reported once, in config
+            // order, and its mutation dropped (from the last, so the indices hold).
+            for (_, what) in &mut failed {
+                what.push_str("; the mutation is skipped");
+                report(&flag_prefix(&f.key), "", what);
             }
             for (i, _) in failed.into_iter().rev() {
                 f.mutations.remove(i);
@@ -1744,18 +1742,23 @@ fn deliver_held() {
 }
 
 /// Starts the runtime with a config given as JSON text.
-pub(crate) fn start(config_json: &str, nonce: &str) {
+/// Returns false when the config's JSON text could not be read: nested too deep, which the
+/// caller tells by its parts (the text alone could say only where, not in which flag).
+pub(crate) fn start(config_json: &str, nonce: &str) -> bool {
     if no_page() {
-        return;
+        return true;
     }
     // The visitor's ids, from the integration there is before start (the built-in one reads
     // them from the analytics SDK on the page): asked here, outside the runtime's borrow, since
     // `getUser` is page code.
     let set = with(|rt| rt.integration.clone()).flatten();
     let identity = bridge::user_of(&set.unwrap_or(JsValue::UNDEFINED));
-    with(|rt| rt.start(config_json, nonce, identity));
+    if with(|rt| rt.start(config_json, nonce, identity)) == Some(false) {
+        return false;
+    }
     flush();
     perform_redirect();
+    true
 }
 
 /// Leaves for the pending redirect's destination: through the page's redirect handler when it

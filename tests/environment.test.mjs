@@ -85,6 +85,65 @@ test("the tag after the npm package started: the tag does nothing, and window.we
   await r.context.close();
 });
 
+test("window.experimentIntegration that throws when read (its SDK still loading): said once, the changes made, the events wait and go once it reads", async () => {
+  const throwing = `<script>
+    const real = window.experimentIntegration;
+    let reads = 0;
+    Object.defineProperty(window, "experimentIntegration", { configurable: true, get() { if (!window.sdkLoaded) { reads++; throw new Error("SDK not loaded yet"); } return real; } });
+  </script>`;
+  const r = await open({ before: throwing });
+  assert.equal(r.hero, "New");
+  assert.deepEqual(r.tracked, []);
+  await r.page.evaluate(() => { window.sdkLoaded = true; window.experimentIntegration = window.experimentIntegration; });
+  await r.page.waitForFunction(() => tracked.length === 2);
+  await r.page.evaluate(() => new Promise((res) => setTimeout(res, 100)));
+  assert.deepEqual(await r.page.evaluate(() => [...tracked].sort()), ["cta", "hero"]);
+  assert.deepEqual(r.pageErrors, []);
+  assert.equal(r.consoleErrors.length, 1, r.consoleErrors.join("\n"));
+  assert.match(r.consoleErrors[0], /^webexp: window\.experimentIntegration could not be read; events wait in the queue: Error: SDK not loaded yet/);
+  await r.context.close();
+});
+
+test("an integration whose setup or track cannot be read (a throwing getter, a revoked Proxy): said, and delivery goes on to the next one", async () => {
+  const proxies = `<script>
+    const { proxy, revoke } = Proxy.revocable({ getUser() { return {}; }, track() { return true; } }, {});
+    window.revoke = revoke;
+    window.revocable = proxy;
+    const real = window.experimentIntegration;
+    window.experimentIntegration = { getUser: real.getUser, track: real.track, get setup() { throw new Error("no setup here"); } };
+  </script>`;
+  const r = await open({ before: proxies });
+  assert.deepEqual(r.tracked, ["cta", "hero"]);
+  assert.match(r.consoleErrors[0], /^webexp: integration\.setup\(\) failed; its track is called anyway: Error: no setup here/);
+  // A revoked Proxy set as the integration: nothing thrown into the page, the event waits, and
+  // the next integration set gets it.
+  await r.page.evaluate(() => { webexp.setIntegration(revocable); revoke(); webexp.variant("hero"); });
+  await r.page.evaluate(() => new Promise((res) => setTimeout(res, 50)));
+  await r.page.evaluate(() => webexp.setIntegration({ getUser() { return {}; }, track(e) { tracked.push(e.eventType); return true; } }));
+  await r.page.waitForFunction(() => tracked.includes("$exposure"));
+  // A value whose track cannot be read is refused, not thrown into the caller.
+  const thrown = await r.page.evaluate(() => { try { webexp.setIntegration(new Proxy({}, { get() { throw new Error("trap"); } })); return null; } catch (e) { return String(e); } });
+  assert.equal(thrown, null);
+  assert.deepEqual(r.pageErrors, []);
+  assert.match(r.consoleErrors.at(-1), /^webexp: setIntegration: the integration must be an object with a track\(event\) function; the one set before stays$/);
+  await r.context.close();
+});
+
+test("a part of the config nested deeper than webexp reads (over 250 levels) is left out and said by its place; the rest runs", async () => {
+  let deep = "x";
+  for (let i = 0; i < 300; i++) deep = [deep];
+  const config = { ...CONFIG, flags: [{ ...CONFIG.flags[0], metadata: { deep } }, CONFIG.flags[1]], notes: deep };
+  const r = await open({ config });
+  assert.equal(r.hero, "Old");
+  assert.deepEqual(r.tracked, ["cta"]);
+  assert.deepEqual(r.pageErrors, []);
+  assert.deepEqual(r.consoleErrors, [
+    "webexp: config.flags[0]: nested more than 250 levels deep; left out",
+    "webexp: config.notes: nested more than 250 levels deep; left out",
+  ]);
+  await r.context.close();
+});
+
 test("Prototype.js 1.6's toJSON on arrays and strings does not change what webexp reads", async () => {
   const prototypeJs = `<script>
     Array.prototype.toJSON = function () { return "[" + this.join() + "]"; };

@@ -188,6 +188,7 @@ test("invalid selectors, attribute names, style properties and values: one conso
       { ...m("#ok", "set", "position"), parentSelector: "div:contains('x')" },
       m("#ok", "set", "html", "<b>fine</b>"),
       m(".late", "set", "text", "late"),
+      m("#ok", "set", "style.color", "notacolor"),
     )),
     `<p id="ok">ok</p>`,
   );
@@ -206,6 +207,7 @@ test("invalid selectors, attribute names, style properties and values: one conso
     /flag "exp": payload\[0\]\.data\.mutations\[7\]\.action: is not supported/,
     /flag "exp".*"##bad".*not a valid CSS selector/,
     /flag "exp".*"div:contains\('x'\)".*not a valid CSS selector/,
+    /^webexp: flag "exp": value "notacolor" is not valid for style\.color; the mutation is skipped$/,
   ];
   assert.equal(consoleErrors.length, expected.length, consoleErrors.join("\n"));
   expected.forEach((re, i) => assert.match(consoleErrors[i], re));

@@ -100,9 +100,21 @@ function builtin(ingested) {
 // The built-in integration of each form, made on first use.
 const made = [];
 
+// What a window.experimentIntegration that cannot be read stands for: one that takes nothing
+// yet, so that events wait in the queue for it (a getter that throws until its SDK has loaded).
+const unreadable = { getUser: () => ({}), track: () => false };
+let saidUnreadable;
+
 /** `window.experimentIntegration` when it is an object, else the built-in integration. */
 export function pageIntegration(ingested) {
-  const i = window.experimentIntegration;
+  let i;
+  try {
+    i = window.experimentIntegration;
+  } catch (e) {
+    if (!saidUnreadable) console.error("webexp: window.experimentIntegration could not be read; events wait in the queue:", e);
+    saidUnreadable = true;
+    return unreadable;
+  }
   return i && typeof i == "object" ? i : (made[+ingested] ||= builtin(ingested));
 }
 

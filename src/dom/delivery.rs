@@ -57,17 +57,26 @@ export function watch_integration(notify) {
 const ready = new WeakMap();
 export function integration_ready(i) {
   if (!ready.has(i)) {
-    ready.set(i, typeof i.setup != "function");
-    if (!ready.get(i)) {
-      const done = (e) => {
-        if (e !== undefined) console.error("webexp: integration.setup() failed; its track is called anyway:", e);
-        ready.set(i, true);
-        wake();
-      };
-      try {
-        Promise.resolve(i.setup()).then(() => done(), done);
-      } catch (e) {
-        done(e);
+    const done = (e) => {
+      if (e !== undefined) console.error("webexp: integration.setup() failed; its track is called anyway:", e);
+      ready.set(i, true);
+      wake();
+    };
+    // (Read once: a getter or a Proxy that throws counts as a setup that failed.)
+    let setup;
+    try {
+      setup = i.setup;
+    } catch (e) {
+      done(e);
+    }
+    if (!ready.has(i)) {
+      ready.set(i, typeof setup != "function");
+      if (!ready.get(i)) {
+        try {
+          Promise.resolve(setup.call(i)).then(() => done(), done);
+        } catch (e) {
+          done(e);
+        }
       }
     }
   }

@@ -32,6 +32,20 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, Node};
 
+/// Why a selector is refused (see [`Mutator::add`]).
+const SELECTOR: &str = "is not a valid CSS selector";
+
+/// `what "text" why name`: why [`Mutator::add`] refuses a mutation. (One copy, not inlined
+/// at each refusal.)
+#[inline(never)]
+fn refusal(what: &str, text: &str, why: &str, name: &str) -> String {
+    let mut s = String::from(what);
+    for part in [" \"", text, "\" ", why, name] {
+        s.push_str(part);
+    }
+    s
+}
+
 /// Caller-chosen tag of a mutation (the runtime uses it to find the flag behind a change).
 pub type Owner = usize;
 
@@ -394,6 +408,9 @@ extern "C" {
     /// (`page.js`) sends a page's inserts into content an html set replaced.
     #[wasm_bindgen(js_name = insertHere, catch)]
     fn insert_here(parent: &Node, node: &Node, before: Option<&Node>) -> Result<(), JsValue>;
+    /// `CSS.supports(name, value)`.
+    #[wasm_bindgen(js_name = cssSupports)]
+    fn css_supports(name: &str, value: &str) -> bool;
 }
 
 /// Where an element was: its parent and its neighbours then.
@@ -438,21 +455,33 @@ impl Mutator {
 
     /// Installs a mutation, switched on: it is applied to the matching elements already in the
     /// document. When the browser rejects its selector, or the `parentSelector` or
-    /// `insertBeforeSelector` of a move, nothing is installed, and that selector comes back as
-    /// the error (so the caller can name it): an invalid one would make every later batch's
-    /// matching throw.
+    /// `insertBeforeSelector` of a move, or the value of a `style.<property>` change, nothing is
+    /// installed, and the error names it: an invalid selector would make every later batch's
+    /// matching throw, and a value the browser drops would count as a change made.
     pub fn add(&mut self, mutation: Mutation, owner: Owner) -> Result<MutationId, String> {
         for place in [&mutation.parent_selector, &mutation.insert_before_selector]
             .into_iter()
             .flatten()
         {
             if super::query_all(place).is_err() {
-                return Err(place.clone());
+                return Err(refusal("selector", place, SELECTOR, ""));
             }
         }
         let Ok(found) = super::query_all(&mutation.selector) else {
-            return Err(mutation.selector);
+            return Err(refusal("selector", &mutation.selector, SELECTOR, ""));
         };
+        // (No value removes the declaration.)
+        if let Property::StyleProperty(name) = &mutation.property {
+            let value = split_priority(&mutation.value).0;
+            if !value.is_empty() && !css_supports(name, value) {
+                return Err(refusal(
+                    "value",
+                    &mutation.value,
+                    "is not valid for style.",
+                    name,
+                ));
+            }
+        }
         let entry = Entry {
             mutation,
             owner,
@@ -2316,20 +2345,32 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn an_invalid_selector_is_an_error_not_a_throw() {
+    fn an_invalid_selector_or_style_value_is_an_error_not_a_throw() {
         let mut m = Mutator::default();
+        let invalid = |s: &str| Err(["selector \"", s, "\" is not a valid CSS selector"].concat());
         assert_eq!(
             m.add(mutation("##bad", Property::Html, Op::Set, "x"), 1),
-            Err("##bad".into())
+            invalid("##bad")
         );
         // A move's place selectors too: the observer's filter matches them in every batch.
         let mut mv = mutation("#x", Property::Position, Op::Set, "");
         mv.parent_selector = Some("div:contains('Related')".into());
-        assert_eq!(m.add(mv, 1), Err("div:contains('Related')".into()));
+        assert_eq!(m.add(mv, 1), invalid("div:contains('Related')"));
         let mut mv = mutation("#x", Property::Position, Op::Set, "");
         mv.parent_selector = Some("body".into());
         mv.insert_before_selector = Some(".a:first".into());
-        assert_eq!(m.add(mv, 1), Err(".a:first".into()));
+        assert_eq!(m.add(mv, 1), invalid(".a:first"));
+        // A value the browser would drop without a word (and the change count as made).
+        let color = || Property::StyleProperty("color".into());
+        for value in ["notacolor", "red !important !important", "red;"] {
+            assert_eq!(
+                m.add(mutation("#x", color(), Op::Set, value), 1),
+                Err(["value \"", value, "\" is not valid for style.color"].concat())
+            );
+        }
+        for value in ["red", "red !important", "var(--brand)", ""] {
+            assert!(m.add(mutation("#x", color(), Op::Set, value), 1).is_ok());
+        }
         assert!(m.drain_newly_applied().is_empty());
     }
 

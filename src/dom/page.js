@@ -28,6 +28,9 @@ while (NodeProto && !Object.prototype.hasOwnProperty.call(NodeProto, "insertBefo
 const insertBeforeAsIs = NodeProto?.insertBefore;
 /** `parent.insertBefore(node, before)`, as it was before webexp wrapped it. Throws as it does. */
 export const insertHere = (parent, node, before) => insertBeforeAsIs.call(parent, node, before);
+// Whether the browser takes `value` for the CSS property `name` (a value it rejects would be
+// dropped without a word, and the change counted as made).
+export const cssSupports = (name, value) => CSS.supports(name, value);
 // Elements whose content a change of ours replaces (html or text set): `held`, a fragment with
 // the page's own nodes the change took out, and `ours`, the nodes written in their place. A
 // framework that rendered the page's nodes goes on updating them in the fragment: Vue finds a

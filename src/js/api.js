@@ -130,7 +130,18 @@ export function start(config, nonce) {
         }
       }) });
     }
-    wasm.start(text, String(nonce || ""));
+    nonce = String(nonce || "");
+    if (wasm.start(text, nonce)) return;
+    // Nesting deeper than the wasm reads (256 levels, which no real config has) costs the parts
+    // that have it, each said by its place; the rest starts.
+    const sent = JSON.parse(text), kept = {};
+    const levels = (v) => (v && typeof v == "object" ? 1 + Object.values(v).reduce((m, x) => Math.max(m, levels(x)), 0) : 0);
+    const fits = (v, at, where) => at + levels(v) <= 250 || console.error(`${NAME}: ${where}: nested more than 250 levels deep; left out`);
+    for (const [k, v] of Object.entries(sent)) {
+      if (k == "flags" && Array.isArray(v)) kept.flags = v.filter((f, i) => fits(f, 2, `config.flags[${i}]`));
+      else if (fits(v, 1, "config." + k)) kept[k] = v;
+    }
+    wasm.start(JSON.stringify(kept), nonce);
   });
 }
 
@@ -207,7 +218,11 @@ const refused = (what, value, ok, wanted) =>
 
 /** Sets the integration events are delivered to (CONTRACT section 4). */
 export function setIntegration(integration) {
-  if (refused("setIntegration", integration, typeof integration?.track === "function", "the integration must be an object with a track(event) function")) return;
+  let usable;
+  try {
+    usable = typeof integration?.track === "function";
+  } catch {} // (A getter or a Proxy that throws: not usable.)
+  if (refused("setIntegration", integration, usable, "the integration must be an object with a track(event) function")) return;
   return guard("setIntegration", () => wasm.setIntegration(integration), undefined, WRITE);
 }
 
