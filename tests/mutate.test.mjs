@@ -214,6 +214,48 @@ test("invalid selectors, attribute names, style properties and values: one conso
   await context.close();
 });
 
+test("revert gives the page exactly what it had: a move out of a container whose html is set, an append inside which the page changed a class, one append on nested matches", async () => {
+  const body = `<div id="root"><div id="c"><p id="a">A</p><p id="b">B</p><p id="z">Z</p></div></div>` +
+    `<p id="p">orig <b id="in">child</b></p><div class="x">a <p class="x">b</p></div>` +
+    `<section><section>inner</section></section><p>after</p>`;
+  const { page, context, consoleErrors, pageErrors } = await load(
+    config(mutate(
+      m("#a", "set", "position", undefined, { parentSelector: "#root" }),
+      m("#c", "set", "html", "<em>ours</em>"),
+      m("#p", "append", "html", "<em>ours</em>"),
+      m(".x", "append", "text", " ours"),
+      m("section", "append", "html", "<i>+</i>"),
+    )),
+    `<main>${body}</main>`,
+  );
+  const html = () => page.evaluate(() => document.querySelector("main").innerHTML);
+  await frames(page);
+  // (applyVariants() applies every change in config order: the move takes `#a` out before the
+  // html set on `#c` keeps `#c`'s content aside. Found in one observer batch, `#c` may come
+  // first, and then `#a` stays with the content kept aside, unmoved.)
+  await page.evaluate(() => webexp.revertVariants());
+  assert.equal(await html(), body);
+  await page.evaluate(() => webexp.applyVariants());
+  await frames(page);
+  // Both sections get their part: the inner one is the page's, not output of the outer's append.
+  assert.equal(await html(), `<div id="root"><div id="c"><em>ours</em></div><p id="a">A</p></div>` +
+    `<p id="p">orig <b id="in">child</b><em>ours</em></p><div class="x">a <p class="x">b ours</p> ours</div>` +
+    `<section><section>inner<i>+</i></section><i>+</i></section><p>after</p>`);
+  await page.evaluate(() => document.getElementById("in").classList.toggle("on"));
+  await frames(page);
+  const pageOwn = body.replace('<b id="in">', '<b id="in" class="on">');
+  for (let round = 0; round < 2; round++) {
+    await page.evaluate(() => webexp.revertVariants());
+    assert.equal(await html(), pageOwn);
+    await page.evaluate(() => webexp.applyVariants());
+    await frames(page);
+    assert.equal((await html()).split("<em>ours</em>").length, 3);
+  }
+  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
 test("a move whose parent or sibling is missing leaves the element where it is", async () => {
   const { page, context, consoleErrors, pageErrors } = await load(
     config(mutate(
@@ -497,6 +539,44 @@ test("the user's <details> choice stands (a <div>'s open is kept); a move by #id
   await page.evaluate(() => document.getElementById("list").append(document.getElementById("mv")));
   await frames(page);
   assert.equal(await page.evaluate(() => document.getElementById("mv").parentElement.id), "side", "moved again");
+  await context.close();
+});
+
+test("the page replacing elements webexp removed or moved (replaceChild, replaceWith, remove): its new element takes the place, and revert leaves the old one out", async () => {
+  const { page, context, pageErrors } = await load(
+    config(mutate(
+      m(".rm", "remove", "element"),
+      m("#mv", "set", "position", undefined, { parentSelector: "#side" }),
+      m("#wait", "set", "position", undefined, { parentSelector: "#nowhere" }),
+    )),
+    `<ul id="list"></ul><div id="side"></div>`,
+  );
+  // Rendered by page script, which keeps its elements (webexp changes them in a microtask).
+  await page.evaluate(() => {
+    const list = document.getElementById("list");
+    list.innerHTML = `<li class="rm" id="r1">1</li><li class="rm" id="r2">2</li><li id="mv">moved</li><li id="wait">waits</li><li id="k">k</li>`;
+    window.kept = Object.fromEntries([...list.children].map((c) => [c.id, c]));
+  });
+  await frames(page);
+  const result = await page.evaluate(() => {
+    const list = document.getElementById("list"), fresh = (id) => Object.assign(document.createElement("li"), { id });
+    const out = [[...list.children].map((c) => c.id).join(" ")];
+    try {
+      list.replaceChild(fresh("n1"), kept.r1);
+      kept.r2.replaceWith(fresh("n2"));
+      list.replaceChild(fresh("n3"), kept.mv);
+      // A move that never happened (its place is missing): replaced where it is.
+      list.replaceChild(fresh("n4"), kept.wait);
+    } catch (e) {
+      out.push(String(e));
+    }
+    out.push([...list.children].map((c) => c.id).join(" "));
+    return out;
+  });
+  assert.deepEqual(result, ["wait k", "n1 n2 n3 n4 k"]);
+  await page.evaluate(() => webexp.revertVariants());
+  assert.equal(await page.evaluate(() => document.body.innerHTML), `<ul id="list"><li id="n1"></li><li id="n2"></li><li id="n3"></li><li id="n4"></li><li id="k">k</li></ul><div id="side"></div>`);
+  assert.deepEqual(pageErrors, []);
   await context.close();
 });
 

@@ -411,6 +411,15 @@ extern "C" {
     /// `CSS.supports(name, value)`.
     #[wasm_bindgen(js_name = cssSupports)]
     fn css_supports(name: &str, value: &str) -> bool;
+    /// `el.remove()` as the browser does it: webexp's own removal, not the page's (`page.js`).
+    #[wasm_bindgen(js_name = takeOut)]
+    fn take_out(el: &Element);
+    /// Whether `node` is, or is inside, a part that an html append of ours added to `el`.
+    #[wasm_bindgen(js_name = inAppended)]
+    fn in_appended(el: &Element, node: &Node) -> bool;
+    /// See [`Place::put_back`].
+    #[wasm_bindgen(js_name = putBack)]
+    fn put_back(el: &Element, parent: &Node, next: Option<&Node>, prev: Option<&Node>);
 }
 
 /// Where an element was: its parent and its neighbours then.
@@ -432,16 +441,10 @@ impl Place {
 
     /// Puts `el` back: before its next sibling if that is still there, else after its previous
     /// one (the next may be gone, or not parsed yet when the place was taken), else where it
-    /// was first, else at the end.
+    /// was first, else at the end; among the page's own content where a set of ours replaces
+    /// it (`putBack` in `page.js`).
     fn put_back(&self, el: &Element) {
-        let here = |n: &Node| n.parent_node().as_ref() == Some(&self.parent);
-        let before = match (&self.next, &self.prev) {
-            (Some(next), _) if here(next) => Some(next.clone()),
-            (_, Some(prev)) if here(prev) => prev.next_sibling(),
-            (_, None) => self.parent.first_child(),
-            _ => None,
-        };
-        let _ = self.parent.insert_before(el, before.as_ref());
+        put_back(el, &self.parent, self.next.as_ref(), self.prev.as_ref());
     }
 }
 
@@ -867,11 +870,16 @@ impl Mutator {
         let keys = content_keys_around(el, true);
         // An element whose html we set is not output of that write; its descendants are.
         let around = keys.strip_prefix(&[key]).unwrap_or(&keys);
-        self.records.iter().any(|r| {
+        // (Within an html record that only appends, the page's own content is not ours: only
+        // the parts appended are, as `page.js` knows them.)
+        self.records.iter().enumerate().any(|(pos, r)| {
             r.inserted_keys.iter().any(|k| keys.contains(k))
                 || (html(r)
                     && around.contains(&r.key)
-                    && r.applied.as_deref() == Some(r.el.inner_html().as_str()))
+                    && match self.has_set(pos) {
+                        true => r.applied.as_deref() == Some(r.el.inner_html().as_str()),
+                        false => in_appended(&r.el, el),
+                    })
         })
     }
 
@@ -1133,7 +1141,7 @@ impl Mutator {
                     self.records[pos].home = Some(place);
                     self.forget_older_copies(pos);
                     mark_moved(&el);
-                    el.remove();
+                    take_out(&el);
                     self.absorb(pos, &parent, false);
                 }
                 return;
@@ -1360,7 +1368,7 @@ impl Mutator {
                 && old.next.as_ref().is_none_or(gone)
                 && old.prev.as_ref().is_none_or(gone);
             if stale_move {
-                r.el.remove();
+                take_out(&r.el);
                 self.records[i].home = None;
             } else if rendered_again && !r.el.is_connected() {
                 self.records[i].home = None;
@@ -1674,10 +1682,14 @@ fn restore(r: &Record) {
     }
     match &r.property {
         Property::Position | Property::Element => {
-            // An element we removed has no parent; one we moved is put back wherever it is;
-            // one the page's own code removed since stays out.
+            // An element we removed has no parent, one we moved has one: each is put back
+            // (one we moved, also from a place the page took out since). Not one whose move
+            // never happened (its place never came: where it is, the page put it), nor one the
+            // page's own code removed since.
+            let moved = r.property == Property::Position;
             if let Some(home) = &r.home {
-                if (r.property == Property::Position || r.el.parent_node().is_none())
+                if (r.reached || !moved)
+                    && r.el.parent_node().is_some() == moved
                     && !released_by_page(&r.el)
                 {
                     home.put_back(&r.el);
@@ -1691,14 +1703,15 @@ fn restore(r: &Record) {
                 }
             }
         }
+        // Html and text whose nodes of ours are known (`page.js`): those are taken out, whatever
+        // the page changed around or inside them since (a class toggled in the content reads
+        // as another value, and ours would stay).
+        _ if sets_content(&r.property) && put_back_content(&r.el) => {}
         _ => {
             // Only our value is undone: one the page wrote since (its record not yet seen) is
             // the page's, and stays.
             let current = read(&r.el, &r.property);
-            if current == r.applied
-                && current != r.original
-                && !(sets_content(&r.property) && put_back_content(&r.el))
-            {
+            if current == r.applied && current != r.original {
                 write(&r.el, &r.property, r.original.as_deref());
             }
         }

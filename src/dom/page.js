@@ -19,6 +19,8 @@ export const otherOrigin = (url) => new URL(url).origin !== location.origin;
 // (`moved` maps each to its next sibling when webexp took it: a framework inserting before the
 // element inserts before that sibling instead, else at the end.)
 const moved = new WeakMap(), released = new WeakSet();
+// The parent each element in `moved` had then: where the page still thinks it is.
+const homes = new WeakMap();
 // Node's insertBefore as it was before webexp wrapped it: webexp's own inserts (a move, an
 // inject's insertElement) go where the config says, never to a fragment (below).
 // (Node.prototype is found from the document, not through the global `Node`, which a page may
@@ -26,6 +28,13 @@ const moved = new WeakMap(), released = new WeakSet();
 let NodeProto = globalThis.document;
 while (NodeProto && !Object.prototype.hasOwnProperty.call(NodeProto, "insertBefore")) NodeProto = Object.getPrototypeOf(NodeProto);
 const insertBeforeAsIs = NodeProto?.insertBefore;
+// Element's remove, found the same way, as it was before webexp wrapped it (below): the page's
+// removal of an element webexp moved counts as the page's, webexp's own does not.
+let ElementProto = globalThis.document?.documentElement;
+while (ElementProto && !Object.prototype.hasOwnProperty.call(ElementProto, "remove")) ElementProto = Object.getPrototypeOf(ElementProto);
+const removeAsIs = ElementProto?.remove;
+/** `el.remove()` as it was before webexp wrapped it. */
+export const takeOut = (el) => removeAsIs.call(el);
 /** `parent.insertBefore(node, before)`, as it was before webexp wrapped it. Throws as it does. */
 export const insertHere = (parent, node, before) => insertBeforeAsIs.call(parent, node, before);
 // Whether the browser takes `value` for the CSS property `name` (a value it rejects would be
@@ -74,6 +83,35 @@ function wrap() {
         const e = replaced.get(this);
         return appendChild.call(diverts(e, this, node) ? e.held : this, node);
       };
+      // The page replacing an element we moved or removed: its new node takes the place the
+      // page thinks the old one has, and the old one counts as released by the page (a revert
+      // leaves it out). One of the page's nodes kept aside by an html set of ours is replaced
+      // there.
+      const replaceChild = P.replaceChild;
+      P.replaceChild = function (node, child) {
+        const e = replaced.get(this);
+        if (e && child?.parentNode === e.held) return replaceChild.call(e.held, node, child);
+        if (child?.parentNode !== this && moved.has(child)) {
+          P.insertBefore.call(this, node, child);
+          P.removeChild.call(this, child);
+          return child;
+        }
+        return replaceChild.call(this, node, child);
+      };
+      const E = ElementProto, replaceWith = E.replaceWith, remove = removeAsIs;
+      E.replaceWith = function (...nodes) {
+        const home = homes.get(this);
+        if (home && moved.has(this) && this.parentNode !== home) {
+          const f = document.createDocumentFragment();
+          f.append(...nodes);
+          return void home.replaceChild(f, this);
+        }
+        return replaceWith.apply(this, nodes);
+      };
+      E.remove = function () {
+        if (moved.has(this)) released.add(this);
+        return remove.call(this);
+      };
     } catch {}
     // (A frozen prototype ignores the assignments, or throws in strict mode: the npm module.)
     if (P.appendChild === appendChild) {
@@ -84,6 +122,7 @@ function wrap() {
 export function markMoved(el) {
   wrap();
   moved.set(el, el.nextSibling);
+  homes.set(el, el.parentNode);
 }
 export const releasedByPage = (el) => released.has(el);
 
@@ -144,6 +183,9 @@ export function appendContent(el, rest, asText) {
   return true;
 }
 
+// Whether `node` is, or is inside, a part `appendContent` added to `el`.
+export const inAppended = (el, node) => !!appended.get(el)?.some((n) => n.contains(node));
+
 // What `appendContent` added to `el`, as its innerHTML writes it (or as text), while all of it is
 // still there; undefined otherwise.
 export function appendedPart(el, asText) {
@@ -172,17 +214,34 @@ export function adoptAdded(el, alsoOurs) {
   return true;
 }
 
-// Puts back the page's own content that `writeContent` kept for `el`, as it is now; whether
-// there was any.
+// Undoes our content in `el`: what is left of our appended parts goes (the page may have taken
+// out a part, a feed dropping an item), and where a set of ours still shows, the page's own
+// content comes back, as it is now, with what the page added next to ours since. (Where the page
+// wrote its own content over ours, that stays.) Whether there was anything of ours to undo.
 export function putBackContent(el) {
   const e = replaced.get(el), added = appended.get(el);
   replaced.delete(el);
   appended.delete(el);
-  if (e) el.replaceChildren(...e.held.childNodes);
-  // (What is left of it: the page may have taken out a part, a feed dropping an item.)
-  else if (added) for (const n of added) n.parentNode === el && n.remove();
-  else return false;
-  return true;
+  if (added) for (const n of added) n.parentNode === el && n.remove();
+  if (e && showsOurs(e, el)) {
+    replaced.set(el, e);
+    adoptAdded(el, []);
+    replaced.delete(el);
+    el.replaceChildren(...e.held.childNodes);
+  }
+  return !!(e || added);
+}
+
+// Puts `el` back into `parent`: before `next` if that is still there, else after `prev`, else
+// first (it was first), else at the end. Where a set of ours replaces `parent`'s content, the
+// page's own content is kept aside (above), and `el` goes back into it: it comes back with it,
+// where put among ours it would go when ours is undone.
+export function putBack(el, parent, next, prev) {
+  const e = replaced.get(parent), box = e && showsOurs(e, parent) ? e.held : parent;
+  const here = (n) => n && n.parentNode === box;
+  try {
+    insertBeforeAsIs.call(box, el, here(next) ? next : here(prev) ? prev.nextSibling : prev ? null : box.firstChild);
+  } catch {}
 }
 
 // Calls `callback` in a task after the next animation frame; returns what cancels it.
