@@ -29,6 +29,10 @@ const ID_KEY: &str = "webexp:web_exp_id";
 
 /// sessionStorage key of the impressions that redirects hand to their destination page.
 const HANDOFF_KEY: &str = "webexp:redirects";
+/// localStorage: the hand-overs whose impression some tab has sent (flag and time): a copy of
+/// the session's storage (a window opened by the destination, a duplicated tab) holds the same
+/// hand-over, which must not be sent twice.
+const HANDOFF_SENT_KEY: &str = "webexp:redirects-sent";
 
 /// sessionStorage key of the session's preview: `["true", flagKey, variantKey, ...]`.
 const PREVIEW_KEY: &str = "webexp:preview";
@@ -1136,6 +1140,8 @@ impl Runtime {
         let mut list = redirect::read_handoffs(&text);
         let mut changed = false;
         let mut delivered = Vec::new();
+        // (Read when one has arrived, as most page loads have none.)
+        let mut sent_anywhere: Option<Vec<redirect::Handoff>> = None;
         list.retain_mut(|h| {
             let age = now - h.at;
             let landed_now = !h.landed;
@@ -1152,7 +1158,22 @@ impl Runtime {
             let keep = if h.event.is_empty() {
                 age <= redirect::LOOP_WINDOW_MS
             } else if arrived {
-                delivered.push((h.flag.clone(), core::mem::take(&mut h.event)));
+                let sent = sent_anywhere.get_or_insert_with(|| {
+                    let text = dom::local_get(HANDOFF_SENT_KEY).unwrap_or_default();
+                    redirect::read_handoffs(&text)
+                });
+                let event = core::mem::take(&mut h.event);
+                if !sent.iter().any(|s| s.at == h.at && s.flag == h.flag) {
+                    sent.push(redirect::Handoff {
+                        at: h.at,
+                        flag: h.flag.clone(),
+                        from: String::new(),
+                        to: String::new(),
+                        event: String::new(),
+                        landed: false,
+                    });
+                    delivered.push((h.flag.clone(), event));
+                }
                 changed = true;
                 true
             } else if age > redirect::HANDOFF_TTL_MS {
@@ -1169,6 +1190,11 @@ impl Runtime {
         if changed {
             let text = redirect::write_handoffs(&list);
             dom::session_set(HANDOFF_KEY, (!list.is_empty()).then_some(text.as_str()));
+        }
+        if let (Some(mut sent), false) = (sent_anywhere, delivered.is_empty()) {
+            // (No copy outlives its hand-over's lifetime.)
+            sent.retain(|s| now - s.at <= redirect::HANDOFF_TTL_MS);
+            dom::local_set(HANDOFF_SENT_KEY, &redirect::write_handoffs(&sent));
         }
         let mut sent: Vec<(String, String)> = Vec::new();
         for (flag, event) in delivered {

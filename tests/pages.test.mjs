@@ -146,6 +146,28 @@ test("a redirect keeps the visitor's query parameters, takes the target's hash, 
   await context.close();
 });
 
+test("a hand-over in a copy of the session's storage (a window the destination opens) is sent once, by whichever page sends it first", async () => {
+  const config = {
+    flags: [flag("move", { experimentKey: "exp-r", actions: [redirectTo("/hs-b")] })],
+    pageObjects: { move: urlPage("a", "/hs-a$") },
+  };
+  // The destination waits for consent (a cookie banner), except in the window it opens.
+  const consent = `<script>webexpConfig.consent = window.name == "granted" ? "granted" : "pending";</script>`;
+  live.server.setRoute("/hs-a", { body: page(config) });
+  live.server.setRoute("/hs-b", { body: page(config).replace('<script src="/webexp.js">', consent + '<script src="/webexp.js">') });
+  const { page: tab, context } = await openPage(live.browser);
+  await tab.goto(live.server.url + "/hs-a");
+  await tab.waitForURL(/\/hs-b$/);
+  await tab.waitForFunction(() => document.readyState === "complete");
+  const [popup] = await Promise.all([context.waitForEvent("page"), tab.evaluate(() => { window.open("/hs-b", "granted"); })]);
+  await popup.waitForLoadState("load");
+  await popup.waitForFunction(() => JSON.parse(localStorage.getItem("log") || "[]").length > 0);
+  await tab.evaluate(() => webexp.setConsent("granted"));
+  await tab.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+  assert.deepEqual((await log(tab)).map((e) => e.eventProperties.flag_key), ["move"]);
+  await context.close();
+});
+
 test("a redirect whose target matches the same flag's page is skipped, with a clear error", async () => {
   const config = {
     flags: [flag("loop", { actions: [redirectTo("/loop-b")] })],
