@@ -1163,12 +1163,16 @@ impl Runtime {
                     redirect::read_handoffs(&text)
                 });
                 let event = core::mem::take(&mut h.event);
-                if !sent.iter().any(|s| s.at == h.at && s.flag == h.flag) {
+                // (The same hand-over: the same flag and destination at the same millisecond.)
+                if !sent
+                    .iter()
+                    .any(|s| s.at == h.at && s.flag == h.flag && s.to == h.to)
+                {
                     sent.push(redirect::Handoff {
                         at: h.at,
                         flag: h.flag.clone(),
                         from: String::new(),
-                        to: String::new(),
+                        to: h.to.clone(),
                         event: String::new(),
                         landed: false,
                     });

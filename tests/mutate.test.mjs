@@ -542,6 +542,42 @@ test("the user's <details> choice stands (a <div>'s open is kept); a move by #id
   await context.close();
 });
 
+test("revert after the page emptied a moved element's new place, or wrote the same markup over an html set, gives the page its own content", async () => {
+  const body = `<div id="home"><p id="a">A</p></div><div id="side"></div><p id="t">page</p><p id="u">page</p>`;
+  const { page, context, pageErrors } = await load(
+    config(mutate(
+      m("#a", "set", "position", undefined, { parentSelector: "#side" }),
+      m("#t", "set", "html", "<b>ours</b>"),
+      m("#u", "set", "text", "ours"),
+    )),
+    body,
+  );
+  await frames(page);
+  // A list re-rendered by innerHTML; a highlighter pass that changes nothing.
+  await page.evaluate(() => {
+    document.getElementById("side").innerHTML = "";
+    const t = document.getElementById("t"), u = document.getElementById("u");
+    t.innerHTML = t.innerHTML;
+    u.textContent = u.textContent;
+  });
+  await frames(page);
+  await page.evaluate(() => webexp.revertVariants());
+  assert.equal(await page.evaluate(() => document.body.innerHTML), body);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("a style.<property> value is checked as the page's document takes it: quirks mode takes a unitless width", async () => {
+  const path = `/mutate-quirks.html`;
+  live.server.setRoute(path, { body: pageHtml(config(mutate(m("#q", "set", "style.width", "100"))), `<p id="q">q</p>`).replace(/^<!doctype html>/i, "") });
+  const { page, context, consoleErrors } = await openPage(live.browser);
+  await page.goto(live.server.url + path, { waitUntil: "load" });
+  assert.equal(await page.evaluate(() => document.compatMode), "BackCompat");
+  assert.equal(await page.evaluate(() => document.getElementById("q").style.width), "100px");
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
 test("the page replacing elements webexp removed or moved (replaceChild, replaceWith, remove): its new element takes the place, and revert leaves the old one out", async () => {
   const { page, context, pageErrors } = await load(
     config(mutate(

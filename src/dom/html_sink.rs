@@ -40,10 +40,12 @@ extern "C" {
     /// all there (see `page.js`).
     #[wasm_bindgen(js_name = adoptAdded)]
     pub fn adopt_added(el: &Element, ours: &js_sys::Array) -> bool;
-    /// Undoes our content in `el`: puts back the page's own content kept for it, as it is now, or
-    /// takes out what [`append_content`] added; false when neither can be done.
+    /// Undoes our content in `el`: takes out what [`append_content`] added, and puts back the
+    /// page's own content kept for it, as it is now, where our nodes still show or `ours` (the
+    /// content still reads as ours: the page wrote the same markup again); false when there was
+    /// nothing of ours to undo.
     #[wasm_bindgen(js_name = putBackContent)]
-    pub fn put_back_content(el: &Element) -> bool;
+    pub fn put_back_content(el: &Element, ours: bool) -> bool;
 }
 
 #[wasm_bindgen]

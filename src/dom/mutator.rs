@@ -1159,7 +1159,9 @@ impl Mutator {
         if !fresh && !insert && current != record.applied {
             // (Appends: what is left of ours, the page having taken out a part, is not the
             // page's: it comes out first, and the chain is added again after the page's nodes.)
-            if sets_content(&record.property) && !self.has_set(pos) && put_back_content(&record.el)
+            if sets_content(&record.property)
+                && !self.has_set(pos)
+                && put_back_content(&record.el, true)
             {
                 current = read(&record.el, &record.property);
             }
@@ -1203,7 +1205,7 @@ impl Mutator {
                     // first, and what stays on is added again after the page's nodes.
                     let mut now = current.clone();
                     if !now.as_deref().is_some_and(|c| v.starts_with(c))
-                        && put_back_content(&record.el)
+                        && put_back_content(&record.el, true)
                     {
                         now = read(&record.el, &record.property);
                     }
@@ -1217,7 +1219,7 @@ impl Mutator {
                 // goes on changing it, for the revert; so is the page's content under ours (an
                 // append's, or a set's), which comes back out first.
                 (Property::Html | Property::Text, Some(v)) => {
-                    let keep = current != record.applied || put_back_content(&record.el);
+                    let keep = current != record.applied || put_back_content(&record.el, true);
                     write_content(&record.el, v, as_text, keep)
                 }
                 (property, value) => write(&record.el, property, value),
@@ -1682,16 +1684,16 @@ fn restore(r: &Record) {
     }
     match &r.property {
         Property::Position | Property::Element => {
-            // An element we removed has no parent, one we moved has one: each is put back
-            // (one we moved, also from a place the page took out since). Not one whose move
-            // never happened (its place never came: where it is, the page put it), nor one the
-            // page's own code removed since.
-            let moved = r.property == Property::Position;
+            // An element we removed has no parent; one we moved is put back wherever it is
+            // (also from a place the page emptied since). Not one whose move never happened
+            // (its place never came: where it is, the page put it), nor one the page's own code
+            // removed or replaced since (the wrappers in `page.js` note those).
             if let Some(home) = &r.home {
-                if (r.reached || !moved)
-                    && r.el.parent_node().is_some() == moved
-                    && !released_by_page(&r.el)
-                {
+                let put_back = match r.property {
+                    Property::Position => r.reached,
+                    _ => r.el.parent_node().is_none(),
+                };
+                if put_back && !released_by_page(&r.el) {
                     home.put_back(&r.el);
                 }
             }
@@ -1703,15 +1705,17 @@ fn restore(r: &Record) {
                 }
             }
         }
-        // Html and text whose nodes of ours are known (`page.js`): those are taken out, whatever
-        // the page changed around or inside them since (a class toggled in the content reads
-        // as another value, and ours would stay).
-        _ if sets_content(&r.property) && put_back_content(&r.el) => {}
         _ => {
             // Only our value is undone: one the page wrote since (its record not yet seen) is
-            // the page's, and stays.
+            // the page's, and stays. Html and text whose nodes of ours are known (`page.js`)
+            // are undone by those nodes, whatever the page changed around or inside them since
+            // (a class toggled in the content reads as another value, and ours would stay).
             let current = read(&r.el, &r.property);
-            if current == r.applied && current != r.original {
+            let ours = current == r.applied;
+            if !(sets_content(&r.property) && put_back_content(&r.el, ours))
+                && ours
+                && current != r.original
+            {
                 write(&r.el, &r.property, r.original.as_deref());
             }
         }

@@ -37,9 +37,16 @@ const removeAsIs = ElementProto?.remove;
 export const takeOut = (el) => removeAsIs.call(el);
 /** `parent.insertBefore(node, before)`, as it was before webexp wrapped it. Throws as it does. */
 export const insertHere = (parent, node, before) => insertBeforeAsIs.call(parent, node, before);
-// Whether the browser takes `value` for the CSS property `name` (a value it rejects would be
-// dropped without a word, and the change counted as made).
-export const cssSupports = (name, value) => CSS.supports(name, value);
+// Whether the page's document takes `value` for the CSS property `name` (a value it rejects
+// would be dropped without a word, and the change counted as made). Tried on an element of its
+// own, not with CSS.supports: a page in quirks mode takes `width: 100` as `100px`.
+let scratch;
+export function cssSupports(name, value) {
+  const s = (scratch ||= document.createElement("b")).style;
+  s.cssText = "";
+  s.setProperty(name, value);
+  return s.getPropertyValue(name) !== "";
+}
 // Elements whose content a change of ours replaces (html or text set): `held`, a fragment with
 // the page's own nodes the change took out, and `ours`, the nodes written in their place. A
 // framework that rendered the page's nodes goes on updating them in the fragment: Vue finds a
@@ -61,10 +68,9 @@ function wrap() {
       P.removeChild = function (child) {
         const e = replaced.get(this);
         if (e && child?.parentNode === e.held) return removeChild.call(e.held, child);
-        if (child?.parentNode !== this && moved.has(child)) {
+        if (moved.has(child)) {
           released.add(child);
-          child.remove();
-          return child;
+          if (child.parentNode !== this) return child.remove(), child;
         }
         return removeChild.call(this, child);
       };
@@ -91,21 +97,27 @@ function wrap() {
       P.replaceChild = function (node, child) {
         const e = replaced.get(this);
         if (e && child?.parentNode === e.held) return replaceChild.call(e.held, node, child);
-        if (child?.parentNode !== this && moved.has(child)) {
+        if (moved.has(child) && child.parentNode !== this) {
+          // (Replaced by itself where the page thinks it is: nothing to do, as there.)
+          if (node === child) return child;
+          released.add(child);
           P.insertBefore.call(this, node, child);
-          P.removeChild.call(this, child);
-          return child;
+          return child.remove(), child;
         }
+        if (moved.has(child) && node !== child) released.add(child);
         return replaceChild.call(this, node, child);
       };
+      // (An element we removed has no parent, and its replaceWith would do nothing: the page's
+      // nodes go where it was. One we moved is replaced where it shows.)
       const E = ElementProto, replaceWith = E.replaceWith, remove = removeAsIs;
       E.replaceWith = function (...nodes) {
         const home = homes.get(this);
-        if (home && moved.has(this) && this.parentNode !== home) {
+        if (home && moved.has(this) && !this.parentNode) {
           const f = document.createDocumentFragment();
-          f.append(...nodes);
+          f.append(...nodes.filter((n) => n !== this));
           return void home.replaceChild(f, this);
         }
+        if (moved.has(this) && !nodes.includes(this)) released.add(this);
         return replaceWith.apply(this, nodes);
       };
       E.remove = function () {
@@ -215,15 +227,16 @@ export function adoptAdded(el, alsoOurs) {
 }
 
 // Undoes our content in `el`: what is left of our appended parts goes (the page may have taken
-// out a part, a feed dropping an item), and where a set of ours still shows, the page's own
-// content comes back, as it is now, with what the page added next to ours since. (Where the page
-// wrote its own content over ours, that stays.) Whether there was anything of ours to undo.
-export function putBackContent(el) {
+// out a part, a feed dropping an item), and where a set of ours still shows (or `ours`: the
+// content reads as ours, the page having written the same markup again), the page's own content
+// comes back, as it is now, with what the page added next to ours since. (Where the page wrote
+// its own content over ours, that stays.) Whether there was anything of ours to undo.
+export function putBackContent(el, ours) {
   const e = replaced.get(el), added = appended.get(el);
   replaced.delete(el);
   appended.delete(el);
   if (added) for (const n of added) n.parentNode === el && n.remove();
-  if (e && showsOurs(e, el)) {
+  if (e && (ours || showsOurs(e, el))) {
     replaced.set(el, e);
     adoptAdded(el, []);
     replaced.delete(el);
@@ -239,8 +252,12 @@ export function putBackContent(el) {
 export function putBack(el, parent, next, prev) {
   const e = replaced.get(parent), box = e && showsOurs(e, parent) ? e.held : parent;
   const here = (n) => n && n.parentNode === box;
+  const before = here(next) ? next : here(prev) ? prev.nextSibling : prev ? null : box.firstChild;
+  // (Already there, as a move in place from the start is: not taken out and put in again, which
+  // would reload an iframe in it and reset a video.)
+  if (el.parentNode === box && (el === before || el.nextSibling === before)) return;
   try {
-    insertBeforeAsIs.call(box, el, here(next) ? next : here(prev) ? prev.nextSibling : prev ? null : box.firstChild);
+    insertBeforeAsIs.call(box, el, before);
   } catch {}
 }
 

@@ -135,13 +135,14 @@ export function start(config, nonce) {
     // Nesting deeper than the wasm reads (256 levels, which no real config has) costs the parts
     // that have it, each said by its place; the rest starts.
     const sent = JSON.parse(text), kept = {};
+    if (Array.isArray(sent)) return console.error(`${NAME}: config: must be an object; nothing was started`);
     const levels = (v) => (v && typeof v == "object" ? 1 + Object.values(v).reduce((m, x) => Math.max(m, levels(x)), 0) : 0);
     const fits = (v, at, where) => at + levels(v) <= 250 || console.error(`${NAME}: ${where}: nested more than 250 levels deep; left out`);
     for (const [k, v] of Object.entries(sent)) {
       if (k == "flags" && Array.isArray(v)) kept.flags = v.filter((f, i) => fits(f, 2, `config.flags[${i}]`));
       else if (fits(v, 1, "config." + k)) kept[k] = v;
     }
-    wasm.start(JSON.stringify(kept), nonce);
+    wasm.start(stringify(kept), nonce);
   });
 }
 
