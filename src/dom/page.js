@@ -107,18 +107,17 @@ function wrap() {
         if (moved.has(child) && node !== child) released.add(child);
         return replaceChild.call(this, node, child);
       };
-      // (An element we removed has no parent, and its replaceWith would do nothing: the page's
-      // nodes go where it was. One we moved is replaced where it shows.)
+      // (The page's nodes go where the element is for the page, as with replaceChild: an
+      // element we removed has no parent, and its own replaceWith would do nothing.)
       const E = ElementProto, replaceWith = E.replaceWith, remove = removeAsIs;
       E.replaceWith = function (...nodes) {
-        const home = homes.get(this);
-        if (home && moved.has(this) && !this.parentNode) {
-          const f = document.createDocumentFragment();
-          f.append(...nodes.filter((n) => n !== this));
-          return void home.replaceChild(f, this);
-        }
-        if (moved.has(this) && !nodes.includes(this)) released.add(this);
-        return replaceWith.apply(this, nodes);
+        const home = homes.get(this), keeps = nodes.includes(this);
+        if (moved.has(this) && !keeps) released.add(this);
+        if (!home || !moved.has(this) || this.parentNode === home) return replaceWith.apply(this, nodes);
+        const f = document.createDocumentFragment();
+        f.append(...nodes.filter((n) => n !== this));
+        P.insertBefore.call(home, f, this);
+        if (!keeps) remove.call(this);
       };
       E.remove = function () {
         if (moved.has(this)) released.add(this);
