@@ -215,14 +215,19 @@ export function appendedPart(el, asText) {
 export function adoptAdded(el, alsoOurs) {
   const e = replaced.get(el);
   if (!e || !showsOurs(e, el)) return false;
-  // (What the page put before ours goes before its content, what it put after, after.)
+  adopt(e, el, alsoOurs);
+  return true;
+}
+
+// The nodes in `el` that are neither ours (`e.ours`, `alsoOurs`) go to the fragment `e.held`:
+// what the page put before ours goes before its content, what it put after, after.
+function adopt(e, el, alsoOurs) {
   const before = [], after = [], first = e.ours[0];
   for (const n of el.childNodes) {
     if (!e.ours.includes(n) && !alsoOurs.includes(n)) (first && n.compareDocumentPosition(first) & 4 /* DOCUMENT_POSITION_FOLLOWING */ ? before : after).push(n);
   }
   e.held.prepend(...before);
   e.held.append(...after);
-  return true;
 }
 
 // Undoes our content in `el`: what is left of our appended parts goes (the page may have taken
@@ -235,12 +240,10 @@ export function putBackContent(el, ours) {
   replaced.delete(el);
   appended.delete(el);
   if (added) for (const n of added) n.parentNode === el && n.remove();
-  if (e && (ours || showsOurs(e, el))) {
-    replaced.set(el, e);
-    adoptAdded(el, []);
-    replaced.delete(el);
-    el.replaceChildren(...e.held.childNodes);
-  }
+  // (Our nodes replaced by copies, the same markup written again: none of them is the page's.)
+  const shows = e && showsOurs(e, el);
+  if (shows) adopt(e, el, []);
+  if (shows || (e && ours)) el.replaceChildren(...e.held.childNodes);
   return !!(e || added);
 }
 
