@@ -29,7 +29,8 @@ const ID_KEY: &str = "webexp:web_exp_id";
 
 /// sessionStorage key of the impressions that redirects hand to their destination page.
 const HANDOFF_KEY: &str = "webexp:redirects";
-/// localStorage: the hand-overs whose impression some tab has sent (flag and time): a copy of
+/// localStorage: the hand-overs whose impression some tab has sent (flag, destination and
+/// time): a copy of
 /// the session's storage (a window opened by the destination, a duplicated tab) holds the same
 /// hand-over, which must not be sent twice.
 const HANDOFF_SENT_KEY: &str = "webexp:redirects-sent";
@@ -376,8 +377,12 @@ impl Runtime {
                 report("config: ", "", "must be an object; nothing was started");
                 return true;
             }
-            // (Said by the caller, which can tell the parts too deep.)
-            Err(_) => return false,
+            // (Nesting too deep is said by the caller, which can tell the parts that have it.)
+            Err(e) if e.what == json::TOO_DEEP => return false,
+            Err(e) => {
+                report("config: ", "", e.what);
+                return true;
+            }
         };
         self.started = true;
         // `revertVariants()` before `start()` had nothing to undo: it does not stop this start.

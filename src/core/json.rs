@@ -41,6 +41,9 @@ pub struct JsonError {
 /// Nesting deeper than this is rejected instead of exhausting the stack.
 const MAX_DEPTH: usize = 256;
 
+/// What a text nested deeper than [`MAX_DEPTH`] gets as its error.
+pub const TOO_DEEP: &str = "nesting too deep";
+
 impl Value {
     /// The member `key` of an object (the last one when the key repeats, as `JSON.parse` does).
     pub fn get(&self, key: &str) -> Option<&Value> {
@@ -190,7 +193,7 @@ impl Parser<'_> {
 
     fn value(&mut self, depth: usize) -> Option<Value> {
         if depth > MAX_DEPTH {
-            return self.fail("nesting too deep");
+            return self.fail(TOO_DEEP);
         }
         let Some(c) = self.peek_ws() else {
             return self.fail("unexpected end of JSON");
