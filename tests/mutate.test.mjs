@@ -578,6 +578,27 @@ test("a style.<property> value is checked as the page's document takes it: quirk
   await context.close();
 });
 
+test("an element webexp moved that the page then puts somewhere itself (wrapped in a new element) goes back there on revert", async () => {
+  const { page, context, pageErrors } = await load(
+    config(mutate(m("#a", "set", "position", undefined, { parentSelector: "#side" }))),
+    `<div id="home"><p id="a">A</p><p id="b">B</p></div><div id="side"></div>`,
+  );
+  await frames(page);
+  await page.evaluate(() => {
+    // The page's view: #a is in #home; it wraps it there.
+    const a = document.getElementById("a"), w = document.createElement("div");
+    w.id = "w";
+    document.getElementById("home").insertBefore(w, a);
+    w.appendChild(a);
+  });
+  await frames(page);
+  assert.equal(await page.evaluate(() => document.body.innerHTML), `<div id="home"><div id="w"></div><p id="b">B</p></div><div id="side"><p id="a">A</p></div>`);
+  await page.evaluate(() => webexp.revertVariants());
+  assert.equal(await page.evaluate(() => document.body.innerHTML), `<div id="home"><div id="w"><p id="a">A</p></div><p id="b">B</p></div><div id="side"></div>`);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
 test("the page replacing elements webexp removed or moved (replaceChild, replaceWith, remove): its new element takes the place, and revert leaves the old one out", async () => {
   const { page, context, pageErrors } = await load(
     config(mutate(

@@ -1446,10 +1446,19 @@ impl Mutator {
         pos: usize,
         (parent, before, in_place): (Element, Option<Element>, bool),
     ) {
-        let el = &self.records[pos].el;
+        let r = &mut self.records[pos];
+        let el = &r.el;
         if !in_place {
+            // Moved already, and found outside its place's parent: the page put it where it is
+            // (its own move, a wrapper it added around it), which is where the element is for
+            // the page from now on, and where a revert puts it back. (Outside its place, but
+            // in the parent, it is where we put it: the element it goes before has moved.)
+            if r.reached && el.parent_node().as_ref() != Some(parent.as_ref()) {
+                r.home = Place::of(el).or(r.home.take());
+            }
             mark_moved(el);
         }
+        let el = &self.records[pos].el;
         if in_place || insert_here(&parent, el, before.as_ref().map(AsRef::as_ref)).is_ok() {
             self.mark_reached(pos);
         } else if let Some(&id) = self.records[pos].entries.last() {
