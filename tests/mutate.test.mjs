@@ -599,6 +599,21 @@ test("an element webexp moved that the page then puts somewhere itself (wrapped 
   await context.close();
 });
 
+test("an element that starts to match when its siblings change (li:first-child once the first item goes) gets the change", async () => {
+  const { page, context, pageErrors } = await load(
+    config(mutate(m("li:first-child", "append", "class", "first"), m("#l li:last-child", "append", "class", "last"))),
+    `<ul id="l"><li id="a">a</li><li id="b">b</li><li id="c">c</li></ul>`,
+  );
+  await frames(page);
+  const classes = () => page.evaluate(() => [...document.querySelectorAll("li")].map((li) => li.id + ":" + li.className));
+  assert.deepEqual(await classes(), ["a:first", "b:", "c:last"]);
+  await page.evaluate(() => { document.getElementById("a").remove(); document.getElementById("c").remove(); });
+  await frames(page);
+  assert.deepEqual(await classes(), ["b:first last"]);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
 test("the page replacing elements webexp removed or moved (replaceChild, replaceWith, remove): its new element takes the place, and revert leaves the old one out", async () => {
   const { page, context, pageErrors } = await load(
     config(mutate(

@@ -60,6 +60,10 @@ export function filter_selectors(f, entries, content) {
   f.looseList = loose.length ? loose.map((e) => e.sel).join(", ") : null;
   f.content = looseContent.length ? looseContent.join(", ") : null;
   f.contentIds = contentIds;
+  // Selectors that an element can start to match when its siblings change (`li:first-child`
+  // once the first item is removed): then the elements around each child-list change are
+  // matched too, not only those it added.
+  f.structural = entries.some((e, i) => i % 2 && /:(first|last|only|nth)-|:empty/.test(e));
 }
 // Adds to `hits` [id, element, ...] for each mutation that matches `n` or an element inside it;
 // returns `hits`, made when it was `null` (most records hit nothing and allocate nothing).
@@ -138,7 +142,12 @@ function scan(f, doc, records, ours) {
     // animate constantly and selectors hardly use.
     if (around || f.looseList) {
       const attribute = r.attributeName;
-      const added = attribute === null ? r.addedNodes : attribute === "style" ? [] : [t];
+      let added = attribute === null ? r.addedNodes : attribute === "style" ? [] : [t];
+      // (The first and last children and the neighbours of the change: those whose place among
+      // their siblings it changed at the ends. Not every child of a long list at every change.)
+      if (attribute === null && f.structural && t.nodeType === 1) {
+        added = [...added, t.firstElementChild, t.lastElementChild, r.previousSibling, r.nextSibling].filter((n, i, all) => n && all.indexOf(n) === i);
+      }
       // (An anchor alone, `#id`, matched its element before our own write to its attributes.)
       const skipWhole = ours && attribute !== null;
       for (let j = 0; j < added.length; j++) {
