@@ -614,6 +614,15 @@ test("an element that starts to match when its siblings change (li:first-child o
   await context.close();
 });
 
+test("a class set to nothing leaves no class attribute, as dom-mutator does; revert gives the classes back", async () => {
+  const { page, context } = await load(config(mutate(m("#k", "set", "class", ""))), `<p id="k" class="a b">k</p>`);
+  await frames(page);
+  assert.equal(await page.evaluate(() => document.getElementById("k").outerHTML), `<p id="k">k</p>`);
+  await page.evaluate(() => webexp.revertVariants());
+  assert.equal(await page.evaluate(() => document.getElementById("k").outerHTML), `<p id="k" class="a b">k</p>`);
+  await context.close();
+});
+
 test("the page replacing elements webexp removed or moved (replaceChild, replaceWith, remove): its new element takes the place, and revert leaves the old one out", async () => {
   const { page, context, pageErrors } = await load(
     config(mutate(

@@ -1182,11 +1182,9 @@ impl Mutator {
                 ),
             };
         }
-        // (No classes on an element that had no class attribute: still none, not `class=""`.)
-        if record.property == Property::Class
-            && record.original.is_none()
-            && value.as_deref() == Some("")
-        {
+        // (No classes: no class attribute, not `class=""`, as dom-mutator leaves it; an element
+        // that had none still has none.)
+        if record.property == Property::Class && value.as_deref() == Some("") {
             value = None;
         }
         if let Property::Insert(at) = record.property {
