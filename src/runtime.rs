@@ -744,8 +744,12 @@ impl Runtime {
         } else {
             presence::watch(&list, move || {
                 // A router that renders the next page and then calls `pushState`: the element
-                // belongs to the page view the navigation starts, which looks for it again.
-                if !navigation::navigation_pending() {
+                // belongs to the page view the navigation starts, which looks for it again; so
+                // does this one when the navigation turns out to be none (the same path, a
+                // query or a state changed): see `on_navigation`.
+                if navigation::navigation_pending() {
+                    with(|rt| rt.flags[index].watched.clear());
+                } else {
                     with(|rt| rt.track(index, false));
                     flush();
                 }
@@ -775,6 +779,10 @@ impl Runtime {
         };
         let old = page.get("url").and_then(Value::as_str).unwrap_or_default();
         if old == href {
+            // (Element impressions whose element came with this call look for it again.)
+            for index in 0..self.flags.len() {
+                self.watch_targets(index);
+            }
             return;
         }
         let new_view = redirect::address(old) != redirect::address(&href);

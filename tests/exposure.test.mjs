@@ -69,6 +69,24 @@ for (const variant of ["treatment", "control", "off"]) {
   });
 }
 
+test('exposureMode "element": an element added in the same task as a history call that is no new page view (the same URL, a query) counts', async () => {
+  for (const call of ["history.replaceState({ scroll: 1 }, '', location.href)", "history.pushState(null, '', '?q=1')"]) {
+    for (const variant of ["treatment", "control"]) {
+      const { page: p, context } = await open({ flags: [experiment(variant)] });
+      await p.evaluate((call) => {
+        const el = document.createElement("section");
+        el.innerHTML = '<p id="late">late</p>';
+        document.body.append(el);
+        (0, eval)(call);
+      }, call);
+      await p.waitForFunction(() => tracked.length > 0);
+      await settle(p);
+      assert.deepEqual(await tracked(p), [impression(variant)], call);
+      await context.close();
+    }
+  }
+});
+
 test('exposureMode "element" from the config; an element already there counts at once; a flag can opt out', async () => {
   const optOut = { ...flag("plain", { variant: "control" }) };
   optOut.metadata = { ...optOut.metadata, exposureMode: "default" };
