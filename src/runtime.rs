@@ -1863,10 +1863,14 @@ impl Out {
 pub(crate) fn state_json(what: u32) -> String {
     if what == STATE_VARIANTS {
         // From the copy: it answers also while the runtime is busy (page code inside one of
-        // its DOM writes). (Without a page, said as the other calls say it.)
+        // its DOM writes). (Empty without a page, which is said as the other calls say it;
+        // asked only then, not at every call of a page.)
         return match VARIANTS.0.try_borrow() {
-            Ok(v) if !no_page() && !v.is_empty() => v.clone(),
-            _ => String::from("{}"),
+            Ok(v) if !v.is_empty() => v.clone(),
+            _ => {
+                no_page();
+                String::from("{}")
+            }
         };
     }
     let mut out = Out(Vec::new());
