@@ -696,3 +696,60 @@ test("a framework removing or reordering elements webexp removed or moved does n
   assert.deepEqual(pageErrors, []);
   await context.close();
 });
+
+test("frameworks that find an element webexp removed through its parent (Vue's v-if, Preact's unmount) keep working, and revert leaves out what they replaced", async () => {
+  const { page, context, pageErrors } = await load(
+    config(mutate(m("#promo", "remove", "element"), m("#ad", "remove", "element"), m("#banner", "remove", "element"))),
+    `<div id="root"></div>`,
+  );
+  // Rendered by page script, which keeps its elements (webexp removes them in a microtask).
+  await page.evaluate(() => {
+    document.getElementById("root").innerHTML = `<header id="head"><i id="promo">Sign up</i><nav id="nav">nav</nav></header><div id="box"><b id="ad">ad</b><p id="after">after</p></div><div id="slot"><span id="banner">b</span></div>`;
+    for (const id of ["promo", "ad", "banner"]) window[id + "Ref"] = document.getElementById(id);
+  });
+  await frames(page);
+  const result = await page.evaluate(() => {
+    const out = [], ids = (id) => [...document.getElementById(id).children].map((c) => c.id).join(" ");
+    const fresh = (tag, id) => Object.assign(document.createElement(tag), { id });
+    try {
+      // Vue swapping a v-else branch: container and anchor from the old element, unmount, mount.
+      const promo = window.promoRef;
+      out.push(String(promo.isConnected));
+      const container = promo.parentNode, anchor = promo.nextSibling;
+      if (promo.parentNode) promo.parentNode.removeChild(promo);
+      container.insertBefore(fresh("b", "account"), anchor);
+      out.push(ids("head"));
+      // Preact: the new node goes in before the old one, which is removed only if it has a parent.
+      const ad = window.adRef;
+      document.getElementById("box").insertBefore(fresh("em", "sale"), ad);
+      if (ad.parentNode) ad.parentNode.removeChild(ad);
+      out.push(ids("box"));
+      // Replaced through the parent the page finds for it.
+      const banner = window.bannerRef;
+      banner.parentNode.replaceChild(fresh("span", "banner2"), banner);
+      banner.parentNode?.appendChild(fresh("span", "more"));
+      out.push(ids("slot"));
+    } catch (e) {
+      out.push(String(e));
+    }
+    return out;
+  });
+  assert.deepEqual(result, ["false", "account nav", "sale after", "banner2"]);
+  await page.evaluate(() => webexp.revertVariants());
+  assert.equal(await page.evaluate(() => document.getElementById("root").innerHTML),
+    `<header id="head"><b id="account"></b><nav id="nav">nav</nav></header><div id="box"><em id="sale"></em><p id="after">after</p></div><div id="slot"><span id="banner2"></span></div>`);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("a move whose element is in its place already: the page removing it then, revert leaves it out", async () => {
+  const { page, context, pageErrors } = await load(
+    config(mutate(m("#panel", "set", "position", undefined, { parentSelector: "#app", insertBeforeSelector: "#msg" }))),
+    `<div id="app"><section id="panel">P</section><p id="msg">m</p></div>`,
+  );
+  await page.evaluate(() => document.getElementById("panel").remove());
+  await page.evaluate(() => webexp.revertVariants());
+  assert.equal(await page.evaluate(() => document.body.innerHTML), `<div id="app"><p id="msg">m</p></div>`);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});

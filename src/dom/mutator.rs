@@ -414,6 +414,11 @@ extern "C" {
     /// `el.remove()` as the browser does it: webexp's own removal, not the page's (`page.js`).
     #[wasm_bindgen(js_name = takeOut)]
     fn take_out(el: &Element);
+    /// Takes out an element a mutation removes, into a fragment of its own where the page
+    /// that rendered it still finds a parent (`page.js`).
+    fn park(el: &Element);
+    /// Whether `el` waits where [`park`] put it.
+    fn parked(el: &Element) -> bool;
     /// Whether `node` is, or is inside, a part that an html append of ours added to `el`.
     #[wasm_bindgen(js_name = inAppended)]
     fn in_appended(el: &Element, node: &Node) -> bool;
@@ -430,8 +435,11 @@ struct Place {
 }
 
 impl Place {
-    /// Where `el` is now; `None` when it has no parent.
+    /// Where `el` is now; `None` when it has no parent, or waits where a removal put it.
     fn of(el: &Element) -> Option<Place> {
+        if parked(el) {
+            return None;
+        }
         Some(Place {
             parent: el.parent_node()?,
             next: el.next_sibling(),
@@ -1141,7 +1149,7 @@ impl Mutator {
                     self.records[pos].home = Some(place);
                     self.forget_older_copies(pos);
                     mark_moved(&el);
-                    take_out(&el);
+                    park(&el);
                     self.absorb(pos, &parent, false);
                 }
                 return;
@@ -1454,6 +1462,10 @@ impl Mutator {
             if r.reached && el.parent_node().as_ref() != Some(parent.as_ref()) {
                 r.home = Place::of(el).or(r.home.take());
             }
+        }
+        // (Also one found in its place at first, which stays where it is: the page removing it
+        // then is noted, and a revert leaves it out.)
+        if !(in_place && r.reached) {
             mark_moved(el);
         }
         let el = &self.records[pos].el;
@@ -1691,14 +1703,14 @@ fn restore(r: &Record) {
     }
     match &r.property {
         Property::Position | Property::Element => {
-            // An element we removed has no parent; one we moved is put back wherever it is
+            // An element we removed waits where we put it; one we moved is put back wherever it is
             // (also from a place the page emptied since). Not one whose move never happened
             // (its place never came: where it is, the page put it), nor one the page's own code
             // removed or replaced since (the wrappers in `page.js` note those).
             if let Some(home) = &r.home {
                 let put_back = match r.property {
                     Property::Position => r.reached,
-                    _ => r.el.parent_node().is_none(),
+                    _ => parked(&r.el),
                 };
                 if put_back && !released_by_page(&r.el) {
                     home.put_back(&r.el);

@@ -75,6 +75,9 @@ function wrap() {
         return removeChild.call(this, child);
       };
       P.insertBefore = function (node, ref) {
+        // (Next to an element we removed, as the page sees it: where that element was.)
+        const parked = holders.get(this);
+        if (parked) return P.insertBefore.call(homes.get(parked), node, parked);
         const e = replaced.get(this);
         if (e && ref && ref.parentNode === e.held) return insertBefore.call(e.held, node, ref);
         if (ref?.parentNode !== this && moved.has(ref)) {
@@ -86,6 +89,7 @@ function wrap() {
         return insertBefore.call(this, node, ref);
       };
       P.appendChild = function (node) {
+        if (holders.has(this)) return P.insertBefore.call(this, node, null);
         const e = replaced.get(this);
         return appendChild.call(diverts(e, this, node) ? e.held : this, node);
       };
@@ -97,6 +101,11 @@ function wrap() {
       P.replaceChild = function (node, child) {
         const e = replaced.get(this);
         if (e && child?.parentNode === e.held) return replaceChild.call(e.held, node, child);
+        if (holders.has(this) && node !== child && moved.has(child)) {
+          released.add(child);
+          P.insertBefore.call(this, node, child);
+          return removeChild.call(this, child);
+        }
         if (moved.has(child) && child.parentNode !== this) {
           // (Replaced by itself where the page thinks it is: nothing to do, as there.)
           if (node === child) return child;
@@ -135,6 +144,20 @@ export function markMoved(el) {
   moved.set(el, el.nextSibling);
   homes.set(el, el.parentNode);
 }
+// An element we removed waits in a fragment of its own (`holders` maps it to the element) rather
+// than with no parent: the framework that rendered it finds a parent to remove it from, or to
+// insert next to it. Vue puts a `v-else` branch into `parentNode(old)` (on null it throws, and
+// that part of the app stops updating), and Preact removes only a node that has a parent (one
+// left alone would come back on revert, next to what replaced it). The wrappers send what the
+// page does in the fragment to where the element was (`markMoved` first).
+const holders = new WeakMap();
+export function park(el) {
+  const f = document.createDocumentFragment();
+  insertBeforeAsIs.call(f, el, null);
+  holders.set(f, el);
+}
+/** Whether `el` waits where `park` put it. */
+export const parked = (el) => holders.get(el.parentNode) === el;
 export const releasedByPage = (el) => released.has(el);
 
 /**
