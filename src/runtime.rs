@@ -450,7 +450,15 @@ impl Runtime {
             perform_redirect();
         }));
         let observer = DomObserver::new(&dom::document(), self.mutator.filter(), |batch| {
-            begin_current_view();
+            // (The batch's matches were found with the selectors of the page view being left:
+            // the ids of the mutations its navigation removes are not reused before the end of
+            // the batch.)
+            if navigation::navigation_pending() {
+                with(|rt| {
+                    rt.mutator.begin_batch();
+                    rt.on_navigation();
+                });
+            }
             with(|rt| {
                 rt.mutator.on_records(batch);
                 rt.collect_applied();

@@ -730,6 +730,12 @@ impl Mutator {
         (e.owner, &e.mutation.selector)
     }
 
+    /// Tells the mutator that a batch is about to reach [`Mutator::on_records`], with matches
+    /// found before what runs first (a navigation that removes mutations).
+    pub fn begin_batch(&mut self) {
+        self.in_batch = true;
+    }
+
     /// Handles one observer batch: finds new matches among added nodes and re-applies on top of
     /// external writes to the elements we changed.
     pub fn on_records(&mut self, mut batch: Batch) {
