@@ -753,3 +753,44 @@ test("a move whose element is in its place already: the page removing it then, r
   assert.deepEqual(pageErrors, []);
   await context.close();
 });
+
+test("page code around an element webexp removed: before()/after() land where it was, its parent reads as an element, moving it within that parent keeps it out, and one the page let go and put back comes back on revert", async () => {
+  const { page, context, pageErrors, warnings } = await load(
+    config(mutate(m("#gone", "remove", "element"), m("#panel", "remove", "element"))),
+    `<div id="root"></div>`,
+  );
+  await page.evaluate(() => {
+    document.getElementById("root").innerHTML = `<ul id="list"><li id="a">a</li><li id="gone">gone</li><li id="z">z</li></ul><div id="box"><p id="panel">panel</p></div>`;
+    window.gone = document.getElementById("gone");
+    window.panel = document.getElementById("panel");
+  });
+  await frames(page);
+  const result = await page.evaluate(() => {
+    const out = [], ids = () => [...document.getElementById("list").children].map((c) => c.id).join(" ");
+    const li = (id) => Object.assign(document.createElement("li"), { id });
+    try {
+      gone.before(li("b1"));
+      gone.after(li("a1"));
+      out.push(ids());
+      if (gone.parentNode) gone.parentNode.classList.add("seen");
+      gone.parentNode.appendChild(gone);
+      gone.parentNode.insertBefore(gone, gone.parentNode.firstChild);
+      out.push(ids(), String(gone.isConnected));
+      // The guarded removal (jQuery's detach, Preact), then the page shows it again.
+      if (panel.parentNode) panel.parentNode.removeChild(panel);
+      document.getElementById("box").appendChild(panel);
+    } catch (e) {
+      out.push(String(e));
+    }
+    return out;
+  });
+  assert.deepEqual(result, ["a b1 a1 z", "a b1 a1 z", "false"]);
+  await frames(page);
+  assert.equal(await page.evaluate(() => panel.isConnected), false, "put back by the page: removed again");
+  await page.evaluate(() => webexp.revertVariants());
+  assert.equal(await page.evaluate(() => document.getElementById("root").innerHTML),
+    `<ul id="list"><li id="a">a</li><li id="b1"></li><li id="a1"></li><li id="gone">gone</li><li id="z">z</li></ul><div id="box"><p id="panel">panel</p></div>`);
+  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(warnings, []);
+  await context.close();
+});

@@ -418,8 +418,8 @@ extern "C" {
     /// `el.remove()` as the browser does it: webexp's own removal, not the page's (`page.js`).
     #[wasm_bindgen(js_name = takeOut)]
     fn take_out(el: &Element);
-    /// Takes out an element a mutation removes, into a fragment of its own where the page
-    /// that rendered it still finds a parent (`page.js`).
+    /// Takes out an element a mutation removes, into an element of its own off the page,
+    /// where the page that rendered it still finds a parent (`page.js`).
     fn park(el: &Element);
     /// Whether `el` waits where [`park`] put it.
     fn parked(el: &Element) -> bool;

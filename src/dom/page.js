@@ -75,9 +75,10 @@ function wrap() {
         return removeChild.call(this, child);
       };
       P.insertBefore = function (node, ref) {
-        // (Next to an element we removed, as the page sees it: where that element was.)
+        // (Next to an element we removed, as the page sees it: where that element was. The
+        // element itself, moved within that parent by the page, stays out.)
         const parked = holders.get(this);
-        if (parked) return P.insertBefore.call(homes.get(parked), node, parked);
+        if (parked) return node === parked ? node : P.insertBefore.call(homes.get(parked), node, parked);
         const e = replaced.get(this);
         if (e && ref && ref.parentNode === e.held) return insertBefore.call(e.held, node, ref);
         if (ref?.parentNode !== this && moved.has(ref)) {
@@ -132,6 +133,17 @@ function wrap() {
         if (moved.has(this)) released.add(this);
         return remove.call(this);
       };
+      // Nodes the page puts before or after an element we removed go where it was (Svelte
+      // moves keyed items with `anchor.before(node)`): not into the element that holds it.
+      for (const name of ["before", "after"]) {
+        const native = E[name];
+        E[name] = function (...nodes) {
+          if (!holders.has(this.parentNode)) return native.apply(this, nodes);
+          const f = document.createDocumentFragment();
+          f.append(...nodes);
+          P.insertBefore.call(this.parentNode, f, this);
+        };
+      }
     } catch {}
     // (A frozen prototype ignores the assignments, or throws in strict mode: the npm module.)
     if (P.appendChild === appendChild) {
@@ -143,18 +155,21 @@ export function markMoved(el) {
   wrap();
   moved.set(el, el.nextSibling);
   homes.set(el, el.parentNode);
+  // (Taken by us again after the page let it go and put it back: a revert brings it back.)
+  released.delete(el);
 }
-// An element we removed waits in a fragment of its own (`holders` maps it to the element) rather
-// than with no parent: the framework that rendered it finds a parent to remove it from, or to
-// insert next to it. Vue puts a `v-else` branch into `parentNode(old)` (on null it throws, and
-// that part of the app stops updating), and Preact removes only a node that has a parent (one
-// left alone would come back on revert, next to what replaced it). The wrappers send what the
-// page does in the fragment to where the element was (`markMoved` first).
+// An element we removed waits in an element of its own, off the page (`holders` maps it to the
+// element), rather than with no parent: the framework that rendered it finds a parent to remove
+// it from, or to insert next to it. Vue puts a `v-else` branch into `parentNode(old)` (on null
+// it throws, and that part of the app stops updating), and Preact removes only a node that has a
+// parent (one left alone would come back on revert, next to what replaced it). An element, not
+// a fragment: page code that reads the parent as one (`parentNode.classList`) keeps working. The
+// wrappers send what the page does there to where the element was (`markMoved` first).
 const holders = new WeakMap();
 export function park(el) {
-  const f = document.createDocumentFragment();
-  insertBeforeAsIs.call(f, el, null);
-  holders.set(f, el);
+  const holder = document.createElement("div");
+  insertBeforeAsIs.call(holder, el, null);
+  holders.set(holder, el);
 }
 /** Whether `el` waits where `park` put it. */
 export const parked = (el) => holders.get(el.parentNode) === el;
