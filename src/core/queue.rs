@@ -93,7 +93,7 @@ mod tests {
 
     #[test]
     fn any_order_of_keys_comes_out_sorted() {
-        // (A fixed shuffle of 0..n for each n: a multiplier coprime with n.)
+        // (n keys in a fixed scrambled order, with repeats where 7 divides n.)
         for n in 0..40usize {
             let keys: Vec<String> = (0..n)
                 .map(|i| key(((i * 7 + 3) % n.max(1)) as f64, 0, "t"))
