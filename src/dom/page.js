@@ -117,16 +117,21 @@ function wrap() {
         if (moved.has(child) && node !== child) released.add(child);
         return replaceChild.call(this, node, child);
       };
-      // (The page's nodes go where the element is for the page, as with replaceChild: an
-      // element we removed has no parent, and its own replaceWith would do nothing.)
+      // The page's `nodes` (nodes or strings), put into `parent` where `el` is for the page,
+      // through the wrapper above (as with replaceChild).
+      const putWhere = (parent, el, nodes) => {
+        const f = document.createDocumentFragment();
+        f.append(...nodes);
+        P.insertBefore.call(parent, f, el);
+      };
+      // (An element we moved is elsewhere, one we removed waits off the page: their own
+      // replaceWith would put the page's nodes there.)
       const E = ElementProto, replaceWith = E.replaceWith, remove = removeAsIs;
       E.replaceWith = function (...nodes) {
         const home = homes.get(this), keeps = nodes.includes(this);
         if (moved.has(this) && !keeps) released.add(this);
         if (!home || !moved.has(this) || this.parentNode === home) return replaceWith.apply(this, nodes);
-        const f = document.createDocumentFragment();
-        f.append(...nodes.filter((n) => n !== this));
-        P.insertBefore.call(home, f, this);
+        putWhere(home, this, nodes.filter((n) => n !== this));
         if (!keeps) remove.call(this);
       };
       E.remove = function () {
@@ -139,9 +144,7 @@ function wrap() {
         const native = E[name];
         E[name] = function (...nodes) {
           if (!holders.has(this.parentNode)) return native.apply(this, nodes);
-          const f = document.createDocumentFragment();
-          f.append(...nodes);
-          P.insertBefore.call(this.parentNode, f, this);
+          putWhere(this.parentNode, this, nodes);
         };
       }
     } catch {}
