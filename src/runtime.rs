@@ -176,7 +176,8 @@ pub(crate) struct Runtime {
     unstored_id: Option<String>,
     /// A preview begun while consent was pending, stored for the session once it is granted.
     unstored_preview: Option<String>,
-    /// (flag, variant key) pairs whose payload and pages have been checked and reported.
+    /// (flag, variant key) pairs whose payload and pages have been checked and reported; and
+    /// (key, `None`) for each key `variant()` was asked for that no flag of the config has.
     reported: Vec<(String, Option<String>)>,
     /// The destination, until the redirect is performed (outside the runtime's borrow: a
     /// redirect handler is page code).
@@ -510,16 +511,21 @@ impl Runtime {
                     decided.retain(|(k, _, _)| k != key);
                     decided.push((key.clone(), v, reason));
                 }
-                None if report_problems && reason == "forced" => report(
-                    "forcedVariants.",
-                    key,
-                    "names no variant of a configured flag",
-                ),
                 None if report_problems => {
-                    let mut what = key.clone();
-                    what.push('=');
-                    what.push_str(variant_key);
-                    report("preview: ", &what, "names no variant of a configured flag");
+                    // Which of the two is wrong: the flag's key, or the variant's.
+                    let message = if self.flag_def(key).is_some() {
+                        "names a variant the flag does not have"
+                    } else {
+                        "no flag of the config has this key"
+                    };
+                    if reason == "forced" {
+                        report("forcedVariants.", key, message);
+                    } else {
+                        let mut what = key.clone();
+                        what.push('=');
+                        what.push_str(variant_key);
+                        report("preview: ", &what, message);
+                    }
                 }
                 None => {}
             }
@@ -1943,6 +1949,18 @@ pub(crate) fn toggle_manual_page(name: &str, active: bool) {
 /// view. `None` when the flag has no variant here.
 pub(crate) fn variant_json(flag_key: &str) -> Option<String> {
     let json = with(|rt| {
+        // A key no flag has (a typo, or a flag skipped for an error reported at start) is
+        // reported once (page code may ask at every render); noted among the reported
+        // (flag, variant) pairs, where no flag of the config can have it.
+        let noted = (String::from(flag_key), None);
+        if rt.started && rt.flag_def(flag_key).is_none() && !rt.reported.contains(&noted) {
+            rt.reported.push(noted);
+            report(
+                "variant(): ",
+                flag_key,
+                "no flag of the config has this key",
+            );
+        }
         let index = rt
             .flags
             .iter()

@@ -182,6 +182,19 @@ test("compact format errors name the experiment and the field; the others run", 
   assert.match(r.consoleErrors[0], /experiments\[0\] "broken"\.variants\.a\.weight: must be a number, 0 or more/);
 });
 
+test("forcedVariants naming a flag or a variant the config lacks: an error saying which, the rest forced", async () => {
+  const hero = flag("hero", { experimentKey: "exp-hero", actions: [setHtml("#late", "Forced headline")] });
+  hero.segments = [{ variant: "control" }];
+  const config = { user: { web_exp_id: "visitor-1" }, flags: [hero, flag("other")], forcedVariants: { typo: "treatment", other: "treatmnt", hero: "treatment" } };
+  const r = await load("/forced-wrong.html", inline(config));
+  assert.deepEqual(r.consoleErrors, [
+    "webexp: forcedVariants.typo: no flag of the config has this key",
+    "webexp: forcedVariants.other: names a variant the flag does not have",
+  ]);
+  assert.equal(r.text, "Forced headline");
+  assert.equal(r.debug.flags.hero.reason, "forced");
+});
+
 test("forcedVariants skips evaluation and is still tracked, with the flag's metadata merged", async () => {
   const hero = flag("hero", { experimentKey: "exp-hero", actions: [setHtml("#late", "Forced headline")] });
   hero.segments = [{ variant: "control" }]; // evaluation alone gives control

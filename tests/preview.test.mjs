@@ -110,7 +110,7 @@ test("an unknown flag or variant in a preview link is reported and ignored; stil
   const { page: p, context, consoleErrors, pageErrors } = await open("/pv/one?PREVIEW=true&hero=bogus&nope=x&side=control");
   assert.equal(consoleErrors.length, 2, consoleErrors.join("\n"));
   assert.match(consoleErrors.find((e) => /nope/.test(e)), /^webexp: preview: nope: not a configured flag/);
-  assert.match(consoleErrors.find((e) => /bogus/.test(e)), /^webexp: preview: hero=bogus: names no variant/);
+  assert.match(consoleErrors.find((e) => /bogus/.test(e)), /^webexp: preview: hero=bogus: names a variant the flag does not have$/);
   const now = await shown(p);
   assert.deepEqual([now.title, now.hero.reason], ["Treatment title", "evaluated"], "the bad entry changes nothing");
   assert.deepEqual([now.side, (await p.evaluate(() => webexp.getDebugState())).flags.side.reason], ["Original side", "preview"]);
