@@ -3,6 +3,7 @@
 // hiding the page. Proven against the `first-paint` performance entry at 1x and 4x CPU.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { serverAndBrowser, flag, setHtml } from "./support/browser.mjs";
 import { syncPage, loadAndMeasure } from "./support/pages.mjs";
 
@@ -12,6 +13,14 @@ const CONFIG = {
   flags: [flag("hero", { experimentKey: "exp-hero", actions: [setHtml("#late", "New headline")] })],
   user: { web_exp_id: "visitor-1" },
 };
+
+test("dist/webexp.js is Latin-1 text: the browser and V8 keep it one byte per character", () => {
+  // One character above U+00FF (a "…" in a message, or the inlined wasm's encoding) makes the
+  // whole file, 175,000 characters, two bytes each, to decode and to scan before the page goes on.
+  const text = readFileSync(new URL("../dist/webexp.js", import.meta.url), "utf8").replace(/^\ufeff/, "");
+  const above = text.match(/[^\0-\xff]/g) ?? [];
+  assert.deepEqual([...new Set(above)], [], "characters above U+00FF in dist/webexp.js");
+});
 
 for (const cpuThrottle of [1, 4]) {
   test(`a parser-inserted element is changed before first paint (CPU ${cpuThrottle}x)`, async () => {
