@@ -1,6 +1,7 @@
 // CONTRACT section 0: in a bundler, `await init()` finds the wasm by itself. The package is put
-// into a scratch project's node_modules exactly as `files` ships it, built with Vite, and the page
-// is run in Chromium; the Vite dev server (which pre-bundles dependencies) is checked too.
+// into a scratch project's node_modules exactly as `files` ships it, built with Vite and with
+// webpack 5, and each page is run in Chromium; the Vite dev server (which pre-bundles
+// dependencies) is checked too.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -8,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, createServer } from "vite";
+import webpack from "webpack";
 import { EvaluationEngine } from "@amplitude/experiment-core";
 import { startServer } from "../www/server.mjs";
 import { launch } from "./support/browser.mjs";
@@ -58,6 +60,24 @@ async function run(url) {
 test("vite build: the wasm is emitted as an asset and found by init()", async () => {
   await build({ root: project, logLevel: "silent", build: { outDir: join(project, "dist"), target: "es2022" } });
   const server = await startServer({ staticRoot: join(project, "dist") });
+  try {
+    await run(server.url + "/");
+  } finally {
+    await server.close();
+  }
+});
+
+test("webpack 5 build: the wasm is emitted as an asset and found by init()", async () => {
+  const out = join(project, "dist-webpack");
+  // Production mode, webpack's defaults otherwise (a classic script; top-level await supported).
+  const stats = await new Promise((resolve, reject) =>
+    webpack({ mode: "production", context: project, entry: "./main.js", output: { path: out }, performance: { hints: false } },
+      (err, stats) => (err ? reject(err) : resolve(stats))));
+  assert.deepEqual(stats.toJson({ all: false, errors: true }).errors, []);
+  const emitted = stats.toJson({ all: false, assets: true }).assets.map((a) => a.name);
+  assert.ok(emitted.some((name) => name.endsWith(".wasm")), `webpack emitted no wasm: ${emitted.join(", ")}`);
+  writeFileSync(join(out, "index.html"), `<!doctype html><script src="main.js"></script>`);
+  const server = await startServer({ staticRoot: out });
   try {
     await run(server.url + "/");
   } finally {
