@@ -132,15 +132,20 @@ export const urlParamsJson = () => JSON.stringify(urlParams());
 
 // The visitor's device as Amplitude's DefaultUserProvider describes it (names as there), from
 // the user agent: coarse on purpose, for targeting (`device_category is mobile`), not analytics.
+// (Substrings, not regular expressions: each expression is compiled at its first use, on every
+// page load, and these fifteen cost about 0.2 ms more than the same tests by `includes`.)
 function device() {
-  const n = navigator, ua = n.userAgent || "", test = (re) => re.test(ua);
-  const first = (pairs) => { for (const [re, name] of pairs) if (test(re)) return name; };
+  const n = navigator, ua = n.userAgent || "", has = (words) => words.split("|").some((w) => ua.includes(w));
+  // [words, name, ...]: the name of the first words found.
+  const first = (pairs) => { for (let i = 0; i < pairs.length; i += 2) if (has(pairs[i])) return pairs[i + 1]; };
+  const version = ua.indexOf("Version/");
   return {
     language: n.language,
     platform: "Web",
-    os: first([[/Windows/, "Windows"], [/Android/, "Android"], [/iPhone|iPad|iPod/, "iOS"], [/CrOS/, "Chrome OS"], [/Mac OS X/, "Mac OS"], [/Linux/, "Linux"]]),
-    device_category: test(/iPad|Tablet/) || (test(/Android/) && !test(/Mobile/)) ? "tablet" : test(/Mobi|iPhone|iPod|Android/) ? "mobile" : "desktop",
-    browser: first([[/Edg\//, "Edge"], [/OPR\/|Opera/, "Opera"], [/SamsungBrowser/, "Samsung Internet"], [/Chrome\/|CriOS/, "Chrome"], [/Firefox\/|FxiOS/, "Firefox"], [/Version\/.*Safari\//, "Safari"]]),
+    os: first(["Windows", "Windows", "Android", "Android", "iPhone|iPad|iPod", "iOS", "CrOS", "Chrome OS", "Mac OS X", "Mac OS", "Linux", "Linux"]),
+    device_category: has("iPad|Tablet") || (has("Android") && !has("Mobile")) ? "tablet" : has("Mobi|iPhone|iPod|Android") ? "mobile" : "desktop",
+    browser: first(["Edg/", "Edge", "OPR/|Opera", "Opera", "SamsungBrowser", "Samsung Internet", "Chrome/|CriOS", "Chrome", "Firefox/|FxiOS", "Firefox"])
+      ?? (version >= 0 && ua.includes("Safari/", version + 8) ? "Safari" : undefined),
     user_agent: ua,
     referring_url: document.referrer || undefined,
     url_param: urlParams(),
