@@ -123,7 +123,9 @@ function scan(f, doc, records, ours) {
     out.push(mine ? 1 : 2);
     hits.push(h);
   }
-  let lastTarget = null, around = null, tracked = false;
+  // (`inContent`: whether the target is in an element whose html or text a loose mutation sets;
+  // found once per target, when first needed.)
+  let lastTarget = null, around = null, tracked = false, inContent;
   for (let i = 0; i < records.length; i++) {
     const r = records[i], t = r.target;
     let h = null;
@@ -133,6 +135,7 @@ function scan(f, doc, records, ours) {
       lastTarget = t;
       tracked = f.tracked.has(t);
       around = null;
+      inContent = undefined;
       if (f.liveCount) for (let n = t; n; n = n.parentNode) { const l = live.get(n); if (l) (around || (around = [])).push(...l); }
     }
     // New elements: the mutations they match are found here, in the browser, and only the
@@ -168,8 +171,10 @@ function scan(f, doc, records, ours) {
       else {
         // A change inside an element whose html or text a mutation sets.
         wanted = !!around && around.some((a) => a.content);
-        const el = t.nodeType === 1 ? t : t.parentElement;
-        if (!wanted && f.content && el) wanted = !!el.closest(f.content);
+        if (!wanted && f.content) {
+          const el = t.nodeType === 1 ? t : t.parentElement;
+          wanted = inContent ??= !!el?.closest(f.content);
+        }
       }
     }
     if (wanted) { out.push(r); hits.push(h || []); }
