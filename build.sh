@@ -61,7 +61,7 @@ ensure_wasm_bindgen() {
 }
 
 ensure_node_modules() {
-  need_cmd node "install Node.js 20 or later"
+  need_cmd node "install Node.js 20.19 or later"
   need_cmd npm "install npm"
   # npm ci when node_modules is missing or older than the lock file.
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -90,6 +90,26 @@ test("an integration that refuses, then accepts, gets each event once, in order"
   await context.close();
 });
 
+test("an integration whose track throws keeps the events queued; once it stops, each goes once, in order", async () => {
+  routes();
+  const throwing = `${POSTING}
+    window.throwing = true;
+    const inner = postingIntegration("throwing");
+    window.experimentIntegration = { getUser() { return {}; }, track(e) { if (window.throwing) throw new Error("SDK not ready"); return inner.track(e); } };`;
+  live.server.setRoute("/throwing.html", { body: page({ integration: throwing }) });
+  const { page: p, context, pageErrors } = await openPage(live.browser);
+  await p.goto(live.server.url + "/throwing.html", { waitUntil: "load" });
+  assert.equal((await queued(p)).length, 2);
+  assert.deepEqual(sink, []);
+  await p.evaluate(() => { window.throwing = false; });
+  await waitSink(2);
+  await p.waitForTimeout(300);
+  assert.deepEqual(sink.map((e) => e.flag), ORDER);
+  assert.deepEqual((await p.evaluate(() => webexp.getDebugState())).eventsQueued, []);
+  assert.deepEqual(pageErrors, [], "the integration's throw stays inside webexp");
+  await context.close();
+});
+
 test("an integration that refuses is asked once per attempt, not again at once for the stored copy", async () => {
   const config = { ...CONFIG, flags: [CONFIG.flags[0]] };
   const refusing = `window.calls = [];

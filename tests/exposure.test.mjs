@@ -167,3 +167,21 @@ test('exposureMode "element": a treatment that removes its own target counts aga
   assert.deepEqual(pageErrors, []);
   await context.close();
 });
+
+test("$exposure leaves out variant for the off variant and experiment_key for a flag without one", async () => {
+  // (The `off` variant is the default one: `metadata.default`.)
+  const offVariants = { off: { key: "off", metadata: { default: true } }, treatment: { key: "treatment" } };
+  const config = { flags: [flag("plain"), flag("offed", { variant: "off", experimentKey: "exp-offed", variants: offVariants }),
+    flag("both-missing", { variant: "off", variants: offVariants })] };
+  const { page: p, context, consoleErrors } = await open(config);
+  const before = (await tracked(p)).length;
+  for (const key of ["plain", "offed", "both-missing"]) await p.evaluate((k) => webexp.variant(k), key);
+  await p.waitForTimeout(100);
+  assert.deepEqual((await tracked(p)).slice(before).filter((e) => e.eventType === "$exposure"), [
+    { eventType: "$exposure", eventProperties: { flag_key: "plain", variant: "treatment" } },
+    { eventType: "$exposure", eventProperties: { flag_key: "offed", experiment_key: "exp-offed" } },
+    { eventType: "$exposure", eventProperties: { flag_key: "both-missing" } },
+  ]);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});

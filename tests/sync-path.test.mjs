@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { serverAndBrowser, flag, setHtml } from "./support/browser.mjs";
+import { serverAndBrowser, openPage, flag, setHtml } from "./support/browser.mjs";
 import { syncPage, loadAndMeasure } from "./support/pages.mjs";
 
 const live = serverAndBrowser();
@@ -54,3 +54,23 @@ for (const cpuThrottle of [1, 4]) {
   });
 }
 
+
+test("the script tag makes no network request of its own: changes, injected css and js, events, an SPA navigation", async () => {
+  const inject = { action: "inject", data: { id: "i", css: "h1 { color: red }", js: "document.body.dataset.ran = 'yes'", html: "<p id=injected>hi</p>" } };
+  const config = {
+    flags: [flag("hero", { actions: [setHtml("#late", "New headline"), inject] }), flag("plain")],
+    user: { web_exp_id: "visitor-1" },
+  };
+  live.server.setRoute("/quiet.html", { body: syncPage(`<script>window.webexpConfig = ${JSON.stringify(config)};</script>`) });
+  const { page, context, pageErrors } = await openPage(live.browser);
+  const requests = [];
+  page.on("request", (r) => requests.push(new URL(r.url()).pathname));
+  await page.goto(live.server.url + "/quiet.html", { waitUntil: "load" });
+  await page.evaluate(() => { webexp.variant("plain"); history.pushState(null, "", "/quiet-2"); });
+  await page.waitForTimeout(500);
+  assert.equal(await page.evaluate(() => document.body.dataset.ran), "yes");
+  assert.ok((await page.evaluate(() => __t.events.length)) >= 2, "events were sent through the integration");
+  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(requests.filter((path) => path !== "/favicon.ico"), ["/quiet.html", "/webexp.js"]);
+  await context.close();
+});

@@ -1,7 +1,10 @@
 // Compiled (not run) by tests/npm.test.mjs with `tsc --strict`: the package's types must accept
 // the documented uses and reject wrong ones (the @ts-expect-error lines fail the build if they
 // stop being errors).
-import init, { initSync, start, evaluate, getVariants, variant, setIntegration, type EvaluationFlag, type Integration, type WebexpConfig } from "webexp";
+import init, {
+  initSync, start, evaluate, getVariants, getActiveExperiments, applyVariants, revertVariants, toggleManualPageObject, variant,
+  setIntegration, setConsent, setRedirectHandler, getDebugState, type EvaluationFlag, type Integration, type WebexpConfig, type DebugState,
+} from "webexp";
 
 const flags: EvaluationFlag[] = [
   {
@@ -24,6 +27,23 @@ async function main(bytes: Uint8Array): Promise<void> {
   const integration: Integration = { getUser: () => ({ device_id: "d" }), track: (e) => e.eventType === "$impression" };
   setIntegration(integration);
   void key; void all; void v;
+  // The rest of CONTRACT section 5, and the README's additions.
+  const active: string[] = getActiveExperiments();
+  applyVariants();
+  revertVariants();
+  toggleManualPageObject("pricing", true);
+  setConsent("granted");
+  setRedirectHandler((url) => { void url; });
+  setRedirectHandler(null);
+  setIntegration(null);
+  const debug: DebugState = getDebugState();
+  const why: "evaluated" | "forced" | "preview" | "unmatched" | undefined = debug.flags.hero?.reason;
+  const queued: number = debug.eventsQueued.length + debug.eventsSent.length;
+  void active; void why; void queued;
+  // @ts-expect-error: consent is one of three words
+  setConsent("yes");
+  // @ts-expect-error: the redirect handler takes the URL
+  setRedirectHandler((url: number) => { void url; });
   // Flags written as plain objects (their ops and ranges inferred as string and number[]), as
   // @amplitude/experiment-core's types give them.
   const plain = [{
