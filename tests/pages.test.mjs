@@ -143,6 +143,10 @@ test("a redirect keeps the visitor's query parameters, takes the target's hash, 
   await page.reload({ waitUntil: "load" });
   assert.equal((await log(page)).length, 1);
   assert.deepEqual(consoleErrors, []);
+  // location.replace: the destination took the source's place in the history, so Back does not
+  // return to a page that would redirect again (it goes to the tab's first, blank page).
+  await page.goBack();
+  assert.equal(page.url(), "about:blank");
   await context.close();
 });
 
@@ -502,5 +506,31 @@ test("a flag that redirected a moment ago redirects again from another of its pa
   await p.waitForFunction(() => document.readyState === "complete");
   assert.deepEqual((await log(p)).map((e) => [e.at, e.eventProperties.flag_key]), [["/ts-dest", "two-src"], ["/ts-dest", "two-src"]]);
   assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test("getActiveExperiments(): the flags whose actions are on the page now, not a control, off, or a flag out of scope", async () => {
+  const offVariants = { off: { key: "off", metadata: { default: true } }, treatment: { key: "treatment", payload: [mutate("#note", "x")] } };
+  const config = {
+    flags: [
+      flag("applied", { actions: [mutate("#title", "Changed")] }),
+      flag("ctl", { variant: "control" }),
+      flag("offed", { variant: "off", variants: offVariants }),
+      flag("elsewhere", { actions: [mutate("#note", "Elsewhere")] }),
+      flag("waiting", { actions: [mutate("#not-there", "Never")] }),
+    ],
+    pageObjects: { elsewhere: urlPage("pricing", "/pricing$") },
+    user: { web_exp_id: "v1" },
+  };
+  const { page: p, context } = await visit("/active", config);
+  assert.deepEqual(await p.evaluate(() => webexp.getActiveExperiments()), ["applied"]);
+  await p.evaluate(() => webexp.revertVariants());
+  assert.equal(await p.textContent("#title"), "Original");
+  assert.deepEqual(await p.evaluate(() => webexp.getActiveExperiments()), []);
+  await p.evaluate(() => webexp.applyVariants());
+  assert.deepEqual(await p.evaluate(() => webexp.getActiveExperiments()), ["applied"]);
+  await p.evaluate(() => history.pushState(null, "", "/pricing"));
+  await p.waitForFunction(() => document.getElementById("note").textContent === "Elsewhere");
+  assert.deepEqual((await p.evaluate(() => webexp.getActiveExperiments())).sort(), ["applied", "elsewhere"]);
   await context.close();
 });
