@@ -294,6 +294,27 @@ test("getUser: the SDK's ids (Mixpanel, loaded before webexp) and a custom integ
   await close(opened2);
 });
 
+test("Segment's and Mixpanel's snippet stubs, their SDK blocked, take nothing: the impressions wait in webexp's queue", async () => {
+  // The snippets as they are before their library loads: an array that buffers the calls, which
+  // would be lost with the page if the library never came (an ad blocker).
+  const stubs = {
+    segment: `<script>window.analytics = []; analytics._writeKey = "k";
+      for (const m of ["track", "identify", "page", "user"]) analytics[m] = function () { analytics.push([m, ...arguments]); return analytics; };</script>`,
+    mixpanel: `<script>window.mixpanel = []; mixpanel._i = []; mixpanel.__SV = 1.2;
+      for (const m of ["track", "identify", "register", "get_property"]) mixpanel[m] = function () { mixpanel.push([m, ...arguments]); };
+      mixpanel.people = { set() { mixpanel.push(["people.set"]); }, unset() { mixpanel.push(["people.unset"]); } };</script>`,
+  };
+  for (const [name, head] of Object.entries(stubs)) {
+    const opened = await open(`/stub-${name}.html`, page({ head }));
+    const { page: p } = opened;
+    await p.waitForTimeout(300);
+    assert.equal(await queued(p), 2, `${name}: both impressions wait`);
+    const buffered = await p.evaluate((global) => window[global].filter((call) => call[0] === "track").length, name === "segment" ? "analytics" : "mixpanel");
+    assert.equal(buffered, 0, `${name}: nothing was handed to the stub`);
+    await close(opened);
+  }
+});
+
 // ---- Google Analytics 4 (gtag / dataLayer stubs, no network) ----
 
 test("GA4: gtag('event', 'experience_impression', { exp_variant_string }), nothing for off; else a dataLayer push", async () => {

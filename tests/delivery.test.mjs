@@ -343,6 +343,27 @@ test("an integration's setup() is called once, and events wait until it settles"
   await context.close();
 });
 
+test("an integration whose setup() rejects: said, and its track gets each event once, in order", async () => {
+  routes();
+  const failing = `${POSTING}
+    const inner = postingIntegration("rejects");
+    window.experimentIntegration = {
+      setup() { return new Promise((_, reject) => setTimeout(() => reject(new Error("no consent tool")), 100)); },
+      getUser() { return {}; },
+      track(e) { return inner.track(e); },
+    };`;
+  live.server.setRoute("/setup-rejects.html", { body: page({ integration: failing }) });
+  const { page: p, context, consoleErrors, pageErrors } = await openPage(live.browser);
+  await p.goto(live.server.url + "/setup-rejects.html", { waitUntil: "load" });
+  await waitSink(2);
+  await p.waitForTimeout(300);
+  assert.deepEqual(sink.map((e) => e.flag), ORDER);
+  assert.deepEqual(await queued(p), []);
+  assert.equal(consoleErrors.filter((e) => /setup/.test(e) && /no consent tool/.test(e)).length, 1, consoleErrors.join("\n"));
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
 test("npm: setConsent() before start() stands over the config, and nothing is delivered before start()", async () => {
   routes();
   // start() runs when the test says so (window.go), so the test can look before it.
