@@ -25,7 +25,7 @@ for (const b of wasm) counts[b]++;
 const byFrequency = [...counts.keys()].sort((a, b) => counts[b] - counts[a] || a - b);
 const printable = [];
 for (let c = 0x20; c < 0x7f; c++) if (!NEEDS_ESCAPE.includes(String.fromCharCode(c))) printable.push(c);
-// Control characters stand for themselves in a template literal too, except CR (read as LF).
+// Control characters stand for themselves in a template literal too (CR and NUL aside, above).
 const controls = [];
 for (let c = 0x01; c < 0x20; c++) if (!NEEDS_ESCAPE.includes(String.fromCharCode(c))) controls.push(c);
 // Then U+0080 to U+00FF, and last, for the five rarest bytes, the characters a template literal
