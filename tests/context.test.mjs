@@ -43,10 +43,12 @@ async function variants(contextOptions, query = "", configUser = {}) {
   const context = await live.browser.newContext(contextOptions);
   const p = await context.newPage();
   await p.goto(live.server.url + "/ctx.html" + query, { waitUntil: "load" });
-  const v = await p.evaluate(() => Object.fromEntries(Object.entries(webexp.getVariants()).map(([k, v]) => [k, v.key])));
+  const v = await shownVariants(p);
   await context.close();
   return v;
 }
+// The variant key of each flag on the page.
+const shownVariants = (p) => p.evaluate(() => Object.fromEntries(Object.entries(webexp.getVariants()).map(([k, v]) => [k, v.key])));
 
 const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
 
@@ -84,7 +86,6 @@ const ID_FLAGS = [onWhen("is-stored", [cond(["web_exp_id"], "is", ["stored-visit
 const idPage = (user) => `<!doctype html><html><head><meta charset="utf-8">
 <script>window.webexpConfig = ${JSON.stringify({ flags: ID_FLAGS, ...(user ? { user } : {}) })};</script>
 <script src="/webexp.js"></script></head><body></body></html>`;
-const shownVariants = (p) => p.evaluate(() => Object.fromEntries(Object.entries(webexp.getVariants()).map(([k, v]) => [k, v.key])));
 
 test("the visitor's id: the config's, else the one stored in localStorage, else a new one that is stored and kept", async () => {
   live.server.setRoute("/id-none.html", { body: idPage() });
@@ -118,8 +119,7 @@ test("the visitor's id: the config's, else the one stored in localStorage, else 
 });
 
 test("context.page.url is location.href whole (origin, query, hash), at load and after an SPA navigation", async () => {
-  const url = (key, pattern) => ({ key, segments: [{ conditions: [[{ selector: ["context", "page", "url"], op: "regex match", values: [pattern] }]], variant: "on" }, { variant: "off" }],
-    variants: { on: { key: "on" }, off: { key: "off", metadata: { default: true } } } });
+  const url = (key, pattern) => onWhen(key, [{ selector: ["context", "page", "url"], op: "regex match", values: [pattern] }]);
   const flags = [url("at-load", "^http://127\\.0\\.0\\.1:\\d+/full\\?x=1#top$"), url("after-push", "^http://127\\.0\\.0\\.1:\\d+/full-2\\?y=2#k$")];
   live.server.setRoute("/full", { body: `<!doctype html><script>window.webexpConfig = ${JSON.stringify({ flags })};</script><script src="/webexp.js"></script>` });
   const context = await live.browser.newContext();
