@@ -88,32 +88,42 @@ ensure_chromium() {
   fi
 }
 
-build() {
-  ensure_rust_target
-  ensure_wasm_bindgen
-  ensure_node_modules
-  log "compiling wasm (release)"
+# Compiles the wasm (cargo features: $1) and runs wasm-bindgen and wasm-opt on it, into $2.
+compile_wasm() {
+  local features=$1 out=$2
   # Panic locations name source files. Paths outside the repository are cut to what follows the
   # crate registry's index directory, the toolchain, or the standard library's /rustc/<commit>,
   # so that the shipped bytes (and the size the ceiling checks) do not depend on where a machine
   # keeps them, and are shorter.
-  local registry=${CARGO_HOME:-$HOME/.cargo}/registry/src flags="" prefix
+  local registry=${CARGO_HOME:-$HOME/.cargo}/registry/src flags="" prefix target_dir=target
   cargo fetch --target "$WASM_TARGET" -q
   for prefix in "$registry"/* "$(rustc --print sysroot)" "/rustc/$(rustc -vV | awk '/^commit-hash:/ { print $2 }')"; do
     flags+="'--remap-path-prefix=$prefix=', "
   done
-  cargo build --release --lib --target "$WASM_TARGET" --no-default-features \
-    --config "build.rustflags=[$flags]"
-  rm -rf "$GEN" && mkdir -p "$GEN" dist/npm
-  wasm-bindgen --target web --out-dir "$GEN" --out-name webexp \
-    "target/$WASM_TARGET/release/webexp.wasm"
+  # (Another feature set builds in a target directory of its own, so that neither rebuilds the
+  # other's artefacts.)
+  [ -z "$features" ] || target_dir=target/features-$features
+  cargo build --release --lib --target "$WASM_TARGET" --no-default-features ${features:+--features "$features"} \
+    --target-dir "$target_dir" --config "build.rustflags=[$flags]"
+  rm -rf "$out" && mkdir -p "$out"
+  wasm-bindgen --target web --out-dir "$out" --out-name webexp \
+    "$target_dir/$WASM_TARGET/release/webexp.wasm"
   log "optimising wasm (wasm-opt -Oz)"
   # -Oz around --flatten --rereloop (control flow rebuilt from scratch), dead arguments and
   # inlining once more, then -Oz until nothing shrinks: 500 bytes gzipped less than -Oz alone
   # (measured).
   node_modules/.bin/wasm-opt -Oz --flatten --rereloop -Oz --dae-optimizing --inlining-optimizing \
     -Oz --converge --strip-debug --strip-producers \
-    "$GEN/webexp_bg.wasm" -o "$GEN/webexp_bg.wasm"
+    "$out/webexp_bg.wasm" -o "$out/webexp_bg.wasm"
+}
+
+build() {
+  ensure_rust_target
+  ensure_wasm_bindgen
+  ensure_node_modules
+  log "compiling wasm (release)"
+  compile_wasm "" "$GEN"
+  mkdir -p dist/npm
   node src/js/minify-names.mjs "$GEN"
   node src/js/short-strings.mjs "$GEN/webexp.js"
   log "bundling dist/webexp.js and the npm package"
@@ -193,6 +203,8 @@ case "${1:-build}" in
   bench)
     ensure_chromium
     build
+    log "compiling the evaluation engine alone (feature evaluation-only), for the size benchmark"
+    compile_wasm evaluation-only target/evaluation-only
     CHROMIUM=$(command -v chromium) in_own_group node tests/bench/run.mjs
     ;;
   *) die "usage: ./build.sh [build|demo [port]|test|bench]" ;;

@@ -5,27 +5,12 @@ use crate::core::evaluation;
 use crate::core::json;
 use crate::dom::host::BrowserHost;
 use crate::prelude::*;
-use crate::runtime;
 use core::cell::RefCell;
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 
 // Exports return `JsString`, not `String`: a returned Rust string costs a multi-value shim per
 // export (about 700 bytes each), a `JsString` is one externref.
-
-/// Starts the runtime with a `WebexpConfig` as JSON text; `nonce` is the one the script and
-/// style elements of `inject` carry. False when the text is nested too deep to be read (nothing
-/// started).
-#[wasm_bindgen]
-pub fn start(config_json: &str, nonce: &str) -> bool {
-    runtime::start(config_json, nonce)
-}
-
-/// Records the script tag's wasm instantiation time (shown by `getDebugState()`).
-#[wasm_bindgen(js_name = setInitMs)]
-pub fn set_init_ms(ms: f64) {
-    runtime::set_init_ms(ms);
-}
 
 /// The parsed flags of the last `evaluate` call. Callers usually evaluate one flag set for many
 /// contexts, and reading the flags is most of the work, so the JS side sends them only when their
@@ -70,51 +55,75 @@ pub fn evaluate(context_json: &str, flags_json: Option<String>) -> JsString {
     JsString::from(result.results_json().as_str())
 }
 
-/// `getVariants()` (0), `getActiveExperiments()` (1) or `getDebugState()` (2) as JSON text: one
-/// export for the three, as each export costs its own glue on both sides.
-#[wasm_bindgen]
-pub fn state(what: u32) -> JsString {
-    JsString::from(runtime::state_json(what).as_str())
-}
+/// The page runtime's exports: all but [`evaluate`]. Left out of a build with the
+/// `evaluation-only` feature, which the size benchmark uses to measure the evaluation engine
+/// alone (`./build.sh bench`).
+#[cfg(not(feature = "evaluation-only"))]
+mod page_runtime {
+    use crate::runtime;
+    use js_sys::JsString;
+    use wasm_bindgen::prelude::*;
 
-/// Whether the runtime is in the middle of a call (page code it ran is calling back).
-#[wasm_bindgen]
-pub fn busy() -> bool {
-    runtime::busy()
-}
+    /// Starts the runtime with a `WebexpConfig` as JSON text; `nonce` is the one the script and
+    /// style elements of `inject` carry. False when the text is nested too deep to be read (nothing
+    /// started).
+    #[wasm_bindgen]
+    pub fn start(config_json: &str, nonce: &str) -> bool {
+        runtime::start(config_json, nonce)
+    }
 
-/// `applyVariants()` (`true`) or `revertVariants()` (`false`).
-#[wasm_bindgen(js_name = setApplied)]
-pub fn set_applied(applied: bool) {
-    runtime::set_applied(applied);
-}
+    /// Records the script tag's wasm instantiation time (shown by `getDebugState()`).
+    #[wasm_bindgen(js_name = setInitMs)]
+    pub fn set_init_ms(ms: f64) {
+        runtime::set_init_ms(ms);
+    }
 
-/// Switches the `manual` pages with this name on or off.
-#[wasm_bindgen(js_name = toggleManualPageObject)]
-pub fn toggle_manual_page_object(name: &str, active: bool) {
-    runtime::toggle_manual_page(name, active);
-}
+    /// `getVariants()` (0), `getActiveExperiments()` (1) or `getDebugState()` (2) as JSON text: one
+    /// export for the three, as each export costs its own glue on both sides.
+    #[wasm_bindgen]
+    pub fn state(what: u32) -> JsString {
+        JsString::from(runtime::state_json(what).as_str())
+    }
 
-/// The variant of a flag as JSON text (tracking `$exposure`), or `undefined`.
-#[wasm_bindgen]
-pub fn variant(flag_key: &str) -> JsValue {
-    runtime::variant_json(flag_key).map_or(JsValue::UNDEFINED, |v| JsValue::from_str(&v))
-}
+    /// Whether the runtime is in the middle of a call (page code it ran is calling back).
+    #[wasm_bindgen]
+    pub fn busy() -> bool {
+        runtime::busy()
+    }
 
-/// Sets the integration events are delivered to.
-#[wasm_bindgen(js_name = setIntegration)]
-pub fn set_integration(integration: JsValue) {
-    runtime::set_integration(integration);
-}
+    /// `applyVariants()` (`true`) or `revertVariants()` (`false`).
+    #[wasm_bindgen(js_name = setApplied)]
+    pub fn set_applied(applied: bool) {
+        runtime::set_applied(applied);
+    }
 
-/// `setConsent("granted" | "pending" | "denied")`.
-#[wasm_bindgen(js_name = setConsent)]
-pub fn set_consent(status: &str) {
-    runtime::set_consent(status);
-}
+    /// Switches the `manual` pages with this name on or off.
+    #[wasm_bindgen(js_name = toggleManualPageObject)]
+    pub fn toggle_manual_page_object(name: &str, active: bool) {
+        runtime::toggle_manual_page(name, active);
+    }
 
-/// Redirects call `handler(url)` instead of `location.replace(url)`.
-#[wasm_bindgen(js_name = setRedirectHandler)]
-pub fn set_redirect_handler(handler: JsValue) {
-    runtime::set_redirect_handler(handler);
+    /// The variant of a flag as JSON text (tracking `$exposure`), or `undefined`.
+    #[wasm_bindgen]
+    pub fn variant(flag_key: &str) -> JsValue {
+        runtime::variant_json(flag_key).map_or(JsValue::UNDEFINED, |v| JsValue::from_str(&v))
+    }
+
+    /// Sets the integration events are delivered to.
+    #[wasm_bindgen(js_name = setIntegration)]
+    pub fn set_integration(integration: JsValue) {
+        runtime::set_integration(integration);
+    }
+
+    /// `setConsent("granted" | "pending" | "denied")`.
+    #[wasm_bindgen(js_name = setConsent)]
+    pub fn set_consent(status: &str) {
+        runtime::set_consent(status);
+    }
+
+    /// Redirects call `handler(url)` instead of `location.replace(url)`.
+    #[wasm_bindgen(js_name = setRedirectHandler)]
+    pub fn set_redirect_handler(handler: JsValue) {
+        runtime::set_redirect_handler(handler);
+    }
 }

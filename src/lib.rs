@@ -11,6 +11,8 @@
 //! and unicode tables worth more than our whole evaluation engine. Tests use std.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+// The size benchmark's evaluation-only build leaves the page runtime unused.
+#![cfg_attr(feature = "evaluation-only", allow(dead_code))]
 
 extern crate alloc;
 

@@ -1,6 +1,6 @@
 // Issue 5: bytes a visitor downloads, gzip -9 and brotli (quality 11), for webexp's script tag and
 // the peers' files as published on npm.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 
 const FILES = [
@@ -9,13 +9,26 @@ const FILES = [
   ["dom-mutator 0.7.0 (`dom-mutator.cjs.production.min.js`, DOM changes only)", "node_modules/dom-mutator/dist/dom-mutator.cjs.production.min.js"],
 ];
 
+// webexp's wasm, and the evaluation engine alone: the same crate built the same way with only the
+// `evaluate` export (`./build.sh bench` builds it with the cargo feature `evaluation-only`). It
+// is what the runtime's wasm costs before any of the page runtime (actions, events, SPA...).
+const PARTS = [
+  ["webexp's wasm (`dist/npm/webexp_bg.wasm`, the module `dist/webexp.js` inlines)", "dist/npm/webexp_bg.wasm"],
+  ["of it, the evaluation engine alone (JSON reader, flags, evaluation, bucketing; `target/evaluation-only/webexp_bg.wasm`)", "target/evaluation-only/webexp_bg.wasm"],
+];
+
+const row = (root) => ([name, path]) => {
+  const url = new URL(path, root);
+  if (!existsSync(url)) return `| ${name} | not built (\`./build.sh bench\` builds it) | | |`;
+  const bytes = readFileSync(url);
+  const gzip = gzipSync(bytes, { level: 9 }).length;
+  const brotli = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  return `| ${name} | ${bytes.length} | ${gzip} | ${brotli} |`;
+};
+
 export function sizeSection(root) {
-  const rows = FILES.map(([name, path]) => {
-    const bytes = readFileSync(new URL(path, root));
-    const gzip = gzipSync(bytes, { level: 9 }).length;
-    const brotli = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-    return `| ${name} | ${bytes.length} | ${gzip} | ${brotli} |`;
-  });
+  const rows = FILES.map(row(root));
+  const parts = PARTS.map(row(root));
   return `## Size
 
 What it measures: the bytes of each file as shipped, then compressed as a server would send it
@@ -24,5 +37,15 @@ GrowthBook file includes its SDK and dom-mutator; dom-mutator alone applies DOM 
 
 | file | bytes | gzip | brotli |
 |---|---:|---:|---:|
-${rows.join("\n")}`;
+${rows.join("\n")}
+
+Where webexp's bytes are: its wasm, and the part of it that the evaluation engine alone costs
+(the crate built with \`evaluate\` as its only export, through the same compiler and wasm-opt
+settings; what remains of the wasm is the page runtime: config, actions and the DOM layer,
+events and their delivery, pages, redirects, preview). Issue 2's budget for the whole file is
+30 KB gzipped (30,720 bytes).
+
+| part | bytes | gzip | brotli |
+|---|---:|---:|---:|
+${parts.join("\n")}`;
 }
