@@ -1,6 +1,7 @@
 // The browser context (issue 4 point 1): device facts in context.user, named as Amplitude's
 // DefaultUserProvider names them, then the integration's ids and user_properties, then the config's
-// user; targeting on them works.
+// user; targeting on them works. getVariants() and window.webexp.evaluate() answer as the reference
+// engine (@amplitude/experiment-core) does.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EvaluationEngine } from "@amplitude/experiment-core";
@@ -130,5 +131,198 @@ test("context.page.url is location.href whole (origin, query, hash), at load and
   await p.evaluate(() => history.pushState(null, "", "/full-2?y=2#k"));
   await p.waitForFunction(() => webexp.getVariants()["after-push"]?.key === "on", null, { timeout: 3000 });
   assert.equal((await shownVariants(p))["at-load"], "off");
+  await context.close();
+});
+
+// CONTRACT sections 3 and 5: getVariants() gives each flag's variant for the page view as
+// evaluate() gives it, that is what the reference engine returns: key, value, payload, and the
+// flag's, the segment's and the variant's metadata merged (the variant's wins, then the segment's).
+const pageUrl = (re) => [[{ selector: ["context", "page", "url"], op: "regex match", values: [re] }]];
+const setHtml = (selector, value) => ({ action: "mutate", data: { mutations: [{ selector, action: "set", attribute: "html", value }] } });
+const GV_FLAGS = [
+  {
+    key: "pricing",
+    metadata: { deliveryMethod: "web", evaluationMode: "local", experimentKey: "exp-pricing", flagVersion: 12, segmentName: "from the flag" },
+    segments: [
+      {
+        metadata: { segmentName: "Pricing page", trackExposure: true },
+        conditions: pageUrl("/gv/pricing"),
+        bucket: { selector: ["context", "user", "web_exp_id"], salt: "gv-salt", allocations: [{ range: [0, 100], distributions: [
+          { variant: "control", range: [0, 21474836] }, { variant: "treatment", range: [21474836, 42949673] }] }] },
+        variant: "off",
+      },
+      { metadata: { segmentName: "All Other Users" }, variant: "treatment" },
+    ],
+    variants: {
+      off: { key: "off", metadata: { default: true } },
+      control: { key: "control", value: "control", payload: [] },
+      treatment: {
+        key: "treatment", value: "treatment",
+        payload: [setHtml("#title", "Cheaper"), { action: "mutate", data: { mutations: [{ selector: "#title", action: "append", attribute: "class", value: "hot", metadata: { scope: [] } }] } }],
+        metadata: { evaluationId: "e-1", flagVersion: 13, nested: { list: [1, "two", null, true, 2.5], "ü": "🚀" } },
+      },
+    },
+  },
+  {
+    key: "banner",
+    segments: [{ variant: "on" }],
+    variants: { on: { key: "on", value: "on", payload: [{ action: "inject", data: { id: "b1", css: "#title { color: rgb(1, 2, 3) }" } }] } },
+  },
+  {
+    key: "defaulted",
+    metadata: { experimentKey: "exp-d" },
+    segments: [{ metadata: { segmentName: "All" }, variant: "off" }],
+    variants: { off: { key: "off", metadata: { default: true } }, on: { key: "on" } },
+  },
+  { key: "never", segments: [{ conditions: pageUrl("/nowhere"), variant: "on" }], variants: { on: { key: "on" } } },
+];
+const FORCED = {
+  key: "forced",
+  metadata: { experimentKey: "exp-f" },
+  segments: [{ variant: "a" }],
+  variants: { a: { key: "a", value: "a", payload: [] }, b: { key: "b", value: "bee", payload: [setHtml("#side", "Forced b")], metadata: { note: "b's" } } },
+};
+
+test("getVariants(): each variant's key, value, payload and merged metadata as the reference engine gives them, and after an SPA navigation that changes the segment", async () => {
+  const engine = new EvaluationEngine();
+  // A visitor the pricing page buckets into treatment, the variant the other pages give too.
+  const id = Array.from({ length: 50 }, (_, i) => "gv-" + i)
+    .find((v) => engine.evaluate({ user: { web_exp_id: v }, page: { url: "http://x/gv/pricing" } }, GV_FLAGS).pricing.key === "treatment");
+  assert.ok(id);
+  const config = { flags: [...GV_FLAGS, FORCED], forcedVariants: { forced: "b" }, user: { web_exp_id: id } };
+  live.server.setRoute("/gv/pricing", { body: `<!doctype html><html><head><meta charset="utf-8">
+<script>
+  window.tracked = [];
+  window.experimentIntegration = { getUser() { return {}; }, track(e) { tracked.push(e); return true; } };
+  window.webexpConfig = ${JSON.stringify(config)};
+</script>
+<script src="/webexp.js"></script></head><body><h1 id="title">Title</h1><p id="side">side</p></body></html>` });
+  const context = await live.browser.newContext();
+  const p = await context.newPage();
+  const errors = [];
+  p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await p.goto(live.server.url + "/gv/pricing?x=1", { waitUntil: "load" });
+  const expected = (url) => engine.evaluate({ user: { web_exp_id: id }, page: { url } }, GV_FLAGS);
+  const atLoad = expected(live.server.url + "/gv/pricing?x=1");
+  // (The reference's answer itself, spelt out: what this test compares with.)
+  assert.deepEqual(Object.keys(atLoad), ["pricing", "banner", "defaulted"]);
+  assert.deepEqual(atLoad.pricing.metadata, {
+    deliveryMethod: "web", evaluationMode: "local", experimentKey: "exp-pricing", flagVersion: 13, segmentName: "Pricing page",
+    trackExposure: true, evaluationId: "e-1", nested: { list: [1, "two", null, true, 2.5], "ü": "🚀" },
+  });
+  const { forced, ...variants } = await p.evaluate(() => webexp.getVariants());
+  assert.deepEqual(variants, atLoad);
+  // A forced variant is the configured one (CONTRACT section 2: no evaluation); which metadata it
+  // carries the CONTRACT does not say.
+  assert.deepEqual({ ...forced, metadata: undefined }, { key: "b", value: "bee", payload: [setHtml("#side", "Forced b")], metadata: undefined });
+  assert.deepEqual(await p.evaluate(() => [title.textContent, title.className, side.textContent]), ["Cheaper", "hot", "Forced b"]);
+  // Another path: the first segment no longer matches, the second gives the same variant key,
+  // with that segment's metadata.
+  await p.evaluate(() => history.pushState(null, "", "/gv/other"));
+  await p.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+  const after = expected(live.server.url + "/gv/other");
+  assert.equal(after.pricing.key, "treatment");
+  assert.equal(after.pricing.metadata.segmentName, "All Other Users");
+  assert.equal(after.pricing.metadata.trackExposure, undefined);
+  const { forced: _, ...variantsAfter } = await p.evaluate(() => webexp.getVariants());
+  assert.deepEqual(variantsAfter, after);
+  // What variant() returns is the same object.
+  assert.deepEqual(await p.evaluate(() => webexp.variant("pricing")), after.pricing);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// CONTRACT section 3 through window.webexp (the script tag's build, not the npm package's that
+// tests/differential.test.mjs compares): flags with conditions, bucketing, allocations,
+// dependencies and metadata, for many visitors.
+const ucond = (path, op, values) => ({ selector: ["context", "user", ...path], op, values });
+const split = (salt, percent, variants) => ({
+  selector: ["context", "user", "web_exp_id"], salt,
+  allocations: [{ range: [0, percent], distributions: variants.map((v, i) => ({
+    variant: v, range: [Math.floor((i * 42949673) / variants.length), Math.floor(((i + 1) * 42949673) / variants.length)] })) }],
+});
+const EVAL_FLAGS = [
+  {
+    key: "geo-test",
+    metadata: { experimentKey: "exp-geo", deliveryMethod: "web", flagVersion: 3 },
+    segments: [
+      { metadata: { segmentName: "Europe" }, conditions: [[ucond(["country"], "is", ["DE", "FR"])], [ucond(["city"], "regex match", ["^(Paris|Berlin)$"])]],
+        bucket: split("geo", 60, ["a", "b"]) },
+      { metadata: { segmentName: "All Other Users" }, bucket: split("geo-rest", 70, ["a", "b", "c"]), variant: "off" },
+    ],
+    variants: { off: { key: "off", metadata: { default: true } }, a: { key: "a", value: "a", payload: [] },
+      b: { key: "b", value: "b", payload: { any: ["json", 1] } }, c: { key: "c", metadata: { segmentName: "c wins" } } },
+  },
+  {
+    key: "app-version",
+    segments: [{ conditions: [[ucond(["version"], "version greater or equal", ["2.10.0"]), ucond(["cohort_ids"], "set contains any", ["c1", "c9"])]], variant: "new" }],
+    variants: { new: { key: "new", value: "new" } },
+  },
+  {
+    key: "dependent",
+    dependencies: ["geo-test"],
+    segments: [
+      { conditions: [[{ selector: ["result", "geo-test", "key"], op: "is", values: ["a"] }]], variant: "follows-a" },
+      { conditions: [[{ selector: ["result", "geo-test", "key"], op: "is not", values: ["off"] }]], variant: "other" },
+    ],
+    variants: { "follows-a": { key: "follows-a" }, other: { key: "other" } },
+  },
+  {
+    key: "props",
+    metadata: { experimentKey: "exp-props" },
+    segments: [
+      { conditions: [[ucond(["user_properties", "age"], "greater", ["30"]), ucond(["user_properties", "plan"], "does not contain", ["free"])],
+        [ucond(["user_properties", "email"], "regex match", [".*@example\\.com$"])]], variant: "on" },
+      { conditions: [[ucond(["user_properties", "tags"], "set is", ["x", "y"])]], variant: "tagged" },
+      { conditions: [[ucond(["user_properties", "missing"], "is", ["(none)"])]], bucket: split("p", 50, ["half"]) },
+    ],
+    variants: { on: { key: "on", metadata: { v: 1 } }, tagged: { key: "tagged" }, half: { key: "half" } },
+  },
+];
+const OTHER_FLAGS = [{ key: "solo", segments: [{ bucket: split("solo", 100, ["x", "y"]) }], variants: { x: { key: "x" }, y: { key: "y" } } }];
+// Visitors of every kind: the conditions above hold for some and not for others.
+const evalContexts = () => Array.from({ length: 60 }, (_, i) => ({
+  user: {
+    web_exp_id: i % 7 === 3 ? `ü-🚀-${i}` : `visitor-${i}`,
+    ...(i % 3 === 0 ? { country: "DE" } : i % 3 === 1 ? { city: ["Paris", "Lyon", "Berlin"][i % 9 % 3] } : {}),
+    version: ["2.9.9", "2.10.0", "10.0", "1.2.3-beta"][i % 4],
+    cohort_ids: i % 5 === 0 ? ["c9", "c2"] : ["c2"],
+    user_properties: { age: (i * 7) % 60, plan: ["pro", "free-trial"][i % 2], ...(i % 11 === 0 ? { email: `u${i}@example.com` } : {}),
+      ...(i % 4 === 2 ? { tags: ["y", "x"] } : {}) },
+  },
+  page: { url: "http://127.0.0.1/eval?i=" + i },
+}));
+
+test("window.webexp.evaluate(context, flags) returns what the reference engine returns, for other flags than the config's too, and changes nothing of the page view", async () => {
+  const engine = new EvaluationEngine();
+  const contexts = evalContexts();
+  const expected = contexts.map((c) => [engine.evaluate(c, EVAL_FLAGS), engine.evaluate(c, OTHER_FLAGS)]);
+  // The visitors exercise each outcome: every variant of geo-test, none for some flags.
+  const keys = (flag) => new Set(expected.map(([r]) => r[flag]?.key ?? "none"));
+  assert.deepEqual([...keys("geo-test")].sort(), ["a", "b", "c", "off"]);
+  assert.deepEqual([...keys("dependent")].sort(), ["follows-a", "none", "other"]);
+  assert.deepEqual([...keys("app-version")].sort(), ["new", "none"]);
+  assert.deepEqual([...keys("props")].sort(), ["half", "none", "on", "tagged"]);
+  const config = { flags: [{ key: "own", segments: [{ variant: "on" }], variants: { on: { key: "on" } } }], user: { web_exp_id: "page-visitor" } };
+  live.server.setRoute("/eval", { body: `<!doctype html><html><head><meta charset="utf-8">
+<script>
+  window.tracked = [];
+  window.experimentIntegration = { getUser() { return {}; }, track(e) { tracked.push(e); return true; } };
+  window.webexpConfig = ${JSON.stringify(config)};
+</script>
+<script src="/webexp.js"></script></head><body></body></html>` });
+  const context = await live.browser.newContext();
+  const p = await context.newPage();
+  const errors = [];
+  p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await p.goto(live.server.url + "/eval", { waitUntil: "load" });
+  const before = await p.evaluate(() => [webexp.getVariants(), tracked.length]);
+  // The two flag lists alternate: each answer is for the flags of its own call.
+  const actual = await p.evaluate(([contexts, flags, other]) => contexts.map((c) => [webexp.evaluate(c, flags), webexp.evaluate(c, other)]),
+    [contexts, EVAL_FLAGS, OTHER_FLAGS]);
+  for (let i = 0; i < contexts.length; i++) assert.deepEqual(actual[i], expected[i], `context ${JSON.stringify(contexts[i])}`);
+  assert.deepEqual(before, [{ own: { key: "on", metadata: {} } }, 1]);
+  assert.deepEqual(await p.evaluate(() => [webexp.getVariants(), tracked.length]), before);
+  assert.deepEqual(errors, []);
   await context.close();
 });

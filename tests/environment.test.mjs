@@ -85,6 +85,30 @@ test("the tag after the npm package started: the tag does nothing, and window.we
   await r.context.close();
 });
 
+test("the npm package's start() on a page where the script tag runs: refused with one error, the tag's runtime and window.webexp stay, nothing applied or tracked twice", async () => {
+  // (Another config, whose flags would change the page if this start ran.)
+  const other = { flags: [flag("hero", { actions: [setHtml("#hero", "From npm")] }), flag("extra", { actions: [setHtml("#cta", "Extra")] })], user: { web_exp_id: "visitor-2" } };
+  const npmAfter = `<script type="module">
+    import init, { start } from "/npm/webexp.js";
+    await init();
+    const tagApi = window.webexp;
+    let threw = null;
+    try { window.startReturned = start(${JSON.stringify(other)}); } catch (e) { threw = String(e); }
+    window.npmDone = { threw, sameApi: window.webexp === tagApi };
+  </script>`;
+  const r = await open({ after: npmAfter });
+  await r.page.waitForFunction(() => window.npmDone);
+  assert.deepEqual(await r.page.evaluate(() => [npmDone, window.startReturned]), [{ threw: null, sameApi: true }, undefined]);
+  assert.deepEqual(r.consoleErrors, ["webexp: another copy already runs on this page (the tag twice?); this one does nothing"]);
+  assert.deepEqual(r.pageErrors, []);
+  assert.deepEqual(await r.page.evaluate(() => [hero.innerHTML, cta.innerHTML, [...tracked].sort()]), ["New", "Buy<u>+</u>", ["cta", "hero"]]);
+  assert.deepEqual(await r.page.evaluate(() => Object.keys(webexp.getVariants()).sort()), ["cta", "hero"]);
+  // The tag's runtime goes on: its revert undoes everything.
+  await r.page.evaluate(() => webexp.revertVariants());
+  assert.deepEqual(await r.page.evaluate(() => [hero.innerHTML, cta.innerHTML]), ["Old", "Buy"]);
+  await r.context.close();
+});
+
 test("window.experimentIntegration that throws when read (its SDK still loading): said once, the changes made, the events wait and go once it reads", async () => {
   const throwing = `<script>
     const real = window.experimentIntegration;

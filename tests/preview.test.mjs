@@ -146,3 +146,93 @@ test("a preview begun while consent is pending lasts the session once consent is
   assert.deepEqual(await tracked(p), []);
   await context.close();
 });
+
+test("a link with two flag=variant pairs previews both, for the session; no events; the URL is left clean", async () => {
+  const { page: p, context, consoleErrors, pageErrors } = await open("/pv/one?PREVIEW=true&hero=control&side=control");
+  const both = async () => p.evaluate(() => {
+    const { flags, preview } = webexp.getDebugState();
+    const v = webexp.getVariants();
+    return { title: title.textContent, side: side.textContent, preview, reasons: [flags.hero.reason, flags.side.reason], keys: [v.hero.key, v.side.key] };
+  });
+  const expected = { title: "Original title", side: "Original side", preview: true, reasons: ["preview", "preview"], keys: ["control", "control"] };
+  assert.deepEqual(await both(), expected);
+  assert.equal(p.url(), live.server.url + "/pv/one");
+  await p.reload({ waitUntil: "load" });
+  assert.deepEqual(await both(), expected);
+  await p.goto(live.server.url + "/pv/two", { waitUntil: "load" });
+  assert.deepEqual(await both(), expected);
+  await p.evaluate(() => [webexp.variant("hero"), webexp.variant("side")]);
+  await settle(p);
+  assert.deepEqual(await tracked(p), []);
+  assert.deepEqual(await queued(p), []);
+  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("events queued before a preview wait through it (nothing is sent in preview), then are delivered once, in order, when it ends", async () => {
+  // The integration logs each event with the path of the page that delivered it.
+  const logging = (integration) => `<!doctype html><html><head><meta charset="utf-8">
+<script>
+  ${integration ? `window.experimentIntegration = { getUser() { return {}; }, track(e) {
+    const log = JSON.parse(sessionStorage.getItem("tracked") || "[]");
+    log.push([location.pathname, e]); sessionStorage.setItem("tracked", JSON.stringify(log)); return true; } };` : ""}
+  window.webexpConfig = ${JSON.stringify(CONFIG)};
+</script>
+<script src="/webexp.js"></script>
+</head><body><h1 id="title">Original title</h1><p id="side">Original side</p></body></html>`;
+  live.server.setRoute("/pv/q0", { body: logging(false) });
+  for (const path of ["/pv/q1", "/pv/q2"]) live.server.setRoute(path, { body: logging(true) });
+  const { page: p, context, consoleErrors } = await openPage(live.browser);
+  // No integration, no analytics SDK: the two impressions wait in localStorage.
+  await p.goto(live.server.url + "/pv/q0", { waitUntil: "load" });
+  const waiting = await queued(p);
+  assert.equal(waiting.length, 2);
+  await p.goto(live.server.url + "/pv/q1?PREVIEW=true&hero=control", { waitUntil: "load" });
+  assert.equal((await shown(p)).hero.reason, "preview");
+  await p.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+  assert.deepEqual(await tracked(p), []);
+  assert.deepEqual((await queued(p)).sort(), [...waiting].sort(), "the earlier events are still queued");
+  await p.goto(live.server.url + "/pv/q2?PREVIEW=false", { waitUntil: "load" });
+  await p.waitForFunction(() => JSON.parse(sessionStorage.getItem("tracked") || "[]").length >= 4);
+  await p.evaluate(() => new Promise((r) => setTimeout(r, 100)));
+  const impression = (flag_key, extra) => ({ eventType: "$impression", eventProperties: { flag_key, variant: "treatment", ...extra } });
+  // The two from before the preview first, then this page's own; none from the preview.
+  assert.deepEqual(await tracked(p), [
+    ["/pv/q2", impression("hero", { experiment_key: "exp-h" })],
+    ["/pv/q2", impression("side")],
+    ["/pv/q2", impression("hero", { experiment_key: "exp-h" })],
+    ["/pv/q2", impression("side")],
+  ]);
+  assert.deepEqual(await queued(p), []);
+  assert.deepEqual(consoleErrors, []);
+  await context.close();
+});
+
+test("PREVIEW= values other than true (1, TRUE, yes, empty, no value) start no preview: evaluation and events as usual", async () => {
+  // CONTRACT: the link is `?PREVIEW=true&<flagKey>=<variantKey>`; it says nothing of other values.
+  for (const mode of ["PREVIEW=1", "PREVIEW=TRUE", "PREVIEW=yes", "PREVIEW=", "PREVIEW"]) {
+    const { page: p, context, consoleErrors } = await open(`/pv/one?${mode}&hero=control`);
+    const now = await shown(p);
+    assert.deepEqual([now.title, now.hero.variant, now.hero.reason], ["Treatment title", "treatment", "evaluated"], mode);
+    assert.equal((await p.evaluate(() => webexp.getDebugState())).preview, false, mode);
+    assert.equal(await p.evaluate(() => sessionStorage.getItem("webexp:preview")), null, mode);
+    await p.waitForFunction(() => JSON.parse(sessionStorage.getItem("tracked") || "[]").length === 2);
+    assert.deepEqual((await tracked(p)).map((e) => e.eventProperties.flag_key).sort(), ["hero", "side"], mode);
+    assert.deepEqual(consoleErrors, [], mode);
+    await context.close();
+  }
+});
+
+test("a PREVIEW= value other than true ends a preview, as false does (the runtime's rule; the CONTRACT names neither)", async () => {
+  for (const mode of ["PREVIEW=1", "PREVIEW="]) {
+    const { page: p, context } = await open("/pv/one?PREVIEW=true&hero=control");
+    assert.equal((await shown(p)).hero.reason, "preview");
+    await p.goto(live.server.url + `/pv/two?${mode}`, { waitUntil: "load" });
+    const now = await shown(p);
+    assert.deepEqual([now.title, now.hero.variant, now.hero.reason], ["Treatment title", "treatment", "evaluated"], mode);
+    assert.equal(await p.evaluate(() => sessionStorage.getItem("webexp:preview")), null, mode);
+    await p.waitForFunction(() => JSON.parse(sessionStorage.getItem("tracked") || "[]").length === 2);
+    await context.close();
+  }
+});

@@ -266,3 +266,78 @@ test("a variant first decided after an SPA navigation has its config problems re
   assert.match(consoleErrors[0], /flag "promo-bad": payload\[0\]\.data\.mutations\[0\]\.action/);
   await context.close();
 });
+
+test("a variant that changes within one page view (A, B, A, control, B, A by query changes): each change undoes the other's actions; one $impression and one $exposure per flag and variant", async () => {
+  // CONTRACT section 4: "One per flag and variant per page view"; a query-only change is the
+  // same page view. The variant follows context.page.url: ?v=b gives b, ?v=c control, else a.
+  const urlHas = (re) => [[{ selector: ["context", "page", "url"], op: "regex match", values: [re] }]];
+  const switching = {
+    key: "switch",
+    metadata: { experimentKey: "exp-s" },
+    segments: [
+      { conditions: urlHas("[?&]v=b(&|#|$)"), variant: "b" },
+      { conditions: urlHas("[?&]v=c(&|#|$)"), variant: "control" },
+      { variant: "a" },
+    ],
+    variants: {
+      off: { key: "off", metadata: { default: true } },
+      control: { key: "control" },
+      a: { key: "a", payload: [mutate("#title", "A title")] },
+      b: { key: "b", payload: [mutate("#title", "B title"), mutate("#side", "B side")] },
+    },
+  };
+  const config = { flags: [switching, flag("steady", { actions: [mutate("#foot", "Steady foot")] })], user: { web_exp_id: "spa-visitor" } };
+  live.server.setRoute("/spa/v", { body: `<!doctype html><html><head><meta charset="utf-8">
+<script>
+  window.tracked = [];
+  window.experimentIntegration = { getUser() { return {}; }, track(e) { tracked.push(e); return true; } };
+  window.webexpConfig = ${JSON.stringify(config)};
+</script>
+<script src="/webexp.js"></script>
+</head><body><h1 id="title">Page</h1><p id="side">side</p><p id="foot">foot</p></body></html>` });
+  const { page, context, consoleErrors, pageErrors } = await openPage(live.browser);
+  await page.goto(live.server.url + "/spa/v", { waitUntil: "load" });
+  const seen = () => page.evaluate(() => ({
+    title: document.getElementById("title").textContent,
+    side: document.getElementById("side").textContent,
+    foot: document.getElementById("foot").textContent,
+    variant: webexp.getVariants().switch.key,
+    active: webexp.getActiveExperiments().includes("switch"),
+    read: webexp.variant("switch").key,
+  }));
+  const A = { title: "A title", side: "side", foot: "Steady foot", variant: "a", active: true, read: "a" };
+  const B = { title: "B title", side: "B side", foot: "Steady foot", variant: "b", active: true, read: "b" };
+  const CONTROL = { title: "Page", side: "side", foot: "Steady foot", variant: "control", active: false, read: "control" };
+  assert.deepEqual(await seen(), A);
+  for (const [call, url, expected] of [
+    ["replaceState", "/spa/v?v=b", B],
+    ["pushState", "/spa/v?v=a", A],
+    ["pushState", "/spa/v?v=c", CONTROL],
+    ["replaceState", "/spa/v?v=b#x", B],
+    ["pushState", "/spa/v", A],
+  ]) {
+    await page.evaluate(([call, url]) => history[call](null, "", url), [call, url]);
+    await settle(page);
+    assert.deepEqual(await seen(), expected, `${call} ${url}`);
+  }
+  const events = async (type, key) => (await page.evaluate(() => tracked))
+    .filter((e) => e.eventType === type && e.eventProperties.flag_key === key).map((e) => e.eventProperties);
+  const props = (variant) => ({ flag_key: "switch", variant, experiment_key: "exp-s" });
+  assert.deepEqual(await events("$impression", "switch"), [props("a"), props("b"), props("control")]);
+  assert.deepEqual(await events("$exposure", "switch"), [props("a"), props("b"), props("control")]);
+  assert.deepEqual(await events("$impression", "steady"), [{ flag_key: "steady", variant: "treatment" }], "a flag whose variant stays is not counted again");
+  // A new path is a new page view: counted again, once.
+  await page.evaluate(() => history.pushState(null, "", "/spa/w"));
+  await settle(page);
+  assert.deepEqual(await seen(), A);
+  assert.deepEqual(await events("$impression", "switch"), [props("a"), props("b"), props("control"), props("a")]);
+  assert.deepEqual(await events("$exposure", "switch"), [props("a"), props("b"), props("control"), props("a")]);
+  assert.equal((await events("$impression", "steady")).length, 2);
+  assert.equal((await page.evaluate(() => tracked)).length, 10, "nothing else was tracked");
+  // Everything webexp changed is undone: the page is as it was.
+  await page.evaluate(() => webexp.revertVariants());
+  assert.deepEqual(await page.evaluate(() => [title.textContent, side.textContent, foot.textContent]), ["Page", "side", "foot"]);
+  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
