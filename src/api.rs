@@ -59,7 +59,7 @@ pub fn evaluate(context_json: &str, flags_json: Option<String>) -> JsString {
 /// `evaluation-only` feature, which the size benchmark uses to measure the evaluation engine
 /// alone (`./build.sh bench`).
 #[cfg(not(feature = "evaluation-only"))]
-mod page_runtime {
+pub mod page_runtime {
     use crate::runtime;
     use js_sys::JsString;
     use wasm_bindgen::prelude::*;
