@@ -586,3 +586,19 @@ test("an integration that throws is retried on the same back-off; once it accept
   assert.deepEqual(pageErrors, [], "the throws stay inside webexp");
   await context.close();
 });
+
+test("a refusing integration is not asked again before its retry is due, however many events are made meanwhile", async () => {
+  // README (Delivery): after a refusal the queue is offered again "1 s later, then at doubling
+  // intervals", and the other triggers are an integration being set and the next load; a new
+  // event is not one. "two" and "three" are made at start, "one" later, when the parser inserts #a.
+  const config = { ...CONFIG, flags: [...CONFIG.flags, flag("three", { variant: "control" })] };
+  const integration = `${RECORDING} window.experimentIntegration = recording("R", () => false);`;
+  const { page: p, context } = await openOnClock("/backoff-new-events.html", page({ config, integration }));
+  const loadedAt = await p.evaluate(() => Date.now());
+  assert.deepEqual(await trackLog(p), [["R", "$impression", "two"]], "asked once at load, for the oldest event");
+  await p.evaluate(() => { webexp.variant("one"); webexp.variant("two"); webexp.variant("three"); });
+  assert.equal((await trackLog(p)).length, 1, "three exposures made before the retry is due: no call");
+  assert.equal(await callsAt(p, loadedAt, 1500), 2, "the retry at 1 s");
+  assert.equal((await queued(p)).length, 6, "every event waits, once");
+  await context.close();
+});
