@@ -26,10 +26,10 @@ function capture(path, reply = "1") {
   });
 }
 
-// Waits (polling, no timing assumption) until `find` returns something from the captures.
+// Waits (polling, no timing assumption) until `find` returns (or resolves to) something.
 async function waitFor(find, what) {
   for (let i = 0; i < 300; i++) {
-    const found = find();
+    const found = await find();
     if (found) return found;
     await new Promise((r) => setTimeout(r, 50));
   }
