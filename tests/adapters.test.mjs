@@ -339,3 +339,134 @@ test("a custom integration takes precedence over the SDK on the page", async () 
   assert.deepEqual(await opened.page.evaluate(() => dataLayer), []);
   await close(opened);
 });
+
+// ---- What each adapter is handed: recorded in the page, so that counts are exact ----
+
+// Wraps methods of loaded SDK objects (still calling them) to record each call webexp makes as
+// [name, ...arguments] in window.calls; `spec`: [[global path, [method names]]]. An Amplitude
+// Identify is recorded as its user properties.
+function record(p, spec) {
+  return p.evaluate((spec) => {
+    window.calls = [];
+    const clone = (a) => (a === undefined ? null : typeof a?.getUserProperties === "function" ? a.getUserProperties() : JSON.parse(JSON.stringify(a)));
+    for (const [path, names] of spec) {
+      const target = path.split(".").reduce((o, k) => o[k], window);
+      for (const name of names) {
+        const original = target[name];
+        target[name] = function (...args) {
+          calls.push([path + "." + name, ...args.map(clone)]);
+          return original.apply(this, args);
+        };
+      }
+    }
+  }, spec);
+}
+const calls = (p) => p.evaluate(() => calls);
+const queueEmpty = (p) => waitFor(() => p.evaluate(() => webexp.getDebugState().eventsQueued.length === 0 || null), "an empty queue");
+const HERO = { flag_key: "hero", variant: "treatment", experiment_key: "exp-hero" };
+
+test("Segment: $exposure as it is, once per flag and variant; off without variant", async () => {
+  segmentRoutes();
+  const opened = await open("/seg-exposure.html", page({ head: segmentHead() }));
+  const { page: p } = opened;
+  await waitFor(() => segmentCalls("t").filter((t) => t.event === "$impression").length === 2 || null, "both impressions");
+  await queueEmpty(p);
+  await record(p, [["analytics", ["track", "identify"]]]);
+  await p.evaluate(() => { webexp.variant("hero"); webexp.variant("hero"); webexp.variant("gone"); webexp.variant("gone"); });
+  assert.deepEqual(await calls(p), [["analytics.track", "$exposure", HERO], ["analytics.track", "$exposure", { flag_key: "gone" }]]);
+  // What reaches Segment's API.
+  const exposures = await waitFor(() => {
+    const found = segmentCalls("t").filter((t) => t.event === "$exposure");
+    return found.length === 2 && found;
+  }, "both exposures");
+  assert.deepEqual(exposures.map((t) => t.properties).sort((a, b) => a.flag_key.localeCompare(b.flag_key)), [{ flag_key: "gone" }, HERO]);
+  assert.deepEqual(segmentCalls("t").filter((t) => t.event === "$impression").map((t) => t.properties.flag_key).sort(), ["gone", "hero"]);
+  assert.deepEqual(segmentCalls("i"), []);
+  await close(opened);
+});
+
+test("Mixpanel: $exposure is sent as $experiment_started too (Experiment name, Variant name), nothing for off", async () => {
+  mixpanelRoutes();
+  const opened = await open("/mp-exposure.html", page({ head: mixpanelHead() }));
+  const { page: p } = opened;
+  await waitFor(() => mixpanelPayloads("/mp/track/").find((e) => e.event === "$experiment_started"), "the impression");
+  await queueEmpty(p);
+  await record(p, [["mixpanel", ["track"]], ["mixpanel.people", ["set", "unset"]]]);
+  await p.evaluate(() => { webexp.variant("hero"); webexp.variant("hero"); webexp.variant("gone"); });
+  assert.deepEqual(await calls(p), [["mixpanel.track", "$experiment_started", { "Experiment name": "hero", "Variant name": "treatment" }]]);
+  assert.deepEqual(await p.evaluate(() => webexp.getDebugState().eventsQueued), [], "the off exposure counts as delivered");
+  const started = await waitFor(() => {
+    const found = mixpanelPayloads("/mp/track/").filter((e) => e.event === "$experiment_started");
+    return found.length === 2 && found;
+  }, "the impression and the exposure");
+  for (const e of started) {
+    assert.equal(e.properties["Experiment name"], "hero");
+    assert.equal(e.properties["Variant name"], "treatment");
+  }
+  assert.ok(!mixpanelPayloads("/mp/track/").some((e) => e.event === "$exposure" || e.event === "$impression"));
+  await close(opened);
+});
+
+// Per SDK: the page head, what to record, and the calls expected for $exposure of "hero"
+// (treatment) and "gone" (off) in the ingested form: the user property first, then the event.
+const EXPOSURE_HERO = { "[Experiment] Flag Key": "hero", "[Experiment] Variant": "treatment", "[Experiment] Experiment Key": "exp-hero" };
+const EXPOSURE_GONE = { "[Experiment] Flag Key": "gone" };
+const INGESTED = {
+  amplitude: {
+    routes: amplitudeRoutes,
+    head: () => amplitudeHead(),
+    record: [["amplitude", ["track", "identify"]]],
+    expected: [
+      ["amplitude.identify", { $set: { "[Experiment] hero": "treatment" } }], ["amplitude.track", "[Experiment] Exposure", EXPOSURE_HERO],
+      ["amplitude.identify", { $unset: { "[Experiment] gone": "-" } }], ["amplitude.track", "[Experiment] Exposure", EXPOSURE_GONE],
+    ],
+  },
+  segment: {
+    routes: segmentRoutes,
+    head: () => segmentHead(),
+    record: [["analytics", ["track", "identify"]]],
+    expected: [
+      ["analytics.identify", { "[Experiment] hero": "treatment" }], ["analytics.track", "[Experiment] Exposure", EXPOSURE_HERO],
+      ["analytics.identify", { "[Experiment] gone": null }], ["analytics.track", "[Experiment] Exposure", EXPOSURE_GONE],
+    ],
+  },
+  mixpanel: {
+    routes: mixpanelRoutes,
+    head: () => mixpanelHead('mixpanel.identify("u-1");'),
+    record: [["mixpanel", ["track"]], ["mixpanel.people", ["set", "unset"]]],
+    expected: [
+      ["mixpanel.people.set", "[Experiment] hero", "treatment"], ["mixpanel.track", "[Experiment] Exposure", EXPOSURE_HERO],
+      ["mixpanel.people.unset", "[Experiment] gone"], ["mixpanel.track", "[Experiment] Exposure", EXPOSURE_GONE],
+    ],
+  },
+};
+
+test("ingestedForm: $exposure as [Experiment] Exposure, each after its user property is set (Amplitude, Segment, Mixpanel)", async () => {
+  for (const [name, sdk] of Object.entries(INGESTED)) {
+    sdk.routes();
+    const opened = await open(`/ingested-exposure-${name}.html`, page({ head: sdk.head(), cfg: config({ integration: { ingestedForm: true } }) }));
+    const { page: p } = opened;
+    await queueEmpty(p);
+    await record(p, sdk.record);
+    await p.evaluate(() => { webexp.variant("hero"); webexp.variant("gone"); webexp.variant("hero"); });
+    assert.deepEqual(await calls(p), sdk.expected, name);
+    await close(opened);
+  }
+});
+
+test("Amplitude, ingestedForm: the $identify of each impression reaches Amplitude before the impression", async () => {
+  amplitudeRoutes();
+  const opened = await open("/amp-ingested-order.html", page({ head: amplitudeHead(), cfg: config({ integration: { ingestedForm: true } }) }));
+  const events = await waitFor(() => {
+    const all = amplitudeEvents();
+    return all.filter((e) => e.event_type === "[Experiment] Impression").length === 2 && all.filter((e) => e.event_type === "$identify").length === 2 && all;
+  }, "two impressions and two $identify");
+  // event_id: the order in which the SDK took the calls.
+  const order = events.sort((a, b) => a.event_id - b.event_id).map((e) => e.event_type === "$identify"
+    ? "identify " + Object.keys(e.user_properties.$set ?? e.user_properties.$unset)[0]
+    : "impression " + e.event_properties["[Experiment] Flag Key"]);
+  const at = (what) => order.indexOf(what);
+  assert.ok(at("identify [Experiment] hero") >= 0 && at("identify [Experiment] hero") < at("impression hero"), order.join(", "));
+  assert.ok(at("identify [Experiment] gone") >= 0 && at("identify [Experiment] gone") < at("impression gone"), order.join(", "));
+  await close(opened);
+});
