@@ -470,3 +470,61 @@ test("Amplitude, ingestedForm: the $identify of each impression reaches Amplitud
   assert.ok(at("identify [Experiment] gone") >= 0 && at("identify [Experiment] gone") < at("impression gone"), order.join(", "));
   await close(opened);
 });
+
+// ---- getUser(): the ids of the Amplitude and Segment SDKs, and of the first SDK when several ----
+
+// The SDKs' ids, set before webexp starts.
+const AMP_IDS = { user_id: "u-amp", device_id: "d-amp" };
+const SEG_IDS = { user_id: "u-seg", device_id: "a-seg" };
+// One flag per id, "treatment" only for a context.user that has it.
+const ID_FLAGS = [
+  { ...targeted("user_id", AMP_IDS.user_id), key: "amp-user" }, { ...targeted("device_id", AMP_IDS.device_id), key: "amp-device" },
+  { ...targeted("user_id", SEG_IDS.user_id), key: "seg-user" }, { ...targeted("device_id", SEG_IDS.device_id), key: "seg-device" },
+];
+// Amplitude's init() finishes asynchronously (its ids are undefined until then), and
+// analytics.js loads asynchronously: webexp's tag is added once they are ready, so that the SDKs
+// are loaded when it starts.
+const READY = {
+  amplitude: `await amplitude.init("test-key", "${AMP_IDS.user_id}", { deviceId: "${AMP_IDS.device_id}", serverUrl: location.origin + "/amp",
+    autocapture: false, fetchRemoteConfig: false, flushIntervalMillis: 50, logLevel: 0 }).promise;`,
+  segment: `await new Promise((r) => { const t = setInterval(() => { if (analytics.initialized) { clearInterval(t); r(); } }, 10); });
+    analytics.setAnonymousId("${SEG_IDS.device_id}"); analytics.identify("${SEG_IDS.user_id}");`,
+};
+function pageWhenReady(sdks) {
+  const head = sdks.map((s) => (s === "amplitude" ? `<script src="${AMPLITUDE_SCRIPT}"></script>` : segmentHead())).join("\n");
+  return `<!doctype html><html><head><meta charset="utf-8">${head}
+<script>(async () => {
+  ${sdks.map((s) => READY[s]).join("\n")}
+  window.webexpConfig = ${JSON.stringify({ flags: ID_FLAGS, user: { web_exp_id: "v" } })};
+  const tag = document.createElement("script");
+  tag.src = "/webexp.js";
+  document.head.append(tag);
+})();</script></head><body></body></html>`;
+}
+const idVariants = async (p) => {
+  await p.waitForFunction(() => window.webexp);
+  return p.evaluate(() => Object.fromEntries(Object.entries(webexp.getVariants()).map(([k, v]) => [k, v.key])));
+};
+
+test("getUser: Amplitude's getUserId() and getDeviceId() are context.user's user_id and device_id", async () => {
+  amplitudeRoutes();
+  const opened = await open("/ids-amp.html", pageWhenReady(["amplitude"]));
+  assert.deepEqual(await idVariants(opened.page), { "amp-user": "treatment", "amp-device": "treatment", "seg-user": "off", "seg-device": "off" });
+  await close(opened);
+});
+
+test("getUser: Segment's user().id() and user().anonymousId() are context.user's user_id and device_id", async () => {
+  segmentRoutes();
+  const opened = await open("/ids-seg.html", pageWhenReady(["segment"]));
+  assert.deepEqual(await idVariants(opened.page), { "amp-user": "off", "amp-device": "off", "seg-user": "treatment", "seg-device": "treatment" });
+  await close(opened);
+});
+
+test("getUser with Amplitude and Segment both loaded: the ids are Amplitude's, the first SDK's", async () => {
+  amplitudeRoutes();
+  segmentRoutes();
+  capture("/amp", JSON.stringify({ code: 200, events_ingested: 1, payload_size_bytes: 1, server_upload_time: 1 }));
+  const opened = await open("/ids-both.html", pageWhenReady(["amplitude", "segment"]));
+  assert.deepEqual(await idVariants(opened.page), { "amp-user": "treatment", "amp-device": "treatment", "seg-user": "off", "seg-device": "off" });
+  await close(opened);
+});
