@@ -528,3 +528,79 @@ test("getUser with Amplitude and Segment both loaded: the ids are Amplitude's, t
   assert.deepEqual(await idVariants(opened.page), { "amp-user": "treatment", "amp-device": "treatment", "seg-user": "off", "seg-device": "off" });
   await close(opened);
 });
+
+// ---- Several SDKs on one page: which one the built-in integration picks ----
+
+test("several SDKs loaded: events go to the first of Amplitude, Segment, Mixpanel, gtag, dataLayer, and to that one only", async () => {
+  amplitudeRoutes();
+  segmentRoutes();
+  mixpanelRoutes();
+  capture("/amp", JSON.stringify({ code: 200, events_ingested: 1, payload_size_bytes: 1, server_upload_time: 1 }));
+  for (const type of ["t", "i", "p"]) capture("/seg/v1/" + type, "{}");
+  // All four, each loaded the way its vendor documents (Mixpanel's library synchronously, so it
+  // is ready first). "c1".."c4": controls, for one $exposure per step below.
+  const mixpanelSync = `<script>window.MIXPANEL_CUSTOM_LIB_URL = "/none.js";
+    ${MIXPANEL_SNIPPET}
+    mixpanel.init("test-token", { api_host: location.origin + "/mp", batch_requests: false, track_pageview: false });
+    </script><script src="/node_modules/mixpanel-browser/dist/mixpanel.min.js"></script>`;
+  const gtagSnippet = `<script>window.dataLayer = []; function gtag() { dataLayer.push(arguments); }</script>`;
+  const controls = ["c1", "c2", "c3", "c4"].map((key) => flag(key, { variant: "control" }));
+  const cfg = config({ flags: [...FLAGS, ...controls] });
+  const opened = await open("/several.html", page({ head: amplitudeHead() + segmentHead() + mixpanelSync + gtagSnippet, cfg }));
+  const { page: p } = opened;
+  await queueEmpty(p);
+  await p.waitForFunction(() => analytics.initialized);
+  // Every impression went to Amplitude, once; a marker sent through each other SDK after them
+  // shows that nothing of webexp's went there.
+  await p.evaluate(() => { amplitude.track("marker"); analytics.track("marker"); mixpanel.track("marker"); });
+  await waitFor(() => amplitudeEvents().some((e) => e.event_type === "marker")
+    && segmentCalls("t").some((t) => t.event === "marker")
+    && mixpanelPayloads("/mp/track/").some((e) => e.event === "marker"), "the markers");
+  const impressions = amplitudeEvents().filter((e) => e.event_type === "$impression").map((e) => e.event_properties.flag_key);
+  assert.deepEqual(impressions.sort(), ["c1", "c2", "c3", "c4", "gone", "hero"]);
+  assert.deepEqual(segmentCalls("t").map((t) => t.event), ["marker"]);
+  assert.deepEqual(mixpanelPayloads("/mp/track/").map((e) => e.event), ["marker"]);
+  assert.deepEqual(await p.evaluate(() => dataLayer.length), 0);
+
+  // Down the list, one SDK gone at each step: the next one gets the $exposure, alone.
+  await record(p, [["amplitude", ["track"]], ["analytics", ["track"]], ["mixpanel", ["track"]], ["window", ["gtag"]]]);
+  const step = (remove, key) => p.evaluate(([remove, key]) => {
+    calls.length = 0;
+    if (remove) window[remove] = undefined;
+    webexp.variant(key);
+    return calls;
+  }, [remove, key]);
+  assert.deepEqual(await step(null, "hero"), [["amplitude.track", "$exposure", HERO]]);
+  assert.deepEqual(await step("amplitude", "c1"), [["analytics.track", "$exposure", { flag_key: "c1", variant: "control" }]]);
+  assert.deepEqual(await step("analytics", "c2"), [["mixpanel.track", "$experiment_started", { "Experiment name": "c2", "Variant name": "control" }]]);
+  assert.deepEqual(await step("mixpanel", "c3"), [["window.gtag", "event", "experience_impression", { exp_variant_string: "webexp-c3-control" }]]);
+  assert.deepEqual(await step("gtag", "c4"), []);
+  assert.deepEqual(await p.evaluate(() => dataLayer.map((d) => (d.length !== undefined ? Array.from(d) : d))), [
+    ["event", "experience_impression", { exp_variant_string: "webexp-c3-control" }],
+    { event: "experience_impression", exp_variant_string: "webexp-c4-control" },
+  ]);
+  assert.deepEqual(await p.evaluate(() => webexp.getDebugState().eventsQueued), []);
+  await close(opened);
+});
+
+test("a Segment still loading is waited for: a loaded Mixpanel further down the list gets nothing", async () => {
+  // Segment's snippet stub (analytics.js not loaded: no `initialized`), and a Mixpanel that is.
+  const head = `<script>window.analytics = []; analytics._writeKey = "k";
+      for (const m of ["track", "identify", "page", "user"]) analytics[m] = function () { analytics.push([m, ...arguments]); return analytics; };
+    window.mixpanelCalls = [];
+    window.mixpanel = { __loaded: true, track(...args) { mixpanelCalls.push(args); }, get_property() {}, people: { set() {}, unset() {} } };</script>`;
+  const opened = await open("/seg-loading.html", page({ head }));
+  const { page: p } = opened;
+  assert.equal(await queued(p), 2, "both impressions wait for Segment");
+  assert.deepEqual(await p.evaluate(() => mixpanelCalls), []);
+  // analytics.js has loaded (a stand-in with its loaded shape): the retry delivers to it.
+  await p.evaluate(() => {
+    window.segmentCalls = [];
+    window.analytics = { initialized: true, track(...args) { segmentCalls.push(args); }, user: () => ({ id: () => null, anonymousId: () => "a" }) };
+  });
+  await p.waitForFunction(() => segmentCalls.length >= 2);
+  assert.deepEqual(await p.evaluate(() => segmentCalls.map(([name, props]) => [name, props.flag_key])), [["$impression", "gone"], ["$impression", "hero"]], "in the order made: off at start, the treatment when #a is parsed");
+  assert.equal(await queued(p), 0);
+  assert.deepEqual(await p.evaluate(() => mixpanelCalls), []);
+  await close(opened);
+});
