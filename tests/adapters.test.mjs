@@ -26,10 +26,10 @@ function capture(path, reply = "1") {
   });
 }
 
-// Waits (polling, no timing assumption) until `find` returns something from the captures.
+// Waits (polling, no timing assumption) until `find` returns (or resolves to) something.
 async function waitFor(find, what) {
   for (let i = 0; i < 300; i++) {
-    const found = find();
+    const found = await find();
     if (found) return found;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -337,5 +337,270 @@ test("a custom integration takes precedence over the SDK on the page", async () 
   const opened = await open("/custom.html", page({ head }));
   assert.deepEqual((await opened.page.evaluate(() => got)).sort(), ["gone", "hero"]);
   assert.deepEqual(await opened.page.evaluate(() => dataLayer), []);
+  await close(opened);
+});
+
+// ---- What each adapter is handed: recorded in the page, so that counts are exact ----
+
+// Wraps methods of loaded SDK objects (still calling them) to record each call webexp makes as
+// [name, ...arguments] in window.calls; `spec`: [[global path, [method names]]]. An Amplitude
+// Identify is recorded as its user properties.
+function record(p, spec) {
+  return p.evaluate((spec) => {
+    window.calls = [];
+    const clone = (a) => (a === undefined ? null : typeof a?.getUserProperties === "function" ? a.getUserProperties() : JSON.parse(JSON.stringify(a)));
+    for (const [path, names] of spec) {
+      const target = path.split(".").reduce((o, k) => o[k], window);
+      for (const name of names) {
+        const original = target[name];
+        target[name] = function (...args) {
+          calls.push([path + "." + name, ...args.map(clone)]);
+          return original.apply(this, args);
+        };
+      }
+    }
+  }, spec);
+}
+const calls = (p) => p.evaluate(() => calls);
+const queueEmpty = (p) => waitFor(() => p.evaluate(() => webexp.getDebugState().eventsQueued.length === 0 || null), "an empty queue");
+const HERO = { flag_key: "hero", variant: "treatment", experiment_key: "exp-hero" };
+
+test("Segment: $exposure as it is, once per flag and variant; off without variant", async () => {
+  segmentRoutes();
+  const opened = await open("/seg-exposure.html", page({ head: segmentHead() }));
+  const { page: p } = opened;
+  await waitFor(() => segmentCalls("t").filter((t) => t.event === "$impression").length === 2 || null, "both impressions");
+  await queueEmpty(p);
+  await record(p, [["analytics", ["track", "identify"]]]);
+  await p.evaluate(() => { webexp.variant("hero"); webexp.variant("hero"); webexp.variant("gone"); webexp.variant("gone"); });
+  assert.deepEqual(await calls(p), [["analytics.track", "$exposure", HERO], ["analytics.track", "$exposure", { flag_key: "gone" }]]);
+  // What reaches Segment's API.
+  const exposures = await waitFor(() => {
+    const found = segmentCalls("t").filter((t) => t.event === "$exposure");
+    return found.length === 2 && found;
+  }, "both exposures");
+  assert.deepEqual(exposures.map((t) => t.properties).sort((a, b) => a.flag_key.localeCompare(b.flag_key)), [{ flag_key: "gone" }, HERO]);
+  assert.deepEqual(segmentCalls("t").filter((t) => t.event === "$impression").map((t) => t.properties.flag_key).sort(), ["gone", "hero"]);
+  assert.deepEqual(segmentCalls("i"), []);
+  await close(opened);
+});
+
+test("Mixpanel: $exposure is sent as $experiment_started too (Experiment name, Variant name), nothing for off", async () => {
+  mixpanelRoutes();
+  const opened = await open("/mp-exposure.html", page({ head: mixpanelHead() }));
+  const { page: p } = opened;
+  await waitFor(() => mixpanelPayloads("/mp/track/").find((e) => e.event === "$experiment_started"), "the impression");
+  await queueEmpty(p);
+  await record(p, [["mixpanel", ["track"]], ["mixpanel.people", ["set", "unset"]]]);
+  await p.evaluate(() => { webexp.variant("hero"); webexp.variant("hero"); webexp.variant("gone"); });
+  assert.deepEqual(await calls(p), [["mixpanel.track", "$experiment_started", { "Experiment name": "hero", "Variant name": "treatment" }]]);
+  assert.deepEqual(await p.evaluate(() => webexp.getDebugState().eventsQueued), [], "the off exposure counts as delivered");
+  const started = await waitFor(() => {
+    const found = mixpanelPayloads("/mp/track/").filter((e) => e.event === "$experiment_started");
+    return found.length === 2 && found;
+  }, "the impression and the exposure");
+  for (const e of started) {
+    assert.equal(e.properties["Experiment name"], "hero");
+    assert.equal(e.properties["Variant name"], "treatment");
+  }
+  assert.ok(!mixpanelPayloads("/mp/track/").some((e) => e.event === "$exposure" || e.event === "$impression"));
+  await close(opened);
+});
+
+// Per SDK: the page head, what to record, and the calls expected for $exposure of "hero"
+// (treatment) and "gone" (off) in the ingested form: the user property first, then the event.
+const EXPOSURE_HERO = { "[Experiment] Flag Key": "hero", "[Experiment] Variant": "treatment", "[Experiment] Experiment Key": "exp-hero" };
+const EXPOSURE_GONE = { "[Experiment] Flag Key": "gone" };
+const INGESTED = {
+  amplitude: {
+    routes: amplitudeRoutes,
+    head: () => amplitudeHead(),
+    record: [["amplitude", ["track", "identify"]]],
+    expected: [
+      ["amplitude.identify", { $set: { "[Experiment] hero": "treatment" } }], ["amplitude.track", "[Experiment] Exposure", EXPOSURE_HERO],
+      ["amplitude.identify", { $unset: { "[Experiment] gone": "-" } }], ["amplitude.track", "[Experiment] Exposure", EXPOSURE_GONE],
+    ],
+  },
+  segment: {
+    routes: segmentRoutes,
+    head: () => segmentHead(),
+    record: [["analytics", ["track", "identify"]]],
+    expected: [
+      ["analytics.identify", { "[Experiment] hero": "treatment" }], ["analytics.track", "[Experiment] Exposure", EXPOSURE_HERO],
+      ["analytics.identify", { "[Experiment] gone": null }], ["analytics.track", "[Experiment] Exposure", EXPOSURE_GONE],
+    ],
+  },
+  mixpanel: {
+    routes: mixpanelRoutes,
+    head: () => mixpanelHead('mixpanel.identify("u-1");'),
+    record: [["mixpanel", ["track"]], ["mixpanel.people", ["set", "unset"]]],
+    expected: [
+      ["mixpanel.people.set", "[Experiment] hero", "treatment"], ["mixpanel.track", "[Experiment] Exposure", EXPOSURE_HERO],
+      ["mixpanel.people.unset", "[Experiment] gone"], ["mixpanel.track", "[Experiment] Exposure", EXPOSURE_GONE],
+    ],
+  },
+};
+
+test("ingestedForm: $exposure as [Experiment] Exposure, each after its user property is set (Amplitude, Segment, Mixpanel)", async () => {
+  for (const [name, sdk] of Object.entries(INGESTED)) {
+    sdk.routes();
+    const opened = await open(`/ingested-exposure-${name}.html`, page({ head: sdk.head(), cfg: config({ integration: { ingestedForm: true } }) }));
+    const { page: p } = opened;
+    await queueEmpty(p);
+    await record(p, sdk.record);
+    await p.evaluate(() => { webexp.variant("hero"); webexp.variant("gone"); webexp.variant("hero"); });
+    assert.deepEqual(await calls(p), sdk.expected, name);
+    await close(opened);
+  }
+});
+
+test("Amplitude, ingestedForm: the $identify of each impression reaches Amplitude before the impression", async () => {
+  amplitudeRoutes();
+  const opened = await open("/amp-ingested-order.html", page({ head: amplitudeHead(), cfg: config({ integration: { ingestedForm: true } }) }));
+  const events = await waitFor(() => {
+    const all = amplitudeEvents();
+    return all.filter((e) => e.event_type === "[Experiment] Impression").length === 2 && all.filter((e) => e.event_type === "$identify").length === 2 && all;
+  }, "two impressions and two $identify");
+  // event_id: the order in which the SDK took the calls.
+  const order = events.sort((a, b) => a.event_id - b.event_id).map((e) => e.event_type === "$identify"
+    ? "identify " + Object.keys(e.user_properties.$set ?? e.user_properties.$unset)[0]
+    : "impression " + e.event_properties["[Experiment] Flag Key"]);
+  const at = (what) => order.indexOf(what);
+  assert.ok(at("identify [Experiment] hero") >= 0 && at("identify [Experiment] hero") < at("impression hero"), order.join(", "));
+  assert.ok(at("identify [Experiment] gone") >= 0 && at("identify [Experiment] gone") < at("impression gone"), order.join(", "));
+  await close(opened);
+});
+
+// ---- getUser(): the ids of the Amplitude and Segment SDKs, and of the first SDK when several ----
+
+// The SDKs' ids, set before webexp starts.
+const AMP_IDS = { user_id: "u-amp", device_id: "d-amp" };
+const SEG_IDS = { user_id: "u-seg", device_id: "a-seg" };
+// One flag per id, "treatment" only for a context.user that has it.
+const ID_FLAGS = [
+  { ...targeted("user_id", AMP_IDS.user_id), key: "amp-user" }, { ...targeted("device_id", AMP_IDS.device_id), key: "amp-device" },
+  { ...targeted("user_id", SEG_IDS.user_id), key: "seg-user" }, { ...targeted("device_id", SEG_IDS.device_id), key: "seg-device" },
+];
+// Amplitude's init() finishes asynchronously (its ids are undefined until then), and
+// analytics.js loads asynchronously: webexp's tag is added once they are ready, so that the SDKs
+// are loaded when it starts.
+const READY = {
+  amplitude: `await amplitude.init("test-key", "${AMP_IDS.user_id}", { deviceId: "${AMP_IDS.device_id}", serverUrl: location.origin + "/amp",
+    autocapture: false, fetchRemoteConfig: false, flushIntervalMillis: 50, logLevel: 0 }).promise;`,
+  segment: `await new Promise((r) => { const t = setInterval(() => { if (analytics.initialized) { clearInterval(t); r(); } }, 10); });
+    analytics.setAnonymousId("${SEG_IDS.device_id}"); analytics.identify("${SEG_IDS.user_id}");`,
+};
+function pageWhenReady(sdks) {
+  const head = sdks.map((s) => (s === "amplitude" ? `<script src="${AMPLITUDE_SCRIPT}"></script>` : segmentHead())).join("\n");
+  return `<!doctype html><html><head><meta charset="utf-8">${head}
+<script>(async () => {
+  ${sdks.map((s) => READY[s]).join("\n")}
+  window.webexpConfig = ${JSON.stringify({ flags: ID_FLAGS, user: { web_exp_id: "v" } })};
+  const tag = document.createElement("script");
+  tag.src = "/webexp.js";
+  document.head.append(tag);
+})();</script></head><body></body></html>`;
+}
+const idVariants = async (p) => {
+  await p.waitForFunction(() => window.webexp);
+  return p.evaluate(() => Object.fromEntries(Object.entries(webexp.getVariants()).map(([k, v]) => [k, v.key])));
+};
+
+test("getUser: Amplitude's getUserId() and getDeviceId() are context.user's user_id and device_id", async () => {
+  amplitudeRoutes();
+  const opened = await open("/ids-amp.html", pageWhenReady(["amplitude"]));
+  assert.deepEqual(await idVariants(opened.page), { "amp-user": "treatment", "amp-device": "treatment", "seg-user": "off", "seg-device": "off" });
+  await close(opened);
+});
+
+test("getUser: Segment's user().id() and user().anonymousId() are context.user's user_id and device_id", async () => {
+  segmentRoutes();
+  const opened = await open("/ids-seg.html", pageWhenReady(["segment"]));
+  assert.deepEqual(await idVariants(opened.page), { "amp-user": "off", "amp-device": "off", "seg-user": "treatment", "seg-device": "treatment" });
+  await close(opened);
+});
+
+test("getUser with Amplitude and Segment both loaded: the ids are Amplitude's, the first SDK's", async () => {
+  amplitudeRoutes();
+  segmentRoutes();
+  capture("/amp", JSON.stringify({ code: 200, events_ingested: 1, payload_size_bytes: 1, server_upload_time: 1 }));
+  const opened = await open("/ids-both.html", pageWhenReady(["amplitude", "segment"]));
+  assert.deepEqual(await idVariants(opened.page), { "amp-user": "treatment", "amp-device": "treatment", "seg-user": "off", "seg-device": "off" });
+  await close(opened);
+});
+
+// ---- Several SDKs on one page: which one the built-in integration picks ----
+
+test("several SDKs loaded: events go to the first of Amplitude, Segment, Mixpanel, gtag, dataLayer, and to that one only", async () => {
+  amplitudeRoutes();
+  segmentRoutes();
+  mixpanelRoutes();
+  capture("/amp", JSON.stringify({ code: 200, events_ingested: 1, payload_size_bytes: 1, server_upload_time: 1 }));
+  for (const type of ["t", "i", "p"]) capture("/seg/v1/" + type, "{}");
+  // All four, each loaded the way its vendor documents (Mixpanel's library synchronously, so it
+  // is ready first). "c1".."c4": controls, for one $exposure per step below.
+  const mixpanelSync = `<script>window.MIXPANEL_CUSTOM_LIB_URL = "/none.js";
+    ${MIXPANEL_SNIPPET}
+    mixpanel.init("test-token", { api_host: location.origin + "/mp", batch_requests: false, track_pageview: false });
+    </script><script src="/node_modules/mixpanel-browser/dist/mixpanel.min.js"></script>`;
+  const gtagSnippet = `<script>window.dataLayer = []; function gtag() { dataLayer.push(arguments); }</script>`;
+  const controls = ["c1", "c2", "c3", "c4"].map((key) => flag(key, { variant: "control" }));
+  const cfg = config({ flags: [...FLAGS, ...controls] });
+  const opened = await open("/several.html", page({ head: amplitudeHead() + segmentHead() + mixpanelSync + gtagSnippet, cfg }));
+  const { page: p } = opened;
+  await queueEmpty(p);
+  await p.waitForFunction(() => analytics.initialized);
+  // Every impression went to Amplitude, once; a marker sent through each other SDK after them
+  // shows that nothing of webexp's went there.
+  await p.evaluate(() => { amplitude.track("marker"); analytics.track("marker"); mixpanel.track("marker"); });
+  await waitFor(() => amplitudeEvents().some((e) => e.event_type === "marker")
+    && segmentCalls("t").some((t) => t.event === "marker")
+    && mixpanelPayloads("/mp/track/").some((e) => e.event === "marker"), "the markers");
+  const impressions = amplitudeEvents().filter((e) => e.event_type === "$impression").map((e) => e.event_properties.flag_key);
+  assert.deepEqual(impressions.sort(), ["c1", "c2", "c3", "c4", "gone", "hero"]);
+  assert.deepEqual(segmentCalls("t").map((t) => t.event), ["marker"]);
+  assert.deepEqual(mixpanelPayloads("/mp/track/").map((e) => e.event), ["marker"]);
+  assert.deepEqual(await p.evaluate(() => dataLayer.length), 0);
+
+  // Down the list, one SDK gone at each step: the next one gets the $exposure, alone.
+  await record(p, [["amplitude", ["track"]], ["analytics", ["track"]], ["mixpanel", ["track"]], ["window", ["gtag"]]]);
+  const step = (remove, key) => p.evaluate(([remove, key]) => {
+    calls.length = 0;
+    if (remove) window[remove] = undefined;
+    webexp.variant(key);
+    return calls;
+  }, [remove, key]);
+  assert.deepEqual(await step(null, "hero"), [["amplitude.track", "$exposure", HERO]]);
+  assert.deepEqual(await step("amplitude", "c1"), [["analytics.track", "$exposure", { flag_key: "c1", variant: "control" }]]);
+  assert.deepEqual(await step("analytics", "c2"), [["mixpanel.track", "$experiment_started", { "Experiment name": "c2", "Variant name": "control" }]]);
+  assert.deepEqual(await step("mixpanel", "c3"), [["window.gtag", "event", "experience_impression", { exp_variant_string: "webexp-c3-control" }]]);
+  assert.deepEqual(await step("gtag", "c4"), []);
+  assert.deepEqual(await p.evaluate(() => dataLayer.map((d) => (d.length !== undefined ? Array.from(d) : d))), [
+    ["event", "experience_impression", { exp_variant_string: "webexp-c3-control" }],
+    { event: "experience_impression", exp_variant_string: "webexp-c4-control" },
+  ]);
+  assert.deepEqual(await p.evaluate(() => webexp.getDebugState().eventsQueued), []);
+  await close(opened);
+});
+
+test("a Segment still loading is waited for: a loaded Mixpanel further down the list gets nothing", async () => {
+  // Segment's snippet stub (analytics.js not loaded: no `initialized`), and a Mixpanel that is.
+  const head = `<script>window.analytics = []; analytics._writeKey = "k";
+      for (const m of ["track", "identify", "page", "user"]) analytics[m] = function () { analytics.push([m, ...arguments]); return analytics; };
+    window.mixpanelCalls = [];
+    window.mixpanel = { __loaded: true, track(...args) { mixpanelCalls.push(args); }, get_property() {}, people: { set() {}, unset() {} } };</script>`;
+  const opened = await open("/seg-loading.html", page({ head }));
+  const { page: p } = opened;
+  assert.equal(await queued(p), 2, "both impressions wait for Segment");
+  assert.deepEqual(await p.evaluate(() => mixpanelCalls), []);
+  // analytics.js has loaded (a stand-in with its loaded shape): the retry delivers to it.
+  await p.evaluate(() => {
+    window.segmentCalls = [];
+    window.analytics = { initialized: true, track(...args) { segmentCalls.push(args); }, user: () => ({ id: () => null, anonymousId: () => "a" }) };
+  });
+  await p.waitForFunction(() => segmentCalls.length >= 2);
+  assert.deepEqual(await p.evaluate(() => segmentCalls.map(([name, props]) => [name, props.flag_key])), [["$impression", "gone"], ["$impression", "hero"]], "in the order made: off at start, the treatment when #a is parsed");
+  assert.equal(await queued(p), 0);
+  assert.deepEqual(await p.evaluate(() => mixpanelCalls), []);
   await close(opened);
 });

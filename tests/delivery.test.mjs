@@ -469,3 +469,136 @@ test("a prerendered page (Speculation Rules) sends nothing until the visitor is 
   assert.deepEqual(await p.evaluate(() => sent), ORDER);
   await context.close();
 });
+
+// ---- setIntegration(null) and the retry back-off, on a fake clock (page.clock) ----
+
+// Records each track call as [tag, eventType, flag_key]; `accept()` says what track does.
+const RECORDING = `window.log = [];
+window.recording = (tag, accept = () => true) => ({
+  getUser() { return {}; },
+  track(e) { log.push([tag, e.eventType, e.eventProperties.flag_key]); return accept(); },
+});`;
+
+// Opens `body` at `path` with a fake clock, paused, installed before the page's first script:
+// timers fire only when the test runs the clock (`p.clock.runFor`), so a retry is counted by
+// the calls it makes, never by waiting.
+async function openOnClock(path, body) {
+  live.server.setRoute(path, { body });
+  const opened = await openPage(live.browser);
+  const start = new Date("2030-01-01T00:00:00Z").getTime();
+  await opened.page.clock.install({ time: start });
+  await opened.page.clock.pauseAt(start + 1000);
+  await opened.page.goto(live.server.url + path, { waitUntil: "load" });
+  return opened;
+}
+const trackLog = (p) => p.evaluate(() => log);
+
+test("setIntegration(null) unsets the integration: events wait in the queue, then go once to window.experimentIntegration", async () => {
+  const config = { ...CONFIG, flags: [...CONFIG.flags, flag("three", { variant: "control" })] };
+  const { page: p, context, consoleErrors, pageErrors } = await openOnClock("/unset.html", page({ config, integration: RECORDING }));
+  assert.equal((await queued(p)).length, 3, "no integration and no SDK: every impression waits");
+  await p.evaluate(() => webexp.setIntegration(recording("A")));
+  assert.deepEqual(await trackLog(p), [["A", "$impression", "two"], ["A", "$impression", "three"], ["A", "$impression", "one"]]);
+  assert.deepEqual(await queued(p), []);
+
+  // Unset: nothing to deliver to (no window.experimentIntegration, no SDK), so the exposure waits.
+  await p.evaluate(() => { webexp.setIntegration(null); webexp.variant("one"); });
+  assert.equal((await trackLog(p)).length, 3, "the unset integration is not called");
+  assert.equal((await queued(p)).length, 1);
+  // window.experimentIntegration, assigned now, gets the waiting event.
+  await p.evaluate(() => { window.experimentIntegration = recording("W"); });
+  assert.deepEqual((await trackLog(p)).slice(3), [["W", "$exposure", "one"]]);
+  assert.deepEqual(await queued(p), []);
+
+  // An integration set again stands over window.experimentIntegration; unset, the window's is used.
+  await p.evaluate(() => { webexp.setIntegration(recording("A")); webexp.variant("two"); });
+  await p.evaluate(() => { webexp.setIntegration(null); webexp.variant("three"); });
+  // Past every retry there could be: nothing is offered again.
+  await p.clock.runFor(120_000);
+  assert.deepEqual((await trackLog(p)).slice(3), [["W", "$exposure", "one"], ["A", "$exposure", "two"], ["W", "$exposure", "three"]]);
+  assert.deepEqual(await queued(p), []);
+  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("setIntegration(null) while a refusing integration holds the queue: window.experimentIntegration gets each event once, in order", async () => {
+  const { page: p, context } = await openOnClock("/unset-refusing.html", page({ integration: RECORDING }));
+  await p.evaluate(() => webexp.setIntegration(recording("A", () => false)));
+  // An attempt stops at the first refusal: the oldest event is offered, once.
+  assert.deepEqual(await trackLog(p), [["A", "$impression", "two"]]);
+  assert.equal((await queued(p)).length, 2);
+  // window.experimentIntegration assigned meanwhile does not replace the one set: A is asked again.
+  await p.evaluate(() => { window.experimentIntegration = recording("W"); });
+  const beforeUnset = await trackLog(p);
+  assert.ok(beforeUnset.every(([tag]) => tag === "A"), JSON.stringify(beforeUnset));
+  await p.evaluate(() => webexp.setIntegration(null));
+  await p.clock.runFor(120_000);
+  const log = await trackLog(p);
+  assert.deepEqual(log.slice(0, beforeUnset.length), beforeUnset);
+  assert.deepEqual(log.slice(beforeUnset.length), [["W", "$impression", "two"], ["W", "$impression", "one"]], "A is not asked again");
+  assert.deepEqual(await queued(p), []);
+  await context.close();
+});
+
+// The number of track calls after the clock has run to `at` ms after the page's load.
+async function callsAt(p, clockAtLoad, at) {
+  const now = await p.evaluate(() => Date.now());
+  await p.clock.runFor(clockAtLoad + at - now);
+  return (await trackLog(p)).length;
+}
+
+test("an integration that keeps refusing is asked again after 1 s, then at doubling intervals up to 30 s", async () => {
+  // One event, so that each attempt is one track call.
+  const config = { ...CONFIG, flags: [flag("two", { variant: "control" })] };
+  const integration = `${RECORDING} window.experimentIntegration = recording("R", () => false);`;
+  const { page: p, context } = await openOnClock("/backoff.html", page({ config, integration }));
+  const loadedAt = await p.evaluate(() => Date.now());
+  assert.equal((await trackLog(p)).length, 1, "offered once as it is made");
+  // Attempts due at 1, 3, 7, 15, 31, 61, 91, 121... s: counted half a second either side.
+  const expected = [[500, 1], [1500, 2], [2500, 2], [3500, 3], [6500, 3], [7500, 4], [14_500, 4], [15_500, 5],
+    [30_500, 5], [31_500, 6], [60_500, 6], [61_500, 7], [90_500, 7], [91_500, 8], [391_500, 18]];
+  const seen = [];
+  for (const [at] of expected) seen.push([at, await callsAt(p, loadedAt, at)]);
+  assert.deepEqual(seen, expected);
+  assert.deepEqual(await trackLog(p), Array(18).fill(["R", "$impression", "two"]));
+  assert.equal((await queued(p)).length, 1, "still queued, once");
+  await context.close();
+});
+
+test("an integration that throws is retried on the same back-off; once it accepts, each event goes once, in order, and no more", async () => {
+  const integration = `${RECORDING} window.throwing = true;
+    window.experimentIntegration = recording("T", () => { if (window.throwing) throw new Error("SDK not ready"); return true; });`;
+  const { page: p, context, consoleErrors, pageErrors } = await openOnClock("/backoff-throws.html", page({ integration }));
+  const loadedAt = await p.evaluate(() => Date.now());
+  const atLoad = (await trackLog(p)).length;
+  assert.deepEqual((await trackLog(p))[0], ["T", "$impression", "two"]);
+  // Retries at 1 and 3 s, one call each (an attempt stops at the first throw).
+  assert.equal(await callsAt(p, loadedAt, 3500), atLoad + 2);
+  assert.equal(await callsAt(p, loadedAt, 6500), atLoad + 2);
+  await p.evaluate(() => { window.throwing = false; });
+  // The attempt at 7 s delivers both, oldest first.
+  assert.equal(await callsAt(p, loadedAt, 7500), atLoad + 4);
+  assert.equal(await callsAt(p, loadedAt, 600_000), atLoad + 4, "nothing is offered again");
+  assert.deepEqual((await trackLog(p)).slice(atLoad + 2), [["T", "$impression", "two"], ["T", "$impression", "one"]]);
+  assert.deepEqual(await queued(p), []);
+  assert.equal(consoleErrors.filter((e) => /integration\.track threw/.test(e)).length, atLoad + 2, "each throw is said");
+  assert.deepEqual(pageErrors, [], "the throws stay inside webexp");
+  await context.close();
+});
+
+test("a refusing integration is not asked again before its retry is due, however many events are made meanwhile", async () => {
+  // README (Delivery): after a refusal the queue is offered again "1 s later, then at doubling
+  // intervals", and the other triggers are an integration being set and the next load; a new
+  // event is not one. "two" and "three" are made at start, "one" later, when the parser inserts #a.
+  const config = { ...CONFIG, flags: [...CONFIG.flags, flag("three", { variant: "control" })] };
+  const integration = `${RECORDING} window.experimentIntegration = recording("R", () => false);`;
+  const { page: p, context } = await openOnClock("/backoff-new-events.html", page({ config, integration }));
+  const loadedAt = await p.evaluate(() => Date.now());
+  assert.deepEqual(await trackLog(p), [["R", "$impression", "two"]], "asked once at load, for the oldest event");
+  await p.evaluate(() => { webexp.variant("one"); webexp.variant("two"); webexp.variant("three"); });
+  assert.equal((await trackLog(p)).length, 1, "three exposures made before the retry is due: no call");
+  assert.equal(await callsAt(p, loadedAt, 1500), 2, "the retry at 1 s");
+  assert.equal((await queued(p)).length, 6, "every event waits, once");
+  await context.close();
+});
