@@ -99,7 +99,7 @@ test("the npm package's start() on a page where the script tag runs: refused wit
   const r = await open({ after: npmAfter });
   await r.page.waitForFunction(() => window.npmDone);
   assert.deepEqual(await r.page.evaluate(() => [npmDone, window.startReturned]), [{ threw: null, sameApi: true }, undefined]);
-  assert.deepEqual(r.consoleErrors, ["webexp: another copy already runs on this page (the tag twice?); this one does nothing"]);
+  assert.deepEqual(r.consoleErrors, ["webexp: another copy already runs on this page (the tag twice, or the tag and the npm package); this one starts nothing, and its calls go to the one that runs"]);
   assert.deepEqual(r.pageErrors, []);
   assert.deepEqual(await r.page.evaluate(() => [hero.innerHTML, cta.innerHTML, [...tracked].sort()]), ["New", "Buy<u>+</u>", ["cta", "hero"]]);
   assert.deepEqual(await r.page.evaluate(() => Object.keys(webexp.getVariants()).sort()), ["cta", "hero"]);
@@ -107,6 +107,48 @@ test("the npm package's start() on a page where the script tag runs: refused wit
   await r.page.evaluate(() => webexp.revertVariants());
   assert.deepEqual(await r.page.evaluate(() => [hero.innerHTML, cta.innerHTML]), ["Old", "Buy"]);
   await r.context.close();
+});
+
+test("the npm package's API next to the script tag that runs (started or not): each call is the tag runtime's, so page code that imported it reads the variants shown and sets consent and the integration of the events sent", async () => {
+  const config = { ...CONFIG, consent: "pending" };
+  for (const startIt of [false, true]) {
+    const npmCalls = `<script type="module">
+      import init, * as npm from "/npm/webexp.js";
+      await init();
+      ${startIt ? "npm.start({ flags: [] });" : ""}
+      window.npm = npm;
+      window.npmReady = true;
+    </script>`;
+    const r = await open({ config, after: npmCalls });
+    await r.page.waitForFunction(() => window.npmReady);
+    // Consent is pending: the tag's impressions wait in memory.
+    assert.deepEqual(r.tracked, []);
+    const read = await r.page.evaluate(() => ({
+      variants: Object.keys(npm.getVariants()).sort(),
+      active: npm.getActiveExperiments().sort(),
+      hero: npm.variant("hero")?.key,
+      debug: Object.keys(npm.getDebugState().flags).sort(),
+    }));
+    assert.deepEqual(read, { variants: ["cta", "hero"], active: ["cta", "hero"], hero: "treatment", debug: ["cta", "hero"] });
+    // Consent and an integration set through the import reach the tag's runtime: its two
+    // impressions and the $exposure go to that integration, once each.
+    await r.page.evaluate(() => {
+      window.viaNpm = [];
+      npm.setIntegration({ getUser: () => ({}), track: (e) => (viaNpm.push(e.eventType + " " + e.eventProperties.flag_key), true) });
+      npm.setConsent("granted");
+    });
+    await r.page.waitForFunction(() => viaNpm.length === 3);
+    await r.page.evaluate(() => new Promise((res) => setTimeout(res, 100)));
+    assert.deepEqual(await r.page.evaluate(() => [...viaNpm].sort()), ["$exposure hero", "$impression cta", "$impression hero"]);
+    assert.deepEqual(await r.page.evaluate(() => tracked), []);
+    await r.page.evaluate(() => npm.revertVariants());
+    assert.deepEqual(await r.page.evaluate(() => [hero.innerHTML, cta.innerHTML, webexp.getActiveExperiments()]), ["Old", "Buy", []]);
+    await r.page.evaluate(() => npm.applyVariants());
+    assert.deepEqual(await r.page.evaluate(() => [hero.innerHTML, cta.innerHTML]), ["New", "Buy<u>+</u>"]);
+    assert.deepEqual(r.pageErrors, []);
+    assert.deepEqual(r.consoleErrors, startIt ? [r.consoleErrors[0]] : []);
+    await r.context.close();
+  }
 });
 
 test("window.experimentIntegration that throws when read (its SDK still loading): said once, the changes made, the events wait and go once it reads", async () => {

@@ -94,11 +94,23 @@ function builtinsIntact() {
 const RUNNING = Symbol.for("webexp.running"), thisCopy = {};
 /** The copy that runs, when it is another one than this (said); else undefined. */
 export function otherCopyRuns() {
-  const running = globalThis[RUNNING];
-  if (!running || running === thisCopy) return;
-  console.error(`${NAME}: another copy already runs on this page (the tag twice?); this one does nothing`);
+  const running = runningElsewhere();
+  if (running) console.error(`${NAME}: another copy already runs on this page (the tag twice, or the tag and the npm package); this one starts nothing, and its calls go to the one that runs`);
   return running;
 }
+const runningElsewhere = () => {
+  const running = globalThis[RUNNING];
+  return running && running !== thisCopy ? running : undefined;
+};
+
+// A page API call on a copy that does not run while another one does (the npm package imported by
+// the page's code next to the tag that runs) is the running copy's: page code that reads a
+// variant, sets consent or an integration through its import reaches the runtime that shows the
+// page and sends its events, instead of an empty one that never started.
+const viaRunning = (name, call) => (...args) => {
+  const api = runningElsewhere()?.api;
+  return api ? api[name](...args) : call(...args);
+};
 
 /**
  * Starts the runtime with a WebexpConfig (what the script tag does with window.webexpConfig).
@@ -173,33 +185,28 @@ export function evaluate(context, flags) {
 }
 
 /** { flagKey: variant } for the current page view. */
-export function getVariants() {
-  return guard("getVariants", () => JSON.parse(wasm.state(0)), {});
-}
+export const getVariants = viaRunning("getVariants", () =>
+  guard("getVariants", () => JSON.parse(wasm.state(0)), {}));
 
 /** Flag keys whose actions are applied on this page now. */
-export function getActiveExperiments() {
-  return guard("getActiveExperiments", () => JSON.parse(wasm.state(1)), [], READ);
-}
+export const getActiveExperiments = viaRunning("getActiveExperiments", () =>
+  guard("getActiveExperiments", () => JSON.parse(wasm.state(1)), [], READ));
 
 /** Re-applies the variants' actions. */
-export function applyVariants() {
-  return guard("applyVariants", () => wasm.setApplied(true), undefined, WRITE);
-}
+export const applyVariants = viaRunning("applyVariants", () =>
+  guard("applyVariants", () => wasm.setApplied(true), undefined, WRITE));
 
 /** Undoes every applied action. */
-export function revertVariants() {
-  return guard("revertVariants", () => wasm.setApplied(false), undefined, WRITE);
-}
+export const revertVariants = viaRunning("revertVariants", () =>
+  guard("revertVariants", () => wasm.setApplied(false), undefined, WRITE));
 
 /** Switches the manual pages with this name on (default) or off. */
-export function toggleManualPageObject(name, isActive = true) {
-  return guard("toggleManualPageObject", () => wasm.toggleManualPageObject(String(name), isActive !== false), undefined, WRITE);
-}
+export const toggleManualPageObject = viaRunning("toggleManualPageObject", (name, isActive = true) =>
+  guard("toggleManualPageObject", () => wasm.toggleManualPageObject(String(name), isActive !== false), undefined, WRITE));
 
 /** The variant of a flag, tracking $exposure. */
-export function variant(flagKey) {
-  return guard("variant", () => {
+export const variant = viaRunning("variant", (flagKey) =>
+  guard("variant", () => {
     const key = String(flagKey);
     // Inside one of webexp's DOM writes: the variant from its copy, the $exposure right after.
     if (wasm.busy()) {
@@ -209,8 +216,7 @@ export function variant(flagKey) {
     }
     const v = wasm.variant(key);
     return v === undefined ? undefined : JSON.parse(v);
-  });
-}
+  }));
 
 // A value that cannot be what a setter wants is reported and leaves the one set before in place
 // (null or undefined unsets): a typo must not silently stop delivery or redirects.
@@ -218,33 +224,32 @@ const refused = (what, value, ok, wanted) =>
   value != null && !ok && (console.error(`${NAME}: ${what}: ${wanted}; the one set before stays`), true);
 
 /** Sets the integration events are delivered to (CONTRACT section 4). */
-export function setIntegration(integration) {
+export const setIntegration = viaRunning("setIntegration", (integration) => {
   let usable;
   try {
     usable = typeof integration?.track === "function";
   } catch {} // (A getter or a Proxy that throws: not usable.)
   if (refused("setIntegration", integration, usable, "the integration must be an object with a track(event) function")) return;
   return guard("setIntegration", () => wasm.setIntegration(integration), undefined, WRITE);
-}
+});
 
 /** Consent for storage and events: "granted", "pending" (kept in memory) or "denied" (dropped). */
-export function setConsent(status) {
-  return guard("setConsent", () => wasm.setConsent(String(status)), undefined, WRITE);
-}
+export const setConsent = viaRunning("setConsent", (status) =>
+  guard("setConsent", () => wasm.setConsent(String(status)), undefined, WRITE));
 
 /** Redirects call fn(url) instead of location.replace(url). */
-export function setRedirectHandler(fn) {
+export const setRedirectHandler = viaRunning("setRedirectHandler", (fn) => {
   if (refused("setRedirectHandler", fn, typeof fn === "function", "the handler must be a function")) return;
   return guard("setRedirectHandler", () => wasm.setRedirectHandler(fn), undefined, WRITE);
-}
+});
 
 /** Per flag: variant, why, pages, actions applied or pending, events sent or queued. */
-export function getDebugState() {
+export const getDebugState = viaRunning("getDebugState", () => {
   // (Before the wasm, in Node, while busy: the same shape, empty, so that code written against
   // DebugState reads it without a check.)
   const empty = () => ({ initMicros: 0, preview: false, flags: {}, eventsSent: [], eventsQueued: [], fights: [] });
   return guard("getDebugState", () => { const text = wasm.state(2); return text == "{}" ? empty() : JSON.parse(text); }, empty(), READ);
-}
+});
 
 /** window.webexp: the API of a page, without start() and the wiring. */
 export const pageApi = Object.freeze({ evaluate, getVariants, getActiveExperiments, applyVariants, revertVariants, toggleManualPageObject, variant, setIntegration, setConsent, setRedirectHandler, getDebugState });
