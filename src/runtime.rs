@@ -444,7 +444,7 @@ impl Runtime {
             self.sync_scope();
         }
         self.log_flags();
-        self.integration_watch = Some(delivery::on_integration_assigned(flush));
+        self.integration_watch = Some(delivery::on_integration_assigned(integration_changed));
         self.navigation = Some(NavigationWatcher::new(|| {
             with(Runtime::on_navigation);
             flush();
@@ -1581,10 +1581,10 @@ impl Runtime {
             return;
         }
         self.retry_ms = (self.retry_ms * 2).clamp(1000, 30_000);
-        self.retry = Timeout::once(self.retry_ms, || {
+        self.retry = Some(Timeout::once(self.retry_ms, || {
             with(|rt| rt.retry = None);
             request_drain();
-        });
+        }));
     }
 }
 
@@ -1699,10 +1699,12 @@ fn offer_new(drain: bool) {
             with(|rt| rt.after_offer(id, accepted));
         }
         // An integration that has just refused an event is asked again later, not at once for
-        // the stored copy (it saw each refused event twice per attempt).
+        // the stored copy (it saw each refused event twice per attempt); nor, while that retry
+        // is due, for each new event made meanwhile (the back-off would be one attempt per
+        // event).
         if refused || !drain {
             with(Runtime::schedule_retry);
-        } else {
+        } else if with(|rt| rt.retry.is_none()) == Some(true) {
             request_drain();
         }
         let more = with(|rt| {
@@ -1764,10 +1766,10 @@ fn request_drain() {
         }
         rt.requested_tabs.extend(new_tabs);
         if rt.adoption_wait.is_none() && !rt.requested_tabs.is_empty() {
-            rt.adoption_wait = Timeout::once(1000, || {
+            rt.adoption_wait = Some(Timeout::once(1000, || {
                 with(|rt| rt.adoption_wait = None);
                 deliver_held();
-            });
+            }));
         }
         true
     });
@@ -1975,6 +1977,16 @@ pub(crate) fn variant_json(flag_key: &str) -> Option<String> {
 /// Sets the integration and delivers what is queued.
 pub(crate) fn set_integration(integration: JsValue) {
     with(|rt| rt.integration = integration.is_object().then_some(integration));
+    integration_changed();
+}
+
+/// Delivers what waits to an integration just set or assigned at once: the retry that an earlier
+/// one's refusal scheduled, and its back-off, are over.
+fn integration_changed() {
+    with(|rt| {
+        rt.retry = None;
+        rt.retry_ms = 0;
+    });
     flush();
 }
 

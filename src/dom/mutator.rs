@@ -1578,7 +1578,7 @@ impl Mutator {
         }
         self.timer = None;
         if let (true, Some(waker)) = (next.is_finite(), &self.waker) {
-            self.timer = Timeout::new(waker, (next - now) as i32 + 1);
+            self.timer = Some(Timeout::new(waker, (next - now) as i32 + 1));
         }
     }
 
