@@ -13,6 +13,7 @@ const FILES = [
 // `evaluate` export (`./build.sh bench` builds it with the cargo feature `evaluation-only`). It
 // is what the runtime's wasm costs before any of the page runtime (actions, events, SPA...).
 const PARTS = [
+  ["its JavaScript (wasm-bindgen's glue, the API, the page-side helpers, the analytics adapters, the tag's start-up), before the wasm is inlined (`target/gen/script-without-wasm.js`)", "target/gen/script-without-wasm.js"],
   ["webexp's wasm (`dist/npm/webexp_bg.wasm`, the module `dist/webexp.js` inlines)", "dist/npm/webexp_bg.wasm"],
   ["of it, the evaluation engine alone (JSON reader, flags, evaluation, bucketing; `target/evaluation-only/webexp_bg.wasm`)", "target/evaluation-only/webexp_bg.wasm"],
 ];
@@ -39,7 +40,7 @@ GrowthBook file includes its SDK and dom-mutator; dom-mutator alone applies DOM 
 |---|---:|---:|---:|
 ${rows.join("\n")}
 
-Where webexp's bytes are: its wasm, and the part of it that the evaluation engine alone costs
+Where webexp's bytes are: its JavaScript, its wasm, and the part of the wasm that the evaluation engine alone costs
 (the crate built with \`evaluate\` as its only export, through the same compiler and wasm-opt
 settings; what remains of the wasm is the page runtime: config, actions and the DOM layer,
 events and their delivery, pages, redirects, preview). Issue 2's budget for the whole file is
