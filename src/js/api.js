@@ -107,9 +107,10 @@ const runningElsewhere = () => {
 // the page's code next to the tag that runs) is the running copy's: page code that reads a
 // variant, sets consent or an integration through its import reaches the runtime that shows the
 // page and sends its events, instead of an empty one that never started.
+// (A running copy of another version without this member: this copy answers.)
 const viaRunning = (name, call) => (...args) => {
   const api = runningElsewhere()?.api;
-  return api ? api[name](...args) : call(...args);
+  return typeof api?.[name] == "function" ? api[name](...args) : call(...args);
 };
 
 /**
