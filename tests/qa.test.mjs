@@ -498,3 +498,24 @@ test("bfcache (enabled, as in a real browser): back and forward restore pages wi
     await browser.close();
   }
 });
+
+// ---- Timers set on one clock and cleared on another ----
+
+test("page.clock.install() after the tag: an integration set while a retry is pending gets each event once, and nothing is thrown into the page", async () => {
+  // The retry was set with the browser's setTimeout; installed now, the fake clock's
+  // clearTimeout cannot clear it (Playwright's clock clears only its own ids), so the ended
+  // retry must not call back into webexp when the browser fires it.
+  const { page: p, context, consoleErrors, pageErrors } = await open("/qa/install-after", qaPage({ head: "window.accept = false;" }));
+  assert.deepEqual(await log(p), [["/qa/install-after", "$impression", "two"]], "refused at load: a retry is due in 1 s");
+  await p.clock.install();
+  await p.evaluate(() => { accept = true; webexp.setIntegration(recording); });
+  assert.deepEqual((await log(p)).slice(1), [["/qa/install-after", "$impression", "two"], ["/qa/install-after", "$impression", "one"]]);
+  // Past the time the browser's timer was due (a real second): it fires, into an ended retry.
+  const thrown = await p.waitForEvent("pageerror", { timeout: 3000 }).catch(() => null);
+  assert.equal(thrown, null, String(thrown));
+  assert.equal((await log(p)).length, 3);
+  assert.equal(await queued(p), 0);
+  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
