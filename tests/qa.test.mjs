@@ -519,3 +519,35 @@ test("page.clock.install() after the tag: an integration set while a retry is pe
   assert.deepEqual(pageErrors, []);
   await context.close();
 });
+
+test("a fake clock the page installs after the tag (cy.clock() on a live page) between two SPA navigations: ticking it does not throw, and each page view counts once", async () => {
+  const { page: p, context, consoleErrors, pageErrors } = await open("/qa/cy-clock", qaPage({ head: FAKE_TIMERS }));
+  const result = await p.evaluate(async () => {
+    // /b: the change still on the page is to be counted after the next frame (the browser's
+    // requestAnimationFrame, as webexp found it).
+    history.pushState({}, "", "/qa/cy-clock/b");
+    await Promise.resolve();
+    window.clock = makeFakeClock().install();
+    // /c before that frame: the count for /b is cancelled, with the fake cancelAnimationFrame.
+    history.pushState({}, "", "/qa/cy-clock/c");
+    await Promise.resolve();
+    await clock.realFrame();
+    try {
+      clock.tick(100);
+      return "ticked";
+    } catch (e) {
+      return "tick threw: " + e.message;
+    }
+  });
+  assert.equal(result, "ticked");
+  assert.deepEqual((await log(p)).map((e) => e.join(" ")), [
+    "/qa/cy-clock $impression two",
+    "/qa/cy-clock $impression one",
+    "/qa/cy-clock/b $impression two",
+    "/qa/cy-clock/c $impression two",
+    "/qa/cy-clock/c $impression one",
+  ]);
+  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
