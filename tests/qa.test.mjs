@@ -551,3 +551,27 @@ test("a fake clock the page installs after the tag (cy.clock() on a live page) b
   assert.deepEqual(pageErrors, []);
   await context.close();
 });
+
+test("fake timers whose ids are objects (installed before the tag): a retry ended by setIntegration does not fire into webexp when the clock ticks", async () => {
+  // Some fake timer libraries return objects as ids (Sinon does where the platform's timers do);
+  // webexp must hand back to clearTimeout what setTimeout gave it.
+  const head = `${FAKE_TIMERS} window.clock = makeFakeClock({ objectIds: true }).install(); window.accept = false;`;
+  const { page: p, context, consoleErrors, pageErrors, warnings } = await open("/qa/object-ids", qaPage({ head }));
+  assert.deepEqual(await log(p), [["/qa/object-ids", "$impression", "two"]]);
+  await p.evaluate(() => { accept = true; webexp.setIntegration(recording); });
+  assert.deepEqual((await log(p)).slice(1), [["/qa/object-ids", "$impression", "two"], ["/qa/object-ids", "$impression", "one"]]);
+  const result = await p.evaluate(() => {
+    try {
+      clock.tick(100_000);
+      return "ticked";
+    } catch (e) {
+      return "tick threw: " + e.message;
+    }
+  });
+  assert.equal(result, "ticked");
+  assert.equal((await log(p)).length, 3);
+  assert.deepEqual(warnings, [], "every clear was given an id the clock made");
+  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
