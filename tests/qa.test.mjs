@@ -575,3 +575,15 @@ test("fake timers whose ids are objects (installed before the tag): a retry ende
   assert.deepEqual(pageErrors, []);
   await context.close();
 });
+
+// ---- Event order and redirects on a clock that does not move ----
+
+test("on a fixed clock (page.clock.setFixedTime), events queued over two loads go out on the third once each, in the order they were made", async () => {
+  // The same as the test above on the real clock. CONTRACT section 4: queued events are
+  // delivered "exactly once, later, in order".
+  const loads = threeLoads();
+  const { page: p, context } = await openPage(live.browser);
+  await p.clock.setFixedTime(new Date("2024-02-02T08:00:00Z"));
+  assert.deepEqual(await loads(p), LOAD_ORDER);
+  await context.close();
+});
