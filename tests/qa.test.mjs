@@ -587,3 +587,14 @@ test("on a fixed clock (page.clock.setFixedTime), events queued over two loads g
   assert.deepEqual(await loads(p), LOAD_ORDER);
   await context.close();
 });
+
+test("a clock set back between loads (page.clock.install with an earlier date, as QA does for dated pages): the events queued before still go out first", async () => {
+  threeLoads(); // (its route; the loads are made here, with the clock set back before the third)
+  const { page: p, context } = await openPage(live.browser);
+  for (const n of [1, 2]) await p.goto(live.server.url + "/qa/loads?n=" + n, { waitUntil: "load" });
+  await p.clock.install({ time: new Date("2024-02-02T08:00:00Z") });
+  await p.goto(live.server.url + "/qa/loads?n=3", { waitUntil: "load" });
+  await p.waitForFunction(() => log.length >= 6);
+  assert.deepEqual((await log(p)).map((e) => e[2]), LOAD_ORDER);
+  await context.close();
+});
