@@ -598,3 +598,34 @@ test("a clock set back between loads (page.clock.install with an earlier date, a
   assert.deepEqual((await log(p)).map((e) => e[2]), LOAD_ORDER);
   await context.close();
 });
+
+test("on a fixed clock (page.clock.setFixedTime), a redirect made twice in a session sends its $impression each time", async () => {
+  const config = {
+    flags: [flag("move", { actions: [{ action: "redirect", data: { url: "/qa/redir-b" } }] }), flag("ctl", { variant: "control" })],
+    pageObjects: { move: urlPage("a", "/qa/redir-a$"), ctl: urlPage("b", "/qa/redir-b$") },
+    user: { web_exp_id: "qa-visitor" },
+  };
+  // Events of every page go to localStorage, so they outlive the redirects.
+  const head = `window.experimentIntegration = { getUser() { return {}; }, track(e) {
+    const log = JSON.parse(localStorage.getItem("log") || "[]");
+    log.push(location.pathname + " " + e.eventProperties.flag_key);
+    localStorage.setItem("log", JSON.stringify(log));
+    return true;
+  } };`;
+  live.server.setRoute("/qa/redir-a", { body: qaPage({ config, head }) });
+  live.server.setRoute("/qa/redir-b", { body: qaPage({ config, head }) });
+  const { page: p, context, consoleErrors, pageErrors } = await openPage(live.browser);
+  await p.clock.setFixedTime(new Date("2024-02-02T08:00:00Z"));
+  for (let visit = 0; visit < 2; visit++) {
+    await p.goto(live.server.url + "/qa/redir-a");
+    await p.waitForURL(/\/qa\/redir-b$/);
+    // (The control's impression marks this visit's destination as loaded.)
+    await p.waitForFunction((n) => JSON.parse(localStorage.getItem("log") || "[]").filter((e) => e.endsWith(" ctl")).length === n, visit + 1);
+  }
+  await p.waitForTimeout(300);
+  const got = await p.evaluate(() => JSON.parse(localStorage.getItem("log")));
+  assert.deepEqual(got, ["/qa/redir-b move", "/qa/redir-b ctl", "/qa/redir-b move", "/qa/redir-b ctl"], "one redirect impression per redirect (page view)");
+  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
