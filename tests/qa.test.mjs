@@ -195,6 +195,27 @@ test("paused clock: delivery needs no timer (consent granted, an integration ass
   await context.close();
 });
 
+test("paused clock: consent withdrawn while a refusal's retry is due, then granted again: the stored events wait untouched and are delivered once, in order, on the grant", async () => {
+  const { page: p, context, consoleErrors, pageErrors } = await open("/qa/consent-retry", qaPage({ head: "window.accept = false;" }), { clock: "paused" });
+  assert.equal((await log(p)).length, 1, "refused once at load");
+  assert.equal(await queued(p), 2);
+  await p.evaluate(() => webexp.setConsent("denied"));
+  // Denied: the stored events stay queued, and nothing is offered when the retry comes.
+  await p.clock.runFor(120_000);
+  assert.equal((await log(p)).length, 1);
+  assert.equal(await queued(p), 2);
+  // Made while denied: not kept.
+  await p.evaluate(() => webexp.variant("one"));
+  await p.evaluate(() => { accept = true; webexp.setConsent("granted"); });
+  assert.deepEqual((await log(p)).slice(1), [["/qa/consent-retry", "$impression", "two"], ["/qa/consent-retry", "$impression", "one"]]);
+  assert.equal(await queued(p), 0);
+  await p.clock.runFor(120_000);
+  assert.equal((await log(p)).length, 3, "nothing offered again");
+  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
 test("fake timers the page installs before the tag (ids from 10^12, requestAnimationFrame replaced): retries and SPA page views run on its clock, each event once", async () => {
   const head = `${FAKE_TIMERS} window.clock = makeFakeClock().install(); window.accept = false;`;
   const { page: p, context, consoleErrors, pageErrors, warnings } = await open("/qa/fake-before", qaPage({ head }));
