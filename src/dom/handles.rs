@@ -5,22 +5,18 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::EventTarget;
 
-#[wasm_bindgen::prelude::wasm_bindgen]
+#[wasm_bindgen::prelude::wasm_bindgen(module = "/src/dom/page.js")]
 extern "C" {
-    // The page's `setTimeout` and `clearTimeout` as they are when called (a test's fake clock
-    // replaces them), with the id as the number it is: web-sys reads it as an i32, which cuts the
-    // ids of fake clocks (Playwright's and Sinon's start at 10^12), so that the clear missed and
-    // the timeout called a dropped callback.
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(callback: &js_sys::Function, ms: i32) -> f64;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: f64);
+    /// `setTimeout(callback, ms)`; returns the function that cancels it, also after the page
+    /// has put other timer functions in place (a test's fake clock; see `page.js`).
+    #[wasm_bindgen(js_name = timeout)]
+    fn set_timeout(callback: &js_sys::Function, ms: i32) -> js_sys::Function;
 }
 
-/// A pending `setTimeout`, cleared when dropped.
-#[must_use = "the timeout is cleared when dropped"]
+/// A pending `setTimeout`, cancelled when dropped.
+#[must_use = "the timeout is cancelled when dropped"]
 pub struct Timeout {
-    id: f64,
+    cancel: js_sys::Function,
     /// The callback, when the timeout owns it ([`Timeout::once`]).
     _owned: Option<Closure<dyn FnMut()>>,
 }
@@ -30,7 +26,7 @@ impl Timeout {
     /// caller keeps `callback` alive (one callback can serve many timeouts).
     pub fn new(callback: &js_sys::Function, ms: i32) -> Timeout {
         Timeout {
-            id: set_timeout(callback, ms),
+            cancel: set_timeout(callback, ms),
             _owned: None,
         }
     }
@@ -47,7 +43,7 @@ impl Timeout {
 
 impl Drop for Timeout {
     fn drop(&mut self) {
-        clear_timeout(self.id);
+        let _ = self.cancel.call0(&JsValue::NULL);
     }
 }
 

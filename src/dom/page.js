@@ -304,11 +304,25 @@ export function putBack(el, parent, next, prev) {
   } catch {}
 }
 
+// Timers whose cancel holds whatever the page does to the timer functions meanwhile (a test's
+// fake clock installed after one was set, whose clearTimeout ignores the browser's ids): each is
+// cleared with the function that goes with the one that set it, and a callback cancelled that
+// comes all the same does nothing (it would call a wasm closure already dropped, which throws).
+
+// Calls `callback` after `ms` milliseconds; returns what cancels it.
+export function timeout(callback, ms) {
+  const clear = clearTimeout;
+  let live = true;
+  const id = setTimeout(() => live && callback(), ms);
+  return () => { live = false; clear(id); };
+}
+
 // Calls `callback` in a task after the next animation frame; returns what cancels it.
 export function afterFrame(callback) {
-  let timer;
-  const frame = requestAnimationFrame(() => { timer = setTimeout(callback, 0); });
-  return () => { cancelAnimationFrame(frame); clearTimeout(timer); };
+  const cancelFrame = cancelAnimationFrame;
+  let live = true, cancelTimer;
+  const frame = requestAnimationFrame(() => { if (live) cancelTimer = timeout(callback, 0); });
+  return () => { live = false; cancelFrame(frame); cancelTimer?.(); };
 }
 
 // Whether the page is being prerendered (Speculation Rules), and the call once it is shown.
