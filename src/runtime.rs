@@ -1069,6 +1069,7 @@ impl Runtime {
                 .unwrap_or_default();
             list.push(Handoff {
                 at: dom::date_now(),
+                id: dom::random_uuid().unwrap_or_default(),
                 flag: f.key.clone(),
                 from: current.clone(),
                 to: to.clone(),
@@ -1190,13 +1191,15 @@ impl Runtime {
                     redirect::read_handoffs(&text)
                 });
                 let event = core::mem::take(&mut h.event);
-                // (The same hand-over: the same flag and destination at the same millisecond.)
+                // (The same hand-over: its id, and the same flag and destination at the same
+                // millisecond.)
                 if !sent
                     .iter()
-                    .any(|s| s.at == h.at && s.flag == h.flag && s.to == h.to)
+                    .any(|s| s.id == h.id && s.at == h.at && s.flag == h.flag && s.to == h.to)
                 {
                     sent.push(redirect::Handoff {
                         at: h.at,
+                        id: h.id.clone(),
                         flag: h.flag.clone(),
                         from: String::new(),
                         to: h.to.clone(),
@@ -1508,6 +1511,13 @@ impl Runtime {
             self.tab = dom::random_uuid().unwrap_or_default();
             delivery::own_tab(&self.tab);
             self.held_tabs.push(self.tab.clone());
+            // Its first key comes after the newest already queued: a clock set back between
+            // loads, or fixed by a test, would put this load's events before an earlier load's.
+            for key in delivery::local_keys(queue::PREFIX) {
+                if let Some(t) = queue::time_of(&key) {
+                    self.last_stored_at = self.last_stored_at.max(t + 1.0);
+                }
+            }
         }
         // Never earlier than this tab's last key: keys sort by time first, and a clock set back
         // (NTP) would put a later event before an earlier one.

@@ -29,6 +29,19 @@ pub fn key(now_ms: f64, seq: u32, tab: &str) -> String {
     k
 }
 
+/// The time in a queued event's key (what [`key`] was given, in whole milliseconds).
+pub fn time_of(key: &str) -> Option<f64> {
+    let digits = key.strip_prefix(PREFIX)?.get(..15)?;
+    let mut t = 0.0;
+    for b in digits.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        t = t * 10.0 + f64::from(b - b'0');
+    }
+    Some(t)
+}
+
 /// The queued events' keys among `keys`, oldest first.
 pub fn in_order(mut keys: Vec<String>) -> Vec<String> {
     keys.retain(|k| k.starts_with(PREFIX));
@@ -77,6 +90,18 @@ pub fn tab_of(key: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keys_time_reads_back() {
+        assert_eq!(
+            time_of(&key(1_700_000_000_123.0, 7, "tab")),
+            Some(1_700_000_000_123.0)
+        );
+        assert_eq!(time_of(&key(0.0, 0, "tab")), Some(0.0));
+        assert_eq!(time_of("webexp:q:12"), None);
+        assert_eq!(time_of("other:000000000000001:0:t"), None);
+        assert_eq!(time_of("webexp:q:00000000000000x:0:t"), None);
+    }
 
     #[test]
     fn keys_sort_in_the_order_events_were_made() {

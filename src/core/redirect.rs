@@ -120,6 +120,10 @@ pub fn address(url: &str) -> &str {
 pub struct Handoff {
     /// When it was stored (`Date.now()`).
     pub at: f64,
+    /// This hand-over's own id (random): two redirects of one flag to one destination can
+    /// share the millisecond (a test's fixed clock), and the second must not pass for the first.
+    /// Empty in entries stored before it was kept.
+    pub id: String,
     /// The flag that redirected.
     pub flag: String,
     /// The page that redirected.
@@ -134,7 +138,7 @@ pub struct Handoff {
     pub landed: bool,
 }
 
-/// Reads the stored list (`[{at, flag, from, to, event, landed?}]`); unreadable entries are
+/// Reads the stored list (`[{at, id, flag, from, to, event, landed?}]`); unreadable entries are
 /// dropped.
 pub fn read_handoffs(text: &str) -> Vec<Handoff> {
     let Ok(Value::Array(items)) = json::parse(text) else {
@@ -156,6 +160,7 @@ pub fn read_handoffs(text: &str) -> Vec<Handoff> {
         ) {
             out.push(Handoff {
                 at,
+                id: field("id").unwrap_or_default(),
                 flag,
                 from,
                 to,
@@ -192,6 +197,7 @@ pub fn write_handoffs(list: &[Handoff]) -> String {
         json::push_digits(&mut at, h.at as u64, 1);
         out.extend_from_slice(at.as_bytes());
         for (name, v) in [
+            ("id", &h.id),
             ("flag", &h.flag),
             ("from", &h.from),
             ("to", &h.to),
@@ -265,6 +271,7 @@ mod tests {
     fn handoffs_round_trip_and_bad_entries_are_dropped() {
         let list = vec![Handoff {
             at: 1_700_000_000_123.0,
+            id: "5f0c2a4e-0000-4000-8000-000000000001".into(),
             flag: "f".into(),
             from: "https://x/a".into(),
             to: "https://x/b?\"q\"".into(),
@@ -279,6 +286,9 @@ mod tests {
         }];
         assert_eq!(read_handoffs(&write_handoffs(&landed)), landed);
         assert_eq!(read_handoffs("not json"), vec![]);
+        // An entry stored before hand-overs had ids reads with an empty one.
+        let old = r#"[{"at":5,"flag":"f","from":"a","to":"b","event":"{}"}]"#;
+        assert_eq!(read_handoffs(old)[0].id, "");
         assert_eq!(
             read_handoffs(r#"[{"at":-1,"from":"a","to":"b","event":"{}"},{"at":5,"from":"a"}]"#),
             vec![]
