@@ -12,7 +12,7 @@ ROOT=$PWD
 # README, "Size"). Until it is, the build enforces a ceiling at the size reached, so that nothing
 # grows unnoticed: lower SIZE_CEILING whenever a change makes the script smaller.
 SIZE_TARGET=30720
-SIZE_CEILING=77912
+SIZE_CEILING=77979
 WASM_TARGET=wasm32-unknown-unknown
 GEN=target/gen
 
@@ -182,6 +182,9 @@ run_tests() {
   log "cargo clippy (host and $WASM_TARGET)"
   cargo clippy --all-targets -- -D warnings
   cargo clippy --lib --target "$WASM_TARGET" --no-default-features -- -D warnings
+  # (The size benchmark's evaluation-only build, which nothing else compiles.)
+  cargo clippy --lib --target "$WASM_TARGET" --no-default-features --features evaluation-only \
+    --target-dir target/features-evaluation-only -- -D warnings
   cargo clippy --lib --tests --target "$WASM_TARGET" -- -D warnings
   log "native tests (pure core)"
   cargo test

@@ -167,9 +167,12 @@ pub(crate) struct Runtime {
     /// While set, this page's own queued events wait for older ones of tabs being adopted (a
     /// reloaded page's previous load lets go of its lock a moment after the new load starts).
     adoption_wait: Option<Timeout>,
-    /// The next delivery attempt after a refusal, and the wait before it.
+    /// The next delivery attempt after a refusal, and the wait before it. While it is due, a
+    /// new event has the queue offered again only a second or more after the last refusal.
     retry: Option<Timeout>,
     retry_ms: i32,
+    /// When the integration last refused (`Date.now()`).
+    refused_at: f64,
     /// Keeps `window.experimentIntegration = ...` noticed.
     integration_watch: Option<Closure<dyn FnMut()>>,
     /// A visitor id made while consent was pending, stored once it is granted.
@@ -1192,10 +1195,13 @@ impl Runtime {
                 });
                 let event = core::mem::take(&mut h.event);
                 // (The same hand-over: its id, and the same flag and destination at the same
-                // millisecond.)
+                // millisecond; those alone where either entry has no id, stored by an older
+                // version.)
+                let same_id =
+                    |s: &redirect::Handoff| s.id.is_empty() || h.id.is_empty() || s.id == h.id;
                 if !sent
                     .iter()
-                    .any(|s| s.id == h.id && s.at == h.at && s.flag == h.flag && s.to == h.to)
+                    .any(|s| same_id(s) && s.at == h.at && s.flag == h.flag && s.to == h.to)
                 {
                     sent.push(redirect::Handoff {
                         at: h.at,
@@ -1587,6 +1593,7 @@ impl Runtime {
     }
 
     fn schedule_retry(&mut self) {
+        self.refused_at = dom::date_now();
         if self.retry.is_some() {
             return;
         }
@@ -1695,7 +1702,8 @@ pub(crate) fn flush() {
 }
 
 /// [`flush`]; `drain`: the stored events are offered too, unless an event has just been
-/// refused (the integration is asked again later, not twice at once).
+/// refused (the integration is asked again later, not twice at once) or a retry is due within
+/// a second of the last refusal.
 fn offer_new(drain: bool) {
     if !begin_delivery() {
         return;
@@ -1709,12 +1717,15 @@ fn offer_new(drain: bool) {
             with(|rt| rt.after_offer(id, accepted));
         }
         // An integration that has just refused an event is asked again later, not at once for
-        // the stored copy (it saw each refused event twice per attempt); nor, while that retry
-        // is due, for each new event made meanwhile (the back-off would be one attempt per
-        // event).
+        // the stored copy (it saw each refused event twice per attempt). While that retry is
+        // due, a new event has the queue offered again only a second or more after the last
+        // refusal: not an attempt per event, but no wait of up to 30 s either once an SDK is
+        // ready or consent granted (a visitor who leaves meanwhile would take the events
+        // along), nor a stall when the retry's timer never fires (a test's fake clock removed).
+        let retry_waits = with(|rt| rt.retry.is_some() && dom::date_now() - rt.refused_at < 1000.0);
         if refused || !drain {
             with(Runtime::schedule_retry);
-        } else if with(|rt| rt.retry.is_none()) == Some(true) {
+        } else if retry_waits == Some(false) {
             request_drain();
         }
         let more = with(|rt| {
@@ -1990,8 +2001,8 @@ pub(crate) fn set_integration(integration: JsValue) {
     integration_changed();
 }
 
-/// Delivers what waits to an integration just set or assigned at once: the retry that an earlier
-/// one's refusal scheduled, and its back-off, are over.
+/// Delivers what waits at once to an integration just set or assigned, or whose `setup()` has
+/// just settled: the retry that a refusal scheduled, and its back-off, are over.
 fn integration_changed() {
     with(|rt| {
         rt.retry = None;

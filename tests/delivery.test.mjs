@@ -590,10 +590,10 @@ test("an integration that throws is retried on the same back-off; once it accept
   await context.close();
 });
 
-test("a refusing integration is not asked again before its retry is due, however many events are made meanwhile", async () => {
+test("a refusing integration is not asked again within a second of its refusal, however many events are made meanwhile; a new event after that second has the queue offered again", async () => {
   // README (Delivery): after a refusal the queue is offered again "1 s later, then at doubling
-  // intervals", and the other triggers are an integration being set and the next load; a new
-  // event is not one. "two" and "three" are made at start, "one" later, when the parser inserts #a.
+  // intervals", and meanwhile by a new event only once the last refusal is a second old.
+  // "two" and "three" are made at start, "one" later, when the parser inserts #a.
   const config = { ...CONFIG, flags: [...CONFIG.flags, flag("three", { variant: "control" })] };
   const integration = `${RECORDING} window.experimentIntegration = recording("R", () => false);`;
   const { page: p, context } = await openOnClock("/backoff-new-events.html", page({ config, integration }));
@@ -603,5 +603,14 @@ test("a refusing integration is not asked again before its retry is due, however
   assert.equal((await trackLog(p)).length, 1, "three exposures made before the retry is due: no call");
   assert.equal(await callsAt(p, loadedAt, 1500), 2, "the retry at 1 s");
   assert.equal((await queued(p)).length, 6, "every event waits, once");
+  // The next retry is due at 3 s. An event at 1.5 s is within a second of the refusal at 1 s:
+  // no call. One at 2.2 s is not: the queue is offered again, once, and refused.
+  await p.evaluate(() => webexp.setConsent("granted"));
+  assert.equal((await trackLog(p)).length, 2, "consent granted (again) within the second: no call");
+  assert.equal(await callsAt(p, loadedAt, 2200), 2);
+  await p.evaluate(() => history.pushState({}, "", "/another-path"));
+  assert.deepEqual((await trackLog(p)).slice(2), [["R", "$impression", "two"]], "a new page view's impressions, past the second: one attempt, for the oldest");
+  assert.equal(await callsAt(p, loadedAt, 2900), 3, "nothing more before the retry");
+  assert.equal(await callsAt(p, loadedAt, 3100), 4, "the retry at 3 s");
   await context.close();
 });

@@ -309,20 +309,25 @@ export function putBack(el, parent, next, prev) {
 // cleared with the function that goes with the one that set it, and a callback cancelled that
 // comes all the same does nothing (it would call a wasm closure already dropped, which throws).
 
-// Calls `callback` after `ms` milliseconds; returns what cancels it.
+// Calls `callback` after `ms` milliseconds; returns what cancels it. (A page whose timer
+// functions throw or are gone gets no timeout, rather than an error unwinding through the wasm.)
 export function timeout(callback, ms) {
-  const clear = clearTimeout;
-  let live = true;
-  const id = setTimeout(() => live && callback(), ms);
-  return () => { live = false; clear(id); };
+  let live = true, cancel = () => { live = false; };
+  try {
+    const clear = clearTimeout, id = setTimeout(() => live && callback(), ms);
+    cancel = () => { live = false; try { clear(id); } catch {} };
+  } catch {}
+  return cancel;
 }
 
 // Calls `callback` in a task after the next animation frame; returns what cancels it.
 export function afterFrame(callback) {
-  const cancelFrame = cancelAnimationFrame;
-  let live = true, cancelTimer;
-  const frame = requestAnimationFrame(() => { if (live) cancelTimer = timeout(callback, 0); });
-  return () => { live = false; cancelFrame(frame); cancelTimer?.(); };
+  let live = true, cancelTimer, cancelFrame = () => {};
+  try {
+    const cancel = cancelAnimationFrame, frame = requestAnimationFrame(() => { if (live) cancelTimer = timeout(callback, 0); });
+    cancelFrame = () => { try { cancel(frame); } catch {} };
+  } catch {}
+  return () => { live = false; cancelFrame(); cancelTimer?.(); };
 }
 
 // Whether the page is being prerendered (Speculation Rules), and the call once it is shown.

@@ -20,7 +20,7 @@ const PARTS = [
 
 const row = (root) => ([name, path]) => {
   const url = new URL(path, root);
-  if (!existsSync(url)) return `| ${name} | not built (\`./build.sh bench\` builds it) | | |`;
+  if (!existsSync(url)) return `| ${name} | missing (\`./build.sh bench\` builds webexp's parts) | | |`;
   const bytes = readFileSync(url);
   const gzip = gzipSync(bytes, { level: 9 }).length;
   const brotli = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
