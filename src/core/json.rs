@@ -454,6 +454,19 @@ pub fn push_usize(out: &mut String, n: usize) {
     push_digits(out, n as u64, 1);
 }
 
+/// The whole number written by [`push_digits`] (ASCII digits only, leading zeros allowed);
+/// `None` when anything else is there.
+pub fn parse_digits(digits: &str) -> Option<f64> {
+    let mut v = 0.0;
+    for b in digits.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10.0 + f64::from(b - b'0');
+    }
+    Some(v)
+}
+
 /// Appends the decimal digits of `n`, left-padded with zeros to at least `width` digits (at most
 /// 20). `u64`, as times in milliseconds do not fit wasm32's `usize`.
 pub fn push_digits(out: &mut String, mut n: u64, width: usize) {

@@ -9,7 +9,7 @@
 //! (localStorage is not kept in step between tabs at once, so a shared lock alone would let a
 //! second tab see an event the first had just delivered.)
 
-use super::json::push_digits;
+use super::json::{parse_digits, push_digits};
 use crate::prelude::*;
 
 /// Prefix of every queued event's key.
@@ -31,15 +31,7 @@ pub fn key(now_ms: f64, seq: u32, tab: &str) -> String {
 
 /// The time in a queued event's key (what [`key`] was given, in whole milliseconds).
 pub fn time_of(key: &str) -> Option<f64> {
-    let digits = key.strip_prefix(PREFIX)?.get(..15)?;
-    let mut t = 0.0;
-    for b in digits.bytes() {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        t = t * 10.0 + f64::from(b - b'0');
-    }
-    Some(t)
+    parse_digits(key.strip_prefix(PREFIX)?.get(..15)?)
 }
 
 /// The queued events' keys among `keys`, oldest first.

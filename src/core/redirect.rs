@@ -148,7 +148,7 @@ pub fn read_handoffs(text: &str) -> Vec<Handoff> {
     for item in &items {
         let field = |name| item.get(name).and_then(Value::as_str).map(String::from);
         let at = match item.get("at") {
-            Some(Value::Number(n)) => parse_millis(n),
+            Some(Value::Number(n)) => json::parse_digits(n),
             _ => None,
         };
         if let (Some(at), Some(flag), Some(from), Some(to), Some(event)) = (
@@ -170,18 +170,6 @@ pub fn read_handoffs(text: &str) -> Vec<Handoff> {
         }
     }
     out
-}
-
-/// Whole milliseconds written by [`write_handoffs`] (digits only).
-fn parse_millis(n: &str) -> Option<f64> {
-    let mut v = 0.0;
-    for b in n.bytes() {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        v = v * 10.0 + f64::from(b - b'0');
-    }
-    Some(v)
 }
 
 /// The list as stored.
