@@ -1722,10 +1722,11 @@ fn offer_new(drain: bool) {
         // refusal: not an attempt per event, but no wait of up to 30 s either once an SDK is
         // ready or consent granted (a visitor who leaves meanwhile would take the events
         // along), nor a stall when the retry's timer never fires (a test's fake clock removed).
-        let retry_waits = with(|rt| rt.retry.is_some() && dom::date_now() - rt.refused_at < 1000.0);
         if refused || !drain {
             with(Runtime::schedule_retry);
-        } else if retry_waits == Some(false) {
+        } else if with(|rt| rt.retry.is_none() || dom::date_now() - rt.refused_at >= 1000.0)
+            == Some(true)
+        {
             request_drain();
         }
         let more = with(|rt| {
