@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EvaluationEngine } from "@amplitude/experiment-core";
-import { serverAndBrowser } from "./support/browser.mjs";
+import { serverAndBrowser, taggedPage } from "./support/browser.mjs";
 
 const live = serverAndBrowser();
 
@@ -190,13 +190,7 @@ test("getVariants(): each variant's key, value, payload and merged metadata as t
     .find((v) => engine.evaluate({ user: { web_exp_id: v }, page: { url: "http://x/gv/pricing" } }, GV_FLAGS).pricing.key === "treatment");
   assert.ok(id);
   const config = { flags: [...GV_FLAGS, FORCED], forcedVariants: { forced: "b" }, user: { web_exp_id: id } };
-  live.server.setRoute("/gv/pricing", { body: `<!doctype html><html><head><meta charset="utf-8">
-<script>
-  window.tracked = [];
-  window.experimentIntegration = { getUser() { return {}; }, track(e) { tracked.push(e); return true; } };
-  window.webexpConfig = ${JSON.stringify(config)};
-</script>
-<script src="/webexp.js"></script></head><body><h1 id="title">Title</h1><p id="side">side</p></body></html>` });
+  live.server.setRoute("/gv/pricing", { body: taggedPage(config, `<h1 id="title">Title</h1><p id="side">side</p>`) });
   const context = await live.browser.newContext();
   const p = await context.newPage();
   const errors = [];
@@ -304,13 +298,7 @@ test("window.webexp.evaluate(context, flags) returns what the reference engine r
   assert.deepEqual([...keys("app-version")].sort(), ["new", "none"]);
   assert.deepEqual([...keys("props")].sort(), ["half", "none", "on", "tagged"]);
   const config = { flags: [{ key: "own", segments: [{ variant: "on" }], variants: { on: { key: "on" } } }], user: { web_exp_id: "page-visitor" } };
-  live.server.setRoute("/eval", { body: `<!doctype html><html><head><meta charset="utf-8">
-<script>
-  window.tracked = [];
-  window.experimentIntegration = { getUser() { return {}; }, track(e) { tracked.push(e); return true; } };
-  window.webexpConfig = ${JSON.stringify(config)};
-</script>
-<script src="/webexp.js"></script></head><body></body></html>` });
+  live.server.setRoute("/eval", { body: taggedPage(config) });
   const context = await live.browser.newContext();
   const p = await context.newPage();
   const errors = [];

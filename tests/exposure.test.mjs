@@ -4,7 +4,7 @@
 // page view.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serverAndBrowser, openPage, flag, setHtml } from "./support/browser.mjs";
+import { serverAndBrowser, openPage, flag, setHtml, taggedPage } from "./support/browser.mjs";
 
 const live = serverAndBrowser();
 
@@ -19,16 +19,7 @@ const experiment = (variant, metadata = { exposureMode: "element" }) => {
   return { ...f, metadata: { ...f.metadata, ...metadata } };
 };
 
-function page(config, body = "") {
-  return `<!doctype html><html><head><meta charset="utf-8">
-<script>
-  window.tracked = [];
-  window.experimentIntegration = { getUser() { return {}; }, track(e) { tracked.push(e); return true; } };
-  window.webexpConfig = ${JSON.stringify(config)};
-</script>
-<script src="/webexp.js"></script>
-</head><body><p id="top">top</p>${body}</body></html>`;
-}
+const page = (config, body = "") => taggedPage(config, `<p id="top">top</p>${body}`);
 
 let n = 0;
 async function open(config, body) {

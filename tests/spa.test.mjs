@@ -3,7 +3,7 @@
 // path is a new page view, a query- or hash-only change is not.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { serverAndBrowser, openPage, flag } from "./support/browser.mjs";
+import { serverAndBrowser, openPage, flag, taggedPage } from "./support/browser.mjs";
 
 const live = serverAndBrowser();
 
@@ -287,14 +287,7 @@ test("a variant that changes within one page view (A, B, A, control, B, A by que
     },
   };
   const config = { flags: [switching, flag("steady", { actions: [mutate("#foot", "Steady foot")] })], user: { web_exp_id: "spa-visitor" } };
-  live.server.setRoute("/spa/v", { body: `<!doctype html><html><head><meta charset="utf-8">
-<script>
-  window.tracked = [];
-  window.experimentIntegration = { getUser() { return {}; }, track(e) { tracked.push(e); return true; } };
-  window.webexpConfig = ${JSON.stringify(config)};
-</script>
-<script src="/webexp.js"></script>
-</head><body><h1 id="title">Page</h1><p id="side">side</p><p id="foot">foot</p></body></html>` });
+  live.server.setRoute("/spa/v", { body: taggedPage(config, `<h1 id="title">Page</h1><p id="side">side</p><p id="foot">foot</p>`) });
   const { page, context, consoleErrors, pageErrors } = await openPage(live.browser);
   await page.goto(live.server.url + "/spa/v", { waitUntil: "load" });
   const seen = () => page.evaluate(() => ({

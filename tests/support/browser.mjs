@@ -53,6 +53,21 @@ export function flag(key, { variant = "treatment", actions = [], experimentKey, 
   };
 }
 
+/**
+ * A page with webexp's tag and `config`, whose integration records every event it is given in
+ * `window.tracked` (and takes it), and `body` as its body's content.
+ */
+export function taggedPage(config, body = "") {
+  return `<!doctype html><html><head><meta charset="utf-8">
+<script>
+  window.tracked = [];
+  window.experimentIntegration = { getUser() { return {}; }, track(e) { tracked.push(e); return true; } };
+  window.webexpConfig = ${JSON.stringify(config)};
+</script>
+<script src="/webexp.js"></script>
+</head><body>${body}</body></html>`;
+}
+
 export const setHtml = (selector, value) => ({
   action: "mutate",
   data: { mutations: [{ selector, action: "set", attribute: "html", value }] },
