@@ -2005,6 +2005,7 @@ pub(crate) fn set_integration(integration: JsValue) {
 /// Delivers what waits at once to an integration just set or assigned, or whose `setup()` has
 /// just settled: the retry that a refusal scheduled, and its back-off, are over.
 fn integration_changed() {
+    bridge::forget_throw();
     with(|rt| {
         rt.retry = None;
         rt.retry_ms = 0;

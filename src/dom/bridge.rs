@@ -1,6 +1,7 @@
 //! Calls into the page's integration object (CONTRACT section 4).
 
 use crate::prelude::*;
+use core::sync::atomic::{AtomicBool, Ordering};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -25,7 +26,10 @@ extern "C" {
 /// `setup()` has not settled yet, there is no `track`, or it returned `false` or threw: the event
 /// stays queued (CONTRACT section 4). Any other
 /// result is a delivery: a `track` that returns nothing (or a promise) must not get the same
-/// event again at every retry. A throw is reported, never propagated into the page.
+/// event again at every retry. A throw is reported, never propagated into the page: once until
+/// the integration takes an event or another one is set (an SDK that throws at every retry,
+/// every 30 s for as long as the page is open, would otherwise fill the page's console and the
+/// error trackers that collect it).
 pub fn track(integration: &JsValue, event_json: &str) -> bool {
     // Not before its `setup()` has settled: the event waits in the queue meanwhile.
     if !super::delivery::integration_ready(integration) {
@@ -41,13 +45,29 @@ pub fn track(integration: &JsValue, event_json: &str) -> bool {
         return false;
     };
     match track.call1(integration, &event) {
-        Ok(v) => v.as_bool() != Some(false),
+        Ok(v) => {
+            let accepted = v.as_bool() != Some(false);
+            if accepted {
+                THROW_SAID.store(false, Ordering::Relaxed);
+            }
+            accepted
+        }
         Err(e) => {
-            web_sys::console::error_2(
-                &"webexp: integration.track threw; the event stays queued:".into(),
-                &e,
-            );
+            if !THROW_SAID.swap(true, Ordering::Relaxed) {
+                web_sys::console::error_2(
+                    &"webexp: integration.track threw; events stay queued (said once until it takes one):".into(),
+                    &e,
+                );
+            }
             false
         }
     }
+}
+
+/// Whether a throw of `track` has been said since the integration last took an event.
+static THROW_SAID: AtomicBool = AtomicBool::new(false);
+
+/// Another integration is set: its first throw is said again.
+pub fn forget_throw() {
+    THROW_SAID.store(false, Ordering::Relaxed);
 }
