@@ -52,7 +52,8 @@ impl Drop for Timeout {
 #[must_use = "the callback is cancelled when dropped"]
 pub struct AfterFrame {
     cancel: js_sys::Function,
-    _callback: Closure<dyn FnMut()>,
+    /// The callback, when the handle owns it ([`AfterFrame::once`]).
+    _owned: Option<Closure<dyn FnMut()>>,
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen(module = "/src/dom/page.js")]
@@ -64,13 +65,22 @@ extern "C" {
 }
 
 impl AfterFrame {
-    /// Calls `f` once after the next frame, unless the handle is dropped first.
+    /// Calls `callback` once after the next frame, unless the handle is dropped first. The
+    /// caller keeps `callback` alive.
+    pub fn new(callback: &js_sys::Function) -> AfterFrame {
+        AfterFrame {
+            cancel: after_frame(callback),
+            _owned: None,
+        }
+    }
+
+    /// Calls `f` once after the next frame, unless the handle is dropped first; the handle
+    /// owns `f`.
     pub fn once(f: impl FnMut() + 'static) -> AfterFrame {
         let callback = Closure::<dyn FnMut()>::new(f);
-        AfterFrame {
-            cancel: after_frame(callback.as_ref()),
-            _callback: callback,
-        }
+        let mut frame = AfterFrame::new(callback.as_ref().unchecked_ref());
+        frame._owned = Some(callback);
+        frame
     }
 }
 

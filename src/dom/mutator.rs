@@ -17,7 +17,7 @@
 //! until complete, then changed once. A record that the page keeps rewriting (a fight) is
 //! re-applied with an exponential back-off instead of in a tight loop with the page's code.
 
-use super::handles::{Listener, Timeout};
+use super::handles::{AfterFrame, Listener, Timeout};
 use super::html_sink::{
     adopt_added, append_content, appended_part, put_back_content, write_content,
 };
@@ -195,6 +195,11 @@ pub struct Mutator {
     inserts_due: bool,
     /// `readystatechange` (the end of parsing), while elements are held back.
     loaded: Option<Listener>,
+    /// A wake after each frame while elements are held back: the end of parsing is seen also
+    /// where the page's listener proxy (Cloudflare Rocket Loader and the like wrap
+    /// `addEventListener`) keeps `readystatechange` from us, and the element is not hidden
+    /// for good.
+    held_poll: Option<AfterFrame>,
     /// What the observer hands over: kept in step with the mutations and records here.
     filter: RecordFilter,
     /// While set (see [`Mutator::hold_filter`]), the filter is given the selectors once, at
@@ -838,6 +843,7 @@ impl Mutator {
     /// back-off re-applies that are due.
     pub fn wake(&mut self) {
         self.finish_unfinished();
+        self.poll_held();
         if core::mem::take(&mut self.inserts_due) {
             self.drop_left_behind();
         }
@@ -1072,8 +1078,19 @@ impl Mutator {
                     self.loaded = Listener::new(&super::document(), "readystatechange", waker);
                 }
             }
+            if self.held_poll.is_none() {
+                self.poll_held();
+            }
         }
         true
+    }
+
+    /// Wakes after the next frame while elements are held back (see `held_poll`).
+    fn poll_held(&mut self) {
+        self.held_poll = match (self.unfinished.is_empty(), &self.waker) {
+            (false, Some(waker)) => Some(AfterFrame::new(waker)),
+            _ => None,
+        };
     }
 
     /// Whether the element with this key is held back, unfinished.
@@ -1141,6 +1158,7 @@ impl Mutator {
     fn release_if_done(&mut self) {
         if self.unfinished.is_empty() {
             self.loaded = None;
+            self.held_poll = None;
             self.filter.pass_all(false);
         }
     }
