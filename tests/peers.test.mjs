@@ -175,6 +175,32 @@ test("an SPA navigation (pushState) onto a redirect experiment's page redirects,
   await context.close();
 });
 
+test("a redirect that only adds a query parameter, which the server strips, does not loop and counts nothing", async () => {
+  // amplitude/experiment-js-client #368 "stop strip loops": the server drops the parameter the
+  // redirect adds, the visitor is back on the flag's page, and the tag redirected again, forever.
+  const config = {
+    flags: [flag("strip", { actions: [redirectTo("/peers/strip?v=b")] })],
+    pageObjects: { strip: urlPage("p", "/peers/strip$") },
+  };
+  let loads = 0;
+  live.server.setRoute("/peers/strip", (req) => {
+    if (new URL(req.url, "http://x").searchParams.has("v")) return { status: 302, headers: { location: "/peers/strip" }, body: "" };
+    loads++;
+    return { body: page(config) };
+  });
+  const { page: p, context, consoleErrors, pageErrors } = await visit("/peers/strip");
+  // The second load (after the strip) ends the chain: wait until it has run webexp.
+  await p.waitForFunction(() => performance.getEntriesByType("navigation")[0].redirectCount > 0 && window.webexp);
+  await settle(p);
+  assert.equal(loads, 2, "the page, then once more after the server stripped the parameter");
+  assert.equal(new URL(p.url()).search, "");
+  assert.deepEqual(await log(p), [], "the variant's page was never shown");
+  assert.equal(consoleErrors.length, 1, consoleErrors.join("\n"));
+  assert.match(consoleErrors[0], /flag "strip": .*avoid a loop/);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
 /** `n` visitor ids per variant of `flags[0]`, as the reference engine buckets them. */
 function visitorsByVariant(flagDef, n) {
   const engine = new EvaluationEngine();
