@@ -201,6 +201,36 @@ test("a redirect that only adds a query parameter, which the server strips, does
   await context.close();
 });
 
+test("a redirect whose landing page drops the added parameter itself (a router rewriting its URL) does not loop, and counts once", async (t) => {
+  // amplitude/experiment-js-client #368 "strip-after-land": the destination's own code removes
+  // the parameter (history.replaceState), which makes its URL the flag's page again.
+  for (const [name, rewrite] of [
+    ["same path", "location.pathname"],
+    ["a locale prefix", "'/en' + location.pathname"],
+  ]) {
+    const config = {
+      flags: [flag("land", { actions: [redirectTo("/peers/land?v=b")] })],
+      pageObjects: { land: urlPage("p", "/peers/land$") },
+    };
+    // The router rewrites the URL once the page has loaded (and the visitor is still there).
+    const router = `addEventListener("load", () => setTimeout(() => { if (location.search) { history.replaceState(null, "", ${rewrite}); window.rewritten = true; } }, 0));`;
+    let loads = 0;
+    live.server.setRoute("/peers/land", () => { loads++; return { body: page(config, { head: router }) }; });
+    const { page: p, context, pageErrors } = await visit("/peers/land");
+    // (A loop would go on reloading while the other tests run: the context is closed anyway.)
+    t.after(() => context.close());
+    await p.waitForFunction(() => window.rewritten === true);
+    // What webexp does after the rewrite is done within two frames: a redirect (the document is
+    // left, which ends the evaluate with an error), or nothing.
+    const left = await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(false)))))
+      .catch(() => true);
+    assert.equal(left, false, `${name}: the landing page redirected again (${loads} loads so far)`);
+    assert.equal(loads, 2, `${name}: the source, then its redirect's destination; no third load`);
+    assert.deepEqual((await log(p)).map((e) => [e.at, e.flag_key, e.variant]), [["/peers/land", "land", "treatment"]], name);
+    assert.deepEqual(pageErrors, []);
+  }
+});
+
 /** `n` visitor ids per variant of `flags[0]`, as the reference engine buckets them. */
 function visitorsByVariant(flagDef, n) {
   const engine = new EvaluationEngine();
