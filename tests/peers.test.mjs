@@ -425,6 +425,33 @@ test("two flags changing the same element's html and class through different sel
   await context.close();
 });
 
+test("nested html edits (a parent's html, then an element inside it) apply both, settle, and revert whole", async () => {
+  // amplitude/experiment-js-client #145/#146: "Nested HTML editing doesn't work" with
+  // dom-mutator (an infinite loop; Amplitude ships a private fork that batches the writes). A
+  // visual editor records the card's new content, then the edit of the heading inside it.
+  const parent = m("#card", "set", "html", '<h2 class="t">Parent</h2><p>new body</p>');
+  const child = m("#card h2", "set", "html", "Child <i>edit</i>");
+  const config = { flags: [flag("nest", { actions: [mutate(parent, child)] })], user: { web_exp_id: "nest-visitor" } };
+  const { page: p, context, consoleErrors, pageErrors } = await visit("/peers/nest",
+    page(config, { body: '<div id="card"><h2 class="t">Title</h2><p>body</p></div><p>after</p>' }));
+  await frames(p);
+  const card = () => p.evaluate(() => document.getElementById("card").innerHTML);
+  const both = '<h2 class="t">Child <i>edit</i></h2><p>new body</p>';
+  assert.equal(await card(), both);
+  assert.equal(await recordsOver10Frames(p, "#card"), 0);
+  assert.deepEqual((await p.evaluate(() => webexp.getDebugState())).flags.nest.actions, { applied: 2, pending: 0 });
+  await p.evaluate(() => webexp.revertVariants());
+  assert.equal(await card(), '<h2 class="t">Title</h2><p>body</p>');
+  await p.evaluate(() => webexp.applyVariants());
+  await frames(p);
+  assert.equal(await card(), both);
+  assert.equal(await recordsOver10Frames(p, "#card"), 0);
+  assert.equal((await log(p)).length, 1);
+  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
 test("an SPA navigation between two pages of a flag does not rewrite the elements it changed", async () => {
   // GrowthBook's setURL re-runs every auto experiment, undoing and re-applying changes that are
   // still targeted (peers.md, "Revert on navigation"): each navigation rewrites the elements
