@@ -519,6 +519,41 @@ test("an experiment not active on this page holds back nothing while the parser 
   await context.close();
 });
 
+test("a page whose listener proxy swallows DOMContentLoaded, load and readystatechange: an element the parser was still streaming is shown with its change", { timeout: 30000 }, async () => {
+  // amplitude/experiment-js-client #299/#327: third-party scripts (Cloudflare Rocket Loader)
+  // proxy addEventListener, so DOMContentLoaded/load listeners of the tag never ran.
+  const proxy = `const native = EventTarget.prototype.addEventListener;
+    window.swallowed = [];
+    EventTarget.prototype.addEventListener = function (type, listener, options) {
+      if (type === "DOMContentLoaded" || type === "load" || type === "readystatechange") { swallowed.push(type); return; }
+      return native.call(this, type, listener, options);
+    };`;
+  const config = { flags: [flag("late", { actions: [mutate(m("#t", "append", "html", " <b>added</b>"))] })], user: { web_exp_id: "proxy-visitor" } };
+  const html = page(config, { head: SAMPLER + proxy, body: "" });
+  const [head] = html.split("<body>");
+  live.server.setRoute("/peers/proxy", {
+    chunks: [
+      // #t is the last element of the page, and the last chunk adds no node: only the end of
+      // parsing tells that it is complete.
+      { body: `${head}<body><h1>Streamed</h1><div id="t">all of it`, delayMs: 0 },
+      { body: `</div></body></html>`, delayMs: 400 },
+    ],
+  });
+  const { page: p, context, consoleErrors, pageErrors } = await visit("/peers/proxy");
+  const shown = () => p.evaluate(() => {
+    const t = document.getElementById("t");
+    return { visibility: getComputedStyle(t).visibility, html: t.innerHTML };
+  });
+  // (Each frame gives webexp a chance; 60 frames is a second of a stuck element.)
+  for (let i = 0; i < 30 && (await shown()).visibility !== "visible"; i++) await frames(p);
+  assert.deepEqual(await shown(), { visibility: "visible", html: "all of it <b>added</b>" });
+  assert.deepEqual(await p.evaluate(() => document.querySelectorAll("[style]").length), 0, "no hiding left");
+  assert.deepEqual((await log(p)).map((e) => e.flag_key), ["late"]);
+  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
 test("a variant does not flip within a page view when an integration with the visitor's user properties arrives late", async () => {
   // amplitude-web-experiment.md section 2.5/9: "A variant can flip mid-page" (remote flags
   // re-evaluated after the fetch: the old variant reverted and a second impression fired).
