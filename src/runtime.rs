@@ -1183,9 +1183,12 @@ impl Runtime {
             }
             // The destination, or where the server moved it (`/b` to `/en/b`) when this is the
             // first page after the redirect; not another page the server sent the visitor to
-            // (a login, the page it came from): the variant was not seen there.
-            let arrived = redirect::address(&h.to) == redirect::address(&here)
-                || (landed_now && self.server_redirected && redirect::moved_to(&h.to, &here));
+            // (a login, the page it came from): the variant was not seen there. (The page it
+            // came from is at the destination's address when the redirect only adds a
+            // parameter, which the server may drop.)
+            let arrived = !redirect::same_url(&h.from, &here)
+                && (redirect::address(&h.to) == redirect::address(&here)
+                    || (landed_now && self.server_redirected && redirect::moved_to(&h.to, &here)));
             let keep = if h.event.is_empty() {
                 age <= redirect::LOOP_WINDOW_MS
             } else if arrived {
