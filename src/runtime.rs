@@ -188,8 +188,8 @@ pub(crate) struct Runtime {
     /// The last `setConsent()`: it stands over the config's `consent`, also when made before
     /// `start()`.
     consent_call: Option<Consent>,
-    /// `(flag, from)` of the redirects that led to this page view (the first page with webexp
-    /// after them): the loop guard's evidence.
+    /// `(flag, from)` of the redirects that led to this document (the first page with webexp
+    /// after them), kept through its SPA page views: the loop guard's evidence.
     landing: Vec<(String, String)>,
     events: Vec<Event>,
     /// The queue-full warning was given (once per document: a page left open with consent
@@ -820,7 +820,6 @@ impl Runtime {
             self.impressions.clear();
             self.exposures.clear();
             self.server_redirected = false;
-            self.landing.clear();
             self.carry_over = None;
             // A new page starts with no manual page switched on, as a new document does.
             self.manual_on.clear();
@@ -1134,8 +1133,10 @@ impl Runtime {
             // The same flag again, on the first page after its redirect: its own destination
             // as the server rewrote it (`/b` to `/b/`, another language...), or the page it
             // redirected from, where the server sent the visitor back (it drops the query
-            // parameter the target adds, say). A later page (the visitor went on to another
-            // page of the flag) is redirected as usual.
+            // parameter the target adds, say), also once the page's router has changed the URL
+            // (`/b?v=2` to `/en/b`, a new page view): that would load the page again, and
+            // again. A later document (the visitor went on to another page of the flag) is
+            // redirected as usual; this one's SPA page views are not, for the loop window.
             if h.flag == f.key
                 && self
                     .landing
