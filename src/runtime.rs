@@ -188,8 +188,8 @@ pub(crate) struct Runtime {
     /// The last `setConsent()`: it stands over the config's `consent`, also when made before
     /// `start()`.
     consent_call: Option<Consent>,
-    /// `(flag, from)` of the redirects that led to this page view (the first page with webexp
-    /// after them): the loop guard's evidence.
+    /// `(flag, from)` of the redirects that led to this document (the first page with webexp
+    /// after them), kept through its SPA page views: the loop guard's evidence.
     landing: Vec<(String, String)>,
     events: Vec<Event>,
     /// The queue-full warning was given (once per document: a page left open with consent
@@ -820,7 +820,6 @@ impl Runtime {
             self.impressions.clear();
             self.exposures.clear();
             self.server_redirected = false;
-            self.landing.clear();
             self.carry_over = None;
             // A new page starts with no manual page switched on, as a new document does.
             self.manual_on.clear();
@@ -1134,8 +1133,10 @@ impl Runtime {
             // The same flag again, on the first page after its redirect: its own destination
             // as the server rewrote it (`/b` to `/b/`, another language...), or the page it
             // redirected from, where the server sent the visitor back (it drops the query
-            // parameter the target adds, say). A later page (the visitor went on to another
-            // page of the flag) is redirected as usual.
+            // parameter the target adds, say), also once the page's router has changed the URL
+            // (`/b?v=2` to `/en/b`, a new page view): that would load the page again, and
+            // again. A later document (the visitor went on to another page of the flag) is
+            // redirected as usual; this one's SPA page views are not, for the loop window.
             if h.flag == f.key
                 && self
                     .landing
@@ -1183,9 +1184,12 @@ impl Runtime {
             }
             // The destination, or where the server moved it (`/b` to `/en/b`) when this is the
             // first page after the redirect; not another page the server sent the visitor to
-            // (a login, the page it came from): the variant was not seen there.
-            let arrived = redirect::address(&h.to) == redirect::address(&here)
-                || (landed_now && self.server_redirected && redirect::moved_to(&h.to, &here));
+            // (a login, the page it came from): the variant was not seen there. (The page it
+            // came from is at the destination's address when the redirect only adds a
+            // parameter, which the server may drop.)
+            let arrived = !redirect::same_url(&h.from, &here)
+                && (redirect::address(&h.to) == redirect::address(&here)
+                    || (landed_now && self.server_redirected && redirect::moved_to(&h.to, &here)));
             let keep = if h.event.is_empty() {
                 age <= redirect::LOOP_WINDOW_MS
             } else if arrived {
