@@ -1047,8 +1047,13 @@ impl Runtime {
                 None => {
                     Some("redirect url is not a valid http or https URL; the redirect is skipped")
                 }
-                // Already there (the same parameters in another order included).
-                Some(to) if redirect::same_url(to, &current) => continue,
+                // Already there (the same parameters in another order included): the page the
+                // variant leads to is the one shown, so it counts as shown. A URL test's control
+                // redirects to the page it is on; uncounted, only the other arms would be.
+                Some(to) if redirect::same_url(to, &current) => {
+                    self.track(index, false);
+                    continue;
+                }
                 Some(to) => self.redirect_loop(index, to, &current),
             };
             let (Some(to), None) = (to, problem) else {
