@@ -118,6 +118,31 @@ test("a mutation whose element another mutation's html brings applies to it, aft
   await context.close();
 });
 
+test("html and inserts inside html another change wrote: a later change in config order applies there, an earlier one does not, so two that write each other's elements end", async () => {
+  const { page, context, consoleErrors, pageErrors } = await load(
+    config(mutate(
+      m(".x", "set", "html", "<div class='y'>from x</div>"),
+      m(".y", "set", "html", "<div class='x'>from y</div>"),
+      m(".x", "append", "class", "seen"),
+    )),
+    `<div id="box" class="x">old</div>`,
+  );
+  await frames(page);
+  const box = () => page.evaluate(() => document.getElementById("box").outerHTML);
+  // .x's html brings a .y, whose html (later) is set; the .x that brings is the output of the
+  // later change, which the earlier one leaves alone. (Classes apply in any output.)
+  const applied = `<div id="box" class="x seen"><div class="y"><div class="x seen">from y</div></div></div>`;
+  assert.equal(await box(), applied);
+  await page.evaluate(() => webexp.revertVariants());
+  assert.equal(await box(), `<div id="box" class="x">old</div>`);
+  await page.evaluate(() => webexp.applyVariants());
+  await frames(page);
+  assert.equal(await box(), applied);
+  assert.deepEqual(consoleErrors, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
 test("a page overwrite is written over, on top of the page's new value, and revert keeps the page's", async () => {
   const { page, context } = await load(
     config(mutate(m("#o", "append", "html", " +ours"), m("#o", "append", "class", "ours"), m("#o", "set", "style.color", "red"))),

@@ -884,12 +884,16 @@ impl Mutator {
         });
     }
 
-    /// True when `el` is our own output: inside an element whose html we set and which still
-    /// holds exactly our value, or one of the nodes an insert put in, or inside one. Mutations
-    /// that make elements (html, insert) are not applied there: a mutation of `div` whose html
-    /// contains a `div`, or an insert after `li:last-child` of an `li`, would otherwise go on
-    /// forever. Other mutations are (a class or a link on what an html change wrote).
-    fn is_own_output(&self, el: &Node, key: NodeKey) -> bool {
+    /// True when `el` is output of mutation `id` or of one after it in config order: inside an
+    /// element whose html we set and which still holds exactly our value, or one of the nodes an
+    /// insert put in, or inside one. Mutations that make elements (html, insert) are not applied
+    /// there: a mutation of `div` whose html contains a `div`, or an insert after
+    /// `li:last-child` of an `li`, would otherwise go on forever. They are applied in the output
+    /// of mutations before them, as they would be to the page's own content: a visual editor's
+    /// edit inside an element whose html an earlier edit set. A write then only ever brings
+    /// matches of later mutations, so that ends too. Other mutations are applied in any output
+    /// (a class or a link on what an html change wrote).
+    fn is_own_output(&self, el: &Node, key: NodeKey, id: MutationId) -> bool {
         let html = |r: &Record| r.property == Property::Html;
         if !self
             .records
@@ -904,14 +908,16 @@ impl Mutator {
         let around = keys.strip_prefix(&[key]).unwrap_or(&keys);
         // (Within an html record that only appends, the page's own content is not ours: only
         // the parts appended are, as `page.js` knows them.)
+        let order = |i: MutationId| (self.entries.get(i).map_or(0, |e| e.owner), i);
         self.records.iter().enumerate().any(|(pos, r)| {
-            r.inserted_keys.iter().any(|k| keys.contains(k))
-                || (html(r)
-                    && around.contains(&r.key)
-                    && match self.has_set(pos) {
-                        true => r.applied.as_deref() == Some(r.el.inner_html().as_str()),
-                        false => in_appended(&r.el, el),
-                    })
+            r.entries.iter().any(|&i| order(i) >= order(id))
+                && (r.inserted_keys.iter().any(|k| keys.contains(k))
+                    || (html(r)
+                        && around.contains(&r.key)
+                        && match self.has_set(pos) {
+                            true => r.applied.as_deref() == Some(r.el.inner_html().as_str()),
+                            false => in_appended(&r.el, el),
+                        }))
         })
     }
 
@@ -932,7 +938,7 @@ impl Mutator {
             let el = batch.element(slot, i);
             if slot.origin != Origin::Anchor
                 && makes_elements(&self.entries[id].mutation.property)
-                && self.is_own_output(&el, key)
+                && self.is_own_output(&el, key, id)
             {
                 continue;
             }
