@@ -598,3 +598,24 @@ test("the comparison catches a webexp change that differs from dom-mutator's, an
   assert.equal(found[2].length, 1);
   assert.match(found[2][0], /^D: reverted: webexp vs the page alone/);
 });
+
+// ---- Defects the generator found, each reduced to its smallest case -----------------------------
+
+/** Runs `c`, asserts no difference, and that webexp's page reads `bodies[step]` after each step. */
+async function same(c, bodies = {}) {
+  const { found, results } = await check(c);
+  assert.deepEqual(found[0], []);
+  for (const [step, body] of Object.entries(bodies)) {
+    assert.equal(results[0].steps.find((s) => s.name.startsWith(step)).wx, body, `after ${step}`);
+  }
+}
+
+test("a class change that leaves no class keeps the empty class attribute the page wrote", async () => {
+  // The page writes `class=""` over the element whose class a mutation took out: the chain
+  // changes nothing, and the attribute the page wrote stays (dom-mutator writes nothing either).
+  await same(handCase({
+    body: '<p data-k="1" class="x">a</p>',
+    mutations: [{ selector: "p", action: "remove", attribute: "class", value: "x" }],
+    writes: [{ of: 0, pick: 0, kind: "class", value: "" }],
+  }), { A: '<p data-k="1">a</p>', C1: '<p data-k="1" class="">a</p>', D: '<p data-k="1" class="">a</p>' });
+});
