@@ -1209,9 +1209,13 @@ impl Mutator {
             };
         }
         // (No classes: no class attribute, not `class=""`, as dom-mutator leaves it; an element
-        // that had none still has none.)
+        // that had none still has none. One that has `class=""`, as the page wrote it, keeps
+        // it: dom-mutator too writes nothing where the classes read the same.)
         if record.property == Property::Class && value.as_deref() == Some("") {
-            value = None;
+            value = match current.as_deref() {
+                Some("") => Some(String::new()),
+                _ => None,
+            };
         }
         if let Property::Insert(at) = record.property {
             return self.apply_insert(pos, at, value);
