@@ -619,3 +619,13 @@ test("a class change that leaves no class keeps the empty class attribute the pa
     writes: [{ of: 0, pick: 0, kind: "class", value: "" }],
   }), { A: '<p data-k="1">a</p>', C1: '<p data-k="1" class="">a</p>', D: '<p data-k="1" class="">a</p>' });
 });
+
+test("an html append of nothing around another change: revert gives the page's own element back, without our change", async () => {
+  // The append adds nothing, so nothing of it is known to take out; the revert then wrote the
+  // element's html back as it was when the append was made, with the title of the first
+  // mutation in it, over the element the first mutation's revert had restored (a copy, too).
+  await same(handCase({
+    body: '<div data-k="1" class="y"><span data-k="2">two</span></div>',
+    mutations: [{ selector: "span", action: "set", attribute: "title", value: "q" }, { selector: ".y", action: "append", attribute: "html", value: "" }],
+  }), { A: '<div data-k="1" class="y"><span data-k="2" title="q">two</span></div>', D: '<div data-k="1" class="y"><span data-k="2">two</span></div>' });
+});
