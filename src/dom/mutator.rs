@@ -1254,6 +1254,11 @@ impl Mutator {
             };
             let el: Node = record.el.clone().into();
             self.absorb(pos, &el, true);
+        } else if record.applied.is_none() && sets_content(&record.property) && !self.has_set(pos) {
+            // Appends of nothing, made: an empty appended part is noted, so that the revert
+            // knows what of ours to take out (nothing), where it would write back the html as
+            // read now, with what our other changes inside make it then, over the page's nodes.
+            append_content(&record.el, "", record.property == Property::Text);
         }
         // Otherwise read back: the browser normalises HTML ("<b>x" becomes "<b>x</b>") and CSS,
         // and the comparison with later values must use its form or every batch would look like
