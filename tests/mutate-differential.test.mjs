@@ -629,3 +629,14 @@ test("an html append of nothing around another change: revert gives the page's o
     mutations: [{ selector: "span", action: "set", attribute: "title", value: "q" }, { selector: ".y", action: "append", attribute: "html", value: "" }],
   }), { A: '<div data-k="1" class="y"><span data-k="2" title="q">two</span></div>', D: '<div data-k="1" class="y"><span data-k="2">two</span></div>' });
 });
+
+test("a move into the element itself is refused once, and is no fight while the parser adds more of its parentSelector's matches", async () => {
+  // `span` selects the moved element itself first: the browser refuses the move. Each span the
+  // parser adds after it asked for the move again, as a place that came: more than 5 within a
+  // second, and webexp warned that the page keeps rewriting it (a page that does nothing).
+  const spans = Array.from({ length: 7 }, (_, i) => `<span data-k="${i + 3}">${i}</span>`).join("");
+  await same(handCase({
+    body: `<span data-k="1" id="m0"><span data-k="2" class="x">a</span></span>${spans}`,
+    mutations: [{ selector: "#m0", action: "set", attribute: "position", parentSelector: "span" }],
+  }));
+});
