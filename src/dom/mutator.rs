@@ -1429,9 +1429,12 @@ impl Mutator {
             // Moved again within a few milliseconds of the last move is a loop (two moves that
             // each want their element before the other's), which backs off as a fight does; a
             // page that adds before the place now and then (a feed, a re-sort) is followed.
+            // (Not a place inside the element, which the browser refuses, said once: asked
+            // again at each new match of its selectors, as the parser adds them, it is no loop.)
+            let refused = self.records[pos].el.contains(Some(target.0.as_ref()));
             let now = super::now_ms();
             let f = &mut self.records[pos].fight;
-            if now - f.last < LOOP_MS {
+            if now - f.last < LOOP_MS && !refused {
                 self.reapply(pos);
             } else {
                 f.last = now;
