@@ -676,3 +676,15 @@ test("started on a page already there, a mutation applies to an element another 
     mutations: [{ selector: ".w", action: "set", attribute: "title", value: "m" }, { selector: ".x", action: "set", attribute: "class", value: "w" }],
   }), { A: '<p data-k="1" class="w" title="m">a</p>' });
 });
+
+test("page content written over an html set, holding an element an #id mutation selects: the set is made again, and the revert gives the page's content", async () => {
+  // The new `#a` came with the batch as an anchor, whose matches were applied before the
+  // batch's records were looked at: the attribute written inside the page's new content made
+  // the html record take that content for ours, so the set was not made again, and the revert
+  // put back the content the page had before its write.
+  await same(handCase({
+    body: '<div data-k="1" class="w">x</div>',
+    mutations: [{ selector: ".w", action: "set", attribute: "html", value: "+" }, { selector: "#a", action: "set", attribute: "aria-label", value: "l" }],
+    writes: [{ of: 0, pick: 0, kind: "html", value: '<span data-k="1001" id="a">b</span>' }],
+  }), { C1: '<div data-k="1" class="w">+</div>', D: '<div data-k="1" class="w"><span data-k="1001" id="a">b</span></div>' });
+});
