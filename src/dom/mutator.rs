@@ -741,11 +741,15 @@ impl Mutator {
     pub fn on_records(&mut self, mut batch: Batch) {
         self.wrote_in_batch = false;
         self.in_batch = true;
+        let mut anchors = false;
         while let Some(slot) = batch.next_slot() {
             // Matches at anchors that came with the batch, nothing else to look at (those of
-            // mutations that make elements are skipped in our own output, in `attach_hits`).
+            // mutations that make elements are skipped in our own output, in `attach_hits`),
+            // after the records: a write of ours inside content the page wrote over an html
+            // change of ours, made before the record of the page's write is seen, would make
+            // that content read as ours, and the change would not be made again.
             if slot.origin != Origin::Record {
-                self.attach_hits(&batch, &slot);
+                anchors = true;
                 continue;
             }
             let record = batch.record(&slot);
@@ -777,6 +781,14 @@ impl Mutator {
                 self.on_external_change(&target, None);
             }
             self.attach_hits(&batch, &slot);
+        }
+        if anchors {
+            batch.rewind();
+            while let Some(slot) = batch.next_slot() {
+                if slot.origin != Origin::Record {
+                    self.attach_hits(&batch, &slot);
+                }
+            }
         }
         if core::mem::take(&mut self.removed_in_batch) {
             self.follow_discarded_homes();

@@ -419,6 +419,11 @@ impl Batch {
         Some(slot)
     }
 
+    /// Starts [`Batch::next_slot`] over from the first record.
+    pub fn rewind(&mut self) {
+        (self.at, self.index, self.first) = (0, 0, 0);
+    }
+
     /// Hit `i` of `slot`: the mutation id (as the filter got it) and the element's key.
     pub fn hit(&self, slot: &Slot, i: usize) -> (usize, NodeKey) {
         let at = slot.at + 2 * i;
