@@ -29,7 +29,7 @@ use crate::core::actions::{
 };
 use crate::prelude::*;
 use core::sync::atomic::{AtomicBool, Ordering};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::{Element, Node};
 
 /// Why a selector is refused (see [`Mutator::add`]).
@@ -174,9 +174,8 @@ pub struct Mutator {
     /// the selectors of that moment.)
     in_batch: bool,
     records: Vec<Record>,
-    /// The selectors of the active `html` and `text` entries, as a JS string: a child-list change
-    /// concerns such a record only inside an element these match, which one `closest` call
-    /// tells, where asking every record would cost a call per record.
+    /// The selectors of the active `html` and `text` entries, as a JS string; `None` while there
+    /// is none, and no child-list change can concern a record.
     content_js: Option<js_sys::JsString>,
     /// Owners whose mutation was applied to an element for the first time since the last drain.
     newly_applied: Vec<Owner>,
@@ -767,17 +766,10 @@ impl Mutator {
             if record.removed_nodes().length() > 0 {
                 self.on_removed(&target);
             }
-            // A child list or text change: it can concern an html or text record only inside an
-            // element that their selectors match.
-            let el = match target.node_type() {
-                Node::ELEMENT_NODE => Some(target.clone().unchecked_into::<Element>()),
-                _ => target.parent_element(),
-            };
-            let inside_content = match (&self.content_js, el) {
-                (Some(content), Some(el)) => super::closest_js(&el, content),
-                _ => false,
-            };
-            if inside_content {
+            // A child list or text change, while html or text changes are on: it concerns those
+            // of the elements around it (found by the element, also one that no longer matches
+            // the selector: the page took the class it names).
+            if self.content_js.is_some() {
                 self.on_external_change(&target, None);
             }
             self.attach_hits(&batch, &slot);
