@@ -436,23 +436,16 @@ impl Runtime {
         }
         self.deliver_handoffs();
         self.update_pages();
-        if self.redirect() {
-            // `location.replace` leaves the page. A redirect handler (an SPA's router) may keep
-            // it: then webexp keeps watching, so the navigation it makes is noticed (and the
-            // handed-over impression sent there); nothing is applied here meanwhile.
-            if self.redirect_handler.is_none() {
-                return true;
-            }
-        } else {
-            self.sync_scope();
+        let redirecting = self.redirect();
+        // `location.replace` leaves the page. A redirect handler (an SPA's router) may keep it:
+        // then webexp keeps watching, so the navigation it makes is noticed (and the handed-over
+        // impression sent there); nothing is applied here meanwhile.
+        if redirecting && self.redirect_handler.is_none() {
+            return true;
         }
-        self.log_flags();
-        self.integration_watch = Some(delivery::on_integration_assigned(integration_changed));
-        self.navigation = Some(NavigationWatcher::new(|| {
-            with(Runtime::on_navigation);
-            flush();
-            perform_redirect();
-        }));
+        // The observer starts before the changes are made: the records of their writes reach
+        // its filter, which finds the elements that one change makes match another's selector
+        // (on a page already there when webexp starts), as it does for every later change.
         let observer = DomObserver::new(&dom::document(), self.mutator.filter(), |batch| {
             // (The batch's matches were found with the selectors of the page view being left:
             // the ids of the mutations its navigation removes are not reused before the end of
@@ -485,6 +478,16 @@ impl Runtime {
                 "could not observe the document; late elements will not change",
             ),
         }
+        if !redirecting {
+            self.sync_scope();
+        }
+        self.log_flags();
+        self.integration_watch = Some(delivery::on_integration_assigned(integration_changed));
+        self.navigation = Some(NavigationWatcher::new(|| {
+            with(Runtime::on_navigation);
+            flush();
+            perform_redirect();
+        }));
         true
     }
 

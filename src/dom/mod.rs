@@ -37,17 +37,6 @@ extern "C" {
 
 #[wasm_bindgen]
 extern "C" {
-    /// An element seen through `closest` called with a selector list that is already a JS
-    /// string: the mutator tests many records against the same list, and passing it as `&str`
-    /// would re-encode it from wasm memory on every call.
-    #[wasm_bindgen(js_name = Element)]
-    type SelectorElement;
-    #[wasm_bindgen(method, catch, js_name = closest)]
-    fn closest(this: &SelectorElement, selectors: &js_sys::JsString) -> Result<JsValue, JsValue>;
-}
-
-#[wasm_bindgen]
-extern "C" {
     /// An element seen through its inline style (HTML, SVG and MathML elements all have one).
     #[wasm_bindgen(js_name = Element)]
     type StyledElement;
@@ -58,13 +47,6 @@ extern "C" {
 /// `el.style`; `None` for an element without one (outside the HTML, SVG and MathML namespaces).
 pub fn style_of(el: &Element) -> Option<web_sys::CssStyleDeclaration> {
     el.unchecked_ref::<StyledElement>().style()
-}
-
-/// Whether `el` or one of its ancestors matches `selectors`.
-pub fn closest_js(el: &Element, selectors: &js_sys::JsString) -> bool {
-    el.unchecked_ref::<SelectorElement>()
-        .closest(selectors)
-        .is_ok_and(|found| !found.is_null())
 }
 
 #[wasm_bindgen]

@@ -29,7 +29,7 @@ use crate::core::actions::{
 };
 use crate::prelude::*;
 use core::sync::atomic::{AtomicBool, Ordering};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::{Element, Node};
 
 /// Why a selector is refused (see [`Mutator::add`]).
@@ -174,9 +174,8 @@ pub struct Mutator {
     /// the selectors of that moment.)
     in_batch: bool,
     records: Vec<Record>,
-    /// The selectors of the active `html` and `text` entries, as a JS string: a child-list change
-    /// concerns such a record only inside an element these match, which one `closest` call
-    /// tells, where asking every record would cost a call per record.
+    /// The selectors of the active `html` and `text` entries, as a JS string; `None` while there
+    /// is none, and no child-list change can concern a record.
     content_js: Option<js_sys::JsString>,
     /// Owners whose mutation was applied to an element for the first time since the last drain.
     newly_applied: Vec<Owner>,
@@ -746,11 +745,15 @@ impl Mutator {
     pub fn on_records(&mut self, mut batch: Batch) {
         self.wrote_in_batch = false;
         self.in_batch = true;
+        let mut anchors = false;
         while let Some(slot) = batch.next_slot() {
             // Matches at anchors that came with the batch, nothing else to look at (those of
-            // mutations that make elements are skipped in our own output, in `attach_hits`).
+            // mutations that make elements are skipped in our own output, in `attach_hits`),
+            // after the records: a write of ours inside content the page wrote over an html
+            // change of ours, made before the record of the page's write is seen, would make
+            // that content read as ours, and the change would not be made again.
             if slot.origin != Origin::Record {
-                self.attach_hits(&batch, &slot);
+                anchors = true;
                 continue;
             }
             let record = batch.record(&slot);
@@ -768,20 +771,21 @@ impl Mutator {
             if record.removed_nodes().length() > 0 {
                 self.on_removed(&target);
             }
-            // A child list or text change: it can concern an html or text record only inside an
-            // element that their selectors match.
-            let el = match target.node_type() {
-                Node::ELEMENT_NODE => Some(target.clone().unchecked_into::<Element>()),
-                _ => target.parent_element(),
-            };
-            let inside_content = match (&self.content_js, el) {
-                (Some(content), Some(el)) => super::closest_js(&el, content),
-                _ => false,
-            };
-            if inside_content {
+            // A child list or text change, while html or text changes are on: it concerns those
+            // of the elements around it (found by the element, also one that no longer matches
+            // the selector: the page took the class it names).
+            if self.content_js.is_some() {
                 self.on_external_change(&target, None);
             }
             self.attach_hits(&batch, &slot);
+        }
+        if anchors {
+            batch.rewind();
+            while let Some(slot) = batch.next_slot() {
+                if slot.origin != Origin::Record {
+                    self.attach_hits(&batch, &slot);
+                }
+            }
         }
         if core::mem::take(&mut self.removed_in_batch) {
             self.follow_discarded_homes();
@@ -1233,9 +1237,13 @@ impl Mutator {
             };
         }
         // (No classes: no class attribute, not `class=""`, as dom-mutator leaves it; an element
-        // that had none still has none.)
+        // that had none still has none. One that has `class=""`, as the page wrote it, keeps
+        // it: dom-mutator too writes nothing where the classes read the same.)
         if record.property == Property::Class && value.as_deref() == Some("") {
-            value = None;
+            value = match current.as_deref() {
+                Some("") => Some(String::new()),
+                _ => None,
+            };
         }
         if let Property::Insert(at) = record.property {
             return self.apply_insert(pos, at, value);
@@ -1274,6 +1282,11 @@ impl Mutator {
             };
             let el: Node = record.el.clone().into();
             self.absorb(pos, &el, true);
+        } else if record.applied.is_none() && sets_content(&record.property) && !self.has_set(pos) {
+            // Appends of nothing, made: an empty appended part is noted, so that the revert
+            // knows what of ours to take out (nothing), where it would write back the html as
+            // read now, with what our other changes inside make it then, over the page's nodes.
+            append_content(&record.el, "", record.property == Property::Text);
         }
         // Otherwise read back: the browser normalises HTML ("<b>x" becomes "<b>x</b>") and CSS,
         // and the comparison with later values must use its form or every batch would look like
@@ -1444,9 +1457,12 @@ impl Mutator {
             // Moved again within a few milliseconds of the last move is a loop (two moves that
             // each want their element before the other's), which backs off as a fight does; a
             // page that adds before the place now and then (a feed, a re-sort) is followed.
+            // (Not a place inside the element, which the browser refuses, said once: asked
+            // again at each new match of its selectors, as the parser adds them, it is no loop.)
+            let refused = self.records[pos].el.contains(Some(target.0.as_ref()));
             let now = super::now_ms();
             let f = &mut self.records[pos].fight;
-            if now - f.last < LOOP_MS {
+            if now - f.last < LOOP_MS && !refused {
                 self.reapply(pos);
             } else {
                 f.last = now;

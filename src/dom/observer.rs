@@ -165,15 +165,17 @@ function scan(f, doc, records, ours) {
     }
     let wanted = h !== null || (f.all && !ours);
     // The record's type is read only when something could want it.
-    if (!wanted && !ours && (tracked || around || f.removed || f.content)) {
+    if (!wanted && !ours && (tracked || around || f.removed || f.content || f.contentIds?.size)) {
       if (r.type === "attributes") wanted = tracked;
       else if (f.removed && r.removedNodes.length) wanted = true;
       else {
-        // A change inside an element whose html or text a mutation sets.
+        // A change inside an element whose html or text a mutation sets; at such an element,
+        // found by it also once it no longer matches the selector (the page took the class it
+        // names), as the element's class and attribute changes are (\`tracked\`).
         wanted = !!around && around.some((a) => a.content);
-        if (!wanted && f.content) {
+        if (!wanted) {
           const el = t.nodeType === 1 ? t : t.parentElement;
-          wanted = inContent ??= !!el?.closest(f.content);
+          wanted = inContent ??= !!el && (contentKeys.has(el) || (!!f.content && !!el.closest(f.content)));
         }
       }
     }
@@ -417,6 +419,11 @@ impl Batch {
         self.index += 1;
         self.first += hits as u32;
         Some(slot)
+    }
+
+    /// Starts [`Batch::next_slot`] over from the first record.
+    pub fn rewind(&mut self) {
+        (self.at, self.index, self.first) = (0, 0, 0);
     }
 
     /// Hit `i` of `slot`: the mutation id (as the filter got it) and the element's key.

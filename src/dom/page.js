@@ -222,7 +222,8 @@ const appended = new WeakMap();
 // the page refuses the html.
 export function appendContent(el, rest, asText) {
   const last = el.lastChild, added = [];
-  try {
+  // (Nothing to add is noted all the same: an empty part, which a revert takes out.)
+  if (rest) try {
     if (asText) el.append(rest);
     else el.insertAdjacentHTML("beforeend", trustedHtml(rest));
   } catch {
