@@ -1807,6 +1807,7 @@ mod tests {
     use crate::dom::observer::DomObserver;
     use std::cell::RefCell;
     use std::rc::Rc;
+    use wasm_bindgen::JsCast;
     use wasm_bindgen_test::*;
 
     fn mutation(selector: &str, property: Property, op: Op, value: &str) -> Mutation {
