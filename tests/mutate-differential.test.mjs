@@ -747,6 +747,32 @@ test("an element whose html a mutation set, which no longer matches its selector
   }), { C2: '<p data-k="1" class="z">new</p>', D: '<p data-k="1" class="z">page</p>' });
 });
 
+test("a move into the element itself is no fight either when the page puts the element elsewhere again and again", async () => {
+  // Each time the page moves it (a re-render), the element is matched again and its move asked
+  // for again, which the browser refuses: each counted as a re-apply, and webexp warned that
+  // the page keeps rewriting it, where it writes nothing.
+  const mutations = [{ selector: "#m0", action: "set", attribute: "position", parentSelector: ".z" }];
+  const config = { flags: [flag("exp", { actions: [{ action: "mutate", data: { mutations } }] })], user: { web_exp_id: "v1" } };
+  live.server.setRoute("/mdiff/page-moves.html", {
+    body: `<!doctype html><html><head><meta charset="utf-8">${COLLECT}<script>window.webexpConfig = ${JSON.stringify(config)};</script>` +
+      `<script src="/webexp.js"></script></head><body><div id="m0"><p class="z">a</p></div><div id="a"></div><div id="b"></div></body></html>`,
+  });
+  const { page, context } = await openPage(live.browser);
+  await page.goto(live.server.url + "/mdiff/page-moves.html", { waitUntil: "load" });
+  const state = await page.evaluate(async () => {
+    for (let i = 0; i < 8; i++) {
+      document.getElementById(i % 2 ? "a" : "b").append(document.getElementById("m0"));
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return { errors: window.__errors, fights: webexp.getDebugState().fights };
+  });
+  assert.deepEqual(state.fights, []);
+  assert.equal(state.errors.length, 1, state.errors.join("\n"));
+  assert.match(state.errors[0], /the browser refused to move the element/);
+  await context.close();
+});
+
 // Not fixed: see the generator's `duplicateIds` exclusion, and the report of the session that
 // added this test.
 test("an #id mutation changes every element with that id, as querySelectorAll finds them", { todo: "the observer's filter finds an id anchor with getElementById: the first element with the id only" }, async () => {

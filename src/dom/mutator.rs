@@ -1061,11 +1061,14 @@ impl Mutator {
             }
             // The page put an element we removed back in: it stays removed; one we moved
             // back where it was: it is moved again.
-            // (Not a moved element found where we put it: our own move, seen among added nodes.)
+            // (Not a moved element found where we put it: our own move, seen among added nodes;
+            // nor one whose place is inside it, which the browser refused, said once.)
             Ok(_)
                 if self.records[pos].property == Property::Element
                     || (self.records[pos].property == Property::Position
-                        && self.position_target(pos).is_some_and(|(_, _, at)| !at)) =>
+                        && self.position_target(pos).is_some_and(|(parent, _, at)| {
+                            !at && !self.records[pos].el.contains(Some(parent.as_ref()))
+                        })) =>
             {
                 self.reapply(pos)
             }
