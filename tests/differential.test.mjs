@@ -7,27 +7,13 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { EvaluationEngine } from "@amplitude/experiment-core";
 import { initSync, evaluate } from "webexp";
+import { rng } from "./support/rng.mjs";
 
 const SEED = Number(process.env.WEBEXP_DIFF_SEED ?? 20261121);
 const CASES = Number(process.env.WEBEXP_DIFF_CASES ?? 12000);
 
 initSync({ module: readFileSync(fileURLToPath(import.meta.resolve("webexp/webexp_bg.wasm"))) });
 
-// mulberry32: small, seeded, good enough to spread cases.
-function rng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n) => Math.floor(next() * n);
-  const pick = (xs) => xs[int(xs.length)];
-  const chance = (p) => next() < p;
-  return { next, int, pick, chance };
-}
 
 const STRINGS = [
   "", "a", "A", "abc", "ABC", "Hello World", "hello", "us", "US", "de", "fr-CA", "true", "TRUE", "False", "false",

@@ -27,6 +27,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { serverAndBrowser, openPage, flag } from "./support/browser.mjs";
+import { rng } from "./support/rng.mjs";
 
 const SEED = Number(process.env.SEED ?? 61661);
 const CASES = Number(process.env.CASES ?? 240);
@@ -36,21 +37,6 @@ const PER_PAGE = 24;
 
 const live = serverAndBrowser();
 
-// mulberry32, as in differential.test.mjs.
-function rng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n) => Math.floor(next() * n);
-  const pick = (xs) => xs[int(xs.length)];
-  const chance = (p) => next() < p;
-  return { next, int, pick, chance };
-}
 
 // ---- Pages -------------------------------------------------------------------------------------
 // Small pools, so that selectors collide: several elements share an id, classes repeat.
