@@ -699,7 +699,9 @@ impl Runtime {
     /// good when its state is about to be replaced (a variant decided anew): its mutations are
     /// uninstalled then, their fights forgotten.
     fn undo_actions(&mut self, index: usize, for_good: bool) {
-        for m in &self.flags[index].mutations {
+        // (Last first: undone in the reverse order of their making, an element moved into
+        // one that a later move took elsewhere goes home after that one has.)
+        for m in self.flags[index].mutations.iter().rev() {
             if let Slot::Installed(id) = m.slot {
                 if for_good {
                     self.mutator.remove(id);
@@ -1956,7 +1958,8 @@ pub(crate) fn set_applied(applied: bool) {
             rt.apply_scope();
             return;
         }
-        for i in 0..rt.flags.len() {
+        // (Last first, as in `undo_actions`.)
+        for i in (0..rt.flags.len()).rev() {
             rt.flags[i].applied = false;
             rt.undo_actions(i, false);
         }

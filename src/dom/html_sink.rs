@@ -35,6 +35,9 @@ extern "C" {
     /// all of it is still there (see `page.js`).
     #[wasm_bindgen(js_name = appendedPart)]
     pub fn appended_part(el: &Element, as_text: bool) -> Option<String>;
+    /// Whether what [`append_content`] added to `el` is all still there, added as `rest`.
+    #[wasm_bindgen(js_name = appendedIs)]
+    pub fn appended_is(el: &Element, rest: &str) -> bool;
     /// Moves what the page added next to our content in `el` (not the nodes in `ours`, which
     /// other changes of ours put there) to its kept content; false when our content is no longer
     /// all there (see `page.js`).

@@ -19,7 +19,7 @@
 
 use super::handles::{AfterFrame, Listener, Timeout};
 use super::html_sink::{
-    adopt_added, append_content, appended_part, put_back_content, write_content,
+    adopt_added, append_content, appended_is, appended_part, put_back_content, write_content,
 };
 use super::observer::{
     content_key, content_keys_around, node_key, Batch, NodeKey, Origin, RecordFilter, Slot,
@@ -104,6 +104,10 @@ struct Record {
     /// For `position` and `element` remove: where the page last had the element, to put it
     /// back there.
     home: Option<Place>,
+    /// For `position`: the parent we last moved the element into. Found there when its place
+    /// has changed (another element matches `parentSelector` first now), it is where we put
+    /// it, not where the page did: its home stays.
+    moved_into: Option<Node>,
     /// For `insert.*`: the nodes we inserted, removed exactly on revert.
     inserted: Vec<Node>,
     /// Their keys ([`content_key`]s: the nodes inside them are found by one walk up).
@@ -427,6 +431,9 @@ extern "C" {
     fn park(el: &Element);
     /// Whether `el` waits where [`park`] put it.
     fn parked(el: &Element) -> bool;
+    /// Whether `el` is in the page's content that an html or text set of ours keeps aside.
+    #[wasm_bindgen(js_name = keptAside)]
+    fn kept_aside(el: &Element) -> bool;
     /// Whether `node` is, or is inside, a part that an html append of ours added to `el`.
     #[wasm_bindgen(js_name = inAppended)]
     fn in_appended(el: &Element, node: &Node) -> bool;
@@ -1013,6 +1020,7 @@ impl Mutator {
                     applied: None,
                     entries: Vec::new(),
                     home,
+                    moved_into: None,
                     inserted: Vec::new(),
                     inserted_keys: Vec::new(),
                     waiting,
@@ -1251,29 +1259,14 @@ impl Mutator {
         if let Property::Insert(at) = record.property {
             return self.apply_insert(pos, at, value);
         }
+        if let Some(rest) = self.appended_value(pos) {
+            return self.apply_append(pos, &rest);
+        }
         // When nothing needs writing, `value` is what the element holds, in the browser's form.
         let mut exact = true;
         if current != value {
             let as_text = record.property == Property::Text;
-            let replaces = self.has_set(pos);
             exact = match (&record.property, value.as_deref()) {
-                // An append to what the element holds adds its part after the page's nodes,
-                // which stay (a framework's, with their listeners); read back after.
-                (Property::Html | Property::Text, Some(v)) if !replaces => {
-                    // Less of ours than is there (an append switched off): our parts come out
-                    // first, and what stays on is added again after the page's nodes.
-                    let mut now = current.clone();
-                    if !now.as_deref().is_some_and(|c| v.starts_with(c))
-                        && put_back_content(&record.el, true)
-                    {
-                        now = read(&record.el, &record.property);
-                    }
-                    match now.as_deref().and_then(|c| v.strip_prefix(c)) {
-                        Some("") => true,
-                        Some(rest) => append_content(&record.el, rest, as_text) && as_text,
-                        None => write_content(&record.el, v, as_text, false),
-                    }
-                }
                 // Content the page wrote (not ours) that a `set` replaces is kept, as the page
                 // goes on changing it, for the revert; so is the page's content under ours (an
                 // append's, or a set's), which comes back out first.
@@ -1285,11 +1278,9 @@ impl Mutator {
             };
             let el: Node = record.el.clone().into();
             self.absorb(pos, &el, true);
-        } else if record.applied.is_none() && sets_content(&record.property) && !self.has_set(pos) {
-            // Appends of nothing, made: an empty appended part is noted, so that the revert
-            // knows what of ours to take out (nothing), where it would write back the html as
-            // read now, with what our other changes inside make it then, over the page's nodes.
-            append_content(&record.el, "", record.property == Property::Text);
+            if sets_content(&self.records[pos].property) {
+                self.follow_moved_out(&el);
+            }
         }
         // Otherwise read back: the browser normalises HTML ("<b>x" becomes "<b>x</b>") and CSS,
         // and the comparison with later values must use its form or every batch would look like
@@ -1299,6 +1290,67 @@ impl Mutator {
             true => value,
             false => read(&record.el, &record.property),
         };
+    }
+
+    /// Elements we moved that an html or text set of ours just took off the page, with the
+    /// content it keeps aside: moved into that element, they are not its page content, and go
+    /// to their place, elsewhere now (dom-mutator moves an element again when it is removed).
+    /// A revert of the set then gives the page's content back without them. (Not into the
+    /// element `written` itself: that place is the set's content, which the set just wrote,
+    /// and moving into it again would take turns with the set.)
+    fn follow_moved_out(&mut self, written: &Node) {
+        for pos in 0..self.records.len() {
+            let r = &self.records[pos];
+            if r.property == Property::Position && r.reached && kept_aside(&r.el) {
+                match self.position_target(pos) {
+                    Some(target) if !written.contains(Some(target.0.as_ref())) => {
+                        self.move_to(pos, target)
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// What record `pos`'s chain adds after the element's content, when it is an html or text
+    /// record whose mutations all append (a text append in an html record as html that shows
+    /// it).
+    fn appended_value(&self, pos: usize) -> Option<String> {
+        let r = &self.records[pos];
+        if !sets_content(&r.property) {
+            return None;
+        }
+        let mut rest = String::new();
+        for &i in &r.entries {
+            let m = &self.entries[i].mutation;
+            if m.op != crate::core::actions::Op::Append {
+                return None;
+            }
+            match m.property == r.property {
+                true => rest.push_str(&m.value),
+                false => rest.push_str(&escape_html(&m.value)),
+            }
+        }
+        Some(rest)
+    }
+
+    /// Applies an html or text record of appends: `rest` goes after the page's content, which
+    /// stays as it is (a framework's nodes, with their listeners). Never by writing the whole
+    /// content: the record's original is the page's content as it was when last read, and
+    /// changes of ours inside it since (an html set on a child) would come back as copies.
+    /// Nothing is written while what we added last is all there and the same.
+    fn apply_append(&mut self, pos: usize, rest: &str) {
+        let r = &self.records[pos];
+        let (el, as_text) = (r.el.clone(), r.property == Property::Text);
+        if !appended_is(&el, rest) {
+            // (Whatever is left of our earlier part comes out first: the part is there once.)
+            put_back_content(&el, true);
+            self.records[pos].original = read(&el, &self.records[pos].property);
+            append_content(&el, rest, as_text);
+            self.absorb(pos, &el.clone().into(), true);
+        }
+        let r = &mut self.records[pos];
+        r.applied = read(&r.el, &r.property);
     }
 
     /// The nodes our inserts put into the element with key `key` (`insert.prepend`, `.append`).
@@ -1493,10 +1545,11 @@ impl Mutator {
         let el: &Node = record.el.as_ref();
         let before_node: Option<&Node> = before.as_ref().map(AsRef::as_ref);
         // (`insertBeforeSelector` may match the element itself, `li:first-child` once it is
-        // first: it is where it should be.)
+        // first: it is where it should be. Text after it, with no element, is the end of the
+        // parent, as dom-mutator has it: not moved behind text the parser adds after it.)
         let in_place = before_node == Some(el)
             || (el.parent_node().as_ref() == Some(parent.as_ref())
-                && el.next_sibling().as_ref() == before_node);
+                && record.el.next_element_sibling() == before);
         Some((parent, before, in_place))
     }
 
@@ -1520,7 +1573,13 @@ impl Mutator {
             // (its own move, a wrapper it added around it), which is where the element is for
             // the page from now on, and where a revert puts it back. (Outside its place, but
             // in the parent, it is where we put it: the element it goes before has moved.)
-            if r.reached && el.parent_node().as_ref() != Some(parent.as_ref()) {
+            // (Not one found off the page: `follow_moved_out`.)
+            let now_in = el.parent_node();
+            if r.reached
+                && el.is_connected()
+                && now_in.as_ref() != Some(parent.as_ref())
+                && now_in != r.moved_into
+            {
                 r.home = Place::of(el).or(r.home.take());
             }
         }
@@ -1530,7 +1589,16 @@ impl Mutator {
             mark_moved(el);
         }
         let el = &self.records[pos].el;
+        let left = el.parent_node();
         if in_place || insert_here(&parent, el, before.as_ref().map(AsRef::as_ref)).is_ok() {
+            // (The html of the elements around where it left and where it went is ours now.)
+            if !in_place {
+                if let Some(left) = left {
+                    self.absorb(pos, &left, false);
+                }
+                self.absorb(pos, &parent, false);
+            }
+            self.records[pos].moved_into = Some(parent.into());
             self.mark_reached(pos);
         } else if let Some(&id) = self.records[pos].entries.last() {
             // Said once by the owner; the element stays where it is.
@@ -1787,15 +1855,17 @@ fn restore(r: &Record) {
         }
         _ => {
             // Only our value is undone: one the page wrote since (its record not yet seen) is
-            // the page's, and stays. Html and text whose nodes of ours are known (`page.js`)
-            // are undone by those nodes, whatever the page changed around or inside them since
-            // (a class toggled in the content reads as another value, and ours would stay).
+            // the page's, and stays. Html and text are undone by the nodes of ours that
+            // `page.js` knows, whatever the page changed around or inside them since (a class
+            // toggled in the content reads as another value, and ours would stay); never by
+            // writing the original back, which holds the content as it was when read: an
+            // element moved in or out since, or changed by another change of ours, would come
+            // back as a copy.
             let current = read(&r.el, &r.property);
             let ours = current == r.applied;
-            if !(sets_content(&r.property) && put_back_content(&r.el, ours))
-                && ours
-                && current != r.original
-            {
+            if sets_content(&r.property) {
+                put_back_content(&r.el, ours);
+            } else if ours && current != r.original {
                 write(&r.el, &r.property, r.original.as_deref());
             }
         }

@@ -28,7 +28,10 @@ export function filter_track(f, el) { f.tracked.add(el); }
 // hash lookup) and, per record, one walk up from its target: the same cost for 1 selector or 100.
 // Other selectors are tested together with the browser's matches/closest/querySelector first.
 export function filter_selectors(f, entries, content) {
-  const anchored = [], loose = [], looseContent = [], contentIds = new Set();
+  // (A page in quirks mode matches ids in selectors without regard to case, which
+  // getElementById does not, and finds an id's elements only by walking the document: its
+  // selectors all take the general path.)
+  const anchored = [], loose = [], looseContent = [], contentIds = new Set(), quirks = document.compatMode === "BackCompat";
   for (let i = 0; i < entries.length; i += 2) {
     const id = entries[i], sel = entries[i + 1], isContent = content.includes(sel);
     if (isContent) contentIds.add(id);
@@ -39,14 +42,14 @@ export function filter_selectors(f, entries, content) {
     // string about twice as fast (measured: 0.2 µs against 0.5 µs a call).
     // (An id with bit 29 set is matched among added nodes even so: a move or removal, made
     // again when the page puts its element back.)
-    if (m && !(id & 0x20000000) && !/[,+~\\]|:has\(/.test(sel)) {
+    if (m && !quirks && !(id & 0x20000000) && !/[,+~\\]|:has\(/.test(sel)) {
       // Where the anchor's compound is the id alone and a descendant or child combinator
       // follows, the matches in the anchor are queried as `:scope .rest`: a query that starts
       // with an id costs the browser 3 to 10 times more (measured: 10-45 µs against 0-5 µs in a
       // re-rendered row). `whole`: the selector is the id alone, whose one match is the anchor.
       const c = /^#[\w-]+(\s*>\s*|\s+)(?=\S)/.exec(sel);
       const scoped = c && ":scope " + (c[1].includes(">") ? "> " : "") + sel.slice(c[0].length);
-      anchored.push({ id, sel, anchor: Object.keys({ [m[1]]: 0 })[0], whole: sel.length === m[0].length, scoped, content: isContent, seen: null });
+      anchored.push({ id, sel, anchor: Object.keys({ [m[1]]: 0 })[0], all: `#${CSS.escape(m[1])}`, whole: sel.length === m[0].length, scoped, content: isContent, seen: NONE });
     } else {
       loose.push({ id, sel });
       if (isContent) looseContent.push(sel);
@@ -77,6 +80,14 @@ function inside(hits, id, sel, n) {
   for (let i = 0; i < all.length; i++) (hits || (hits = [])).push(id, all[i]);
   return hits;
 }
+// (No elements: one array for every anchor absent from the page.)
+const NONE = [];
+// Whether two lists hold the same elements in the same order.
+function same(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 // The records of one batch that concern the mutations, and for each the matches among the nodes
 // it added; `null` when none does. `ours`: records our own writes just made, of which only those
 // that bring a mutation's matches matter (elements added, or an attribute set that makes an
@@ -100,32 +111,42 @@ function scan(f, doc, records, ours) {
     for (const n of [...r.addedNodes, ...r.removedNodes]) anchorsMayMove ||= n.nodeType === 1;
   }
   if (anchorsMayMove) for (let i = 0; i < anchored.length; i++) {
-    const a = anchored[i], el = doc.getElementById(a.anchor);
-    if (el === a.seen && !(fresh && fresh.has(el))) continue;
-    const was = a.seen && live.get(a.seen);
-    if (was) {
-      const k = was.indexOf(a);
-      if (k >= 0) was.splice(k, 1);
-      if (!was.length) { live.delete(a.seen); f.liveCount--; }
+    const a = anchored[i], first = doc.getElementById(a.anchor), was = a.seen;
+    // Every element with the id: one, but some pages have several (invalid, and common: a
+    // header rendered twice, for phones and for desktops), and each matches as it would in a
+    // query. Asked only where the id is on the page, which the browser answers from its id
+    // map unless the id is on several elements.
+    const all = first && doc.querySelectorAll(a.all);
+    if (!first ? !was.length : all.length === 1 ? was.length === 1 && was[0] === first : same(all, was)) continue;
+    const now = !first ? NONE : all.length === 1 ? [first] : [...all];
+    for (const el of was) {
+      if (now.includes(el)) continue;
+      const l = live.get(el), k = l.indexOf(a);
+      if (k >= 0) l.splice(k, 1);
+      if (!l.length) { live.delete(el); f.liveCount--; }
     }
-    a.seen = el;
-    if (!el) continue;
-    (fresh || (fresh = new Set())).add(el);
-    const l = live.get(el);
-    if (l) l.push(a); else { live.set(el, [a]); f.liveCount++; }
-    const h = a.whole ? [a.id, el] : a.scoped ? inside(null, a.id, a.scoped, el) : match(null, a.id, a.sel, el);
-    if (!h) continue;
-    // Kind 1 asks the wasm to check whether the matches are its own output (inside html it
-    // wrote, or nodes an insert put in); kind 2 tells none can be: none is, or is inside, an
-    // element whose html or text a mutation sets or that an insert put in.
-    let mine = false;
-    for (let j = 1; j < h.length && !mine; j += 2) mine = !!keys_around(h[j], true);
-    out.push(mine ? 1 : 2);
-    hits.push(h);
+    a.seen = now;
+    for (const el of now) {
+      if (was.includes(el)) continue;
+      (fresh || (fresh = new Set())).add(el);
+      const l = live.get(el);
+      if (l) l.push(a); else { live.set(el, [a]); f.liveCount++; }
+      const h = a.whole ? [a.id, el] : a.scoped ? inside(null, a.id, a.scoped, el) : match(null, a.id, a.sel, el);
+      if (!h) continue;
+      // Kind 1 asks the wasm to check whether the matches are its own output (inside html it
+      // wrote, or nodes an insert put in); kind 2 tells none can be: none is, or is inside, an
+      // element whose html or text a mutation sets or that an insert put in.
+      let mine = false;
+      for (let j = 1; j < h.length && !mine; j += 2) mine = !!keys_around(h[j], true);
+      out.push(mine ? 1 : 2);
+      hits.push(h);
+    }
   }
   // (`inContent`: whether the target is in an element whose html or text a loose mutation sets;
   // found once per target, when first needed.)
-  let lastTarget = null, around = null, tracked = false, inContent;
+  // (`freshContent`: whether the target is in a fresh anchor element of a mutation that sets
+  // html or text.)
+  let lastTarget = null, around = null, freshContent = false, tracked = false, inContent;
   for (let i = 0; i < records.length; i++) {
     const r = records[i], t = r.target;
     let h = null;
@@ -135,8 +156,15 @@ function scan(f, doc, records, ours) {
       lastTarget = t;
       tracked = f.tracked.has(t);
       around = null;
+      freshContent = false;
       inContent = undefined;
-      if (f.liveCount) for (let n = t; n; n = n.parentNode) { const l = live.get(n); if (l) (around || (around = [])).push(...l); }
+      // (A fresh anchor's whole content is matched already.)
+      if (f.liveCount) for (let n = t; n; n = n.parentNode) {
+        const l = live.get(n);
+        if (!l) continue;
+        if (fresh && fresh.has(n)) freshContent ||= l.some((a) => a.content);
+        else (around || (around = [])).push(...l);
+      }
     }
     // New elements: the mutations they match are found here, in the browser, and only the
     // pairs go to the wasm. An anchored mutation is tested only inside its anchor. An element
@@ -156,8 +184,7 @@ function scan(f, doc, records, ours) {
       for (let j = 0; j < added.length; j++) {
         const n = added[j];
         if (n.nodeType !== 1) continue;
-        // (A fresh anchor's whole content is matched already.)
-        if (around) for (const a of around) if (!(fresh && fresh.has(a.seen)) && !(skipWhole && a.whole)) h = match(h, a.id, a.sel, n);
+        if (around) for (const a of around) if (!(skipWhole && a.whole)) h = match(h, a.id, a.sel, n);
         if (f.looseList && (n.matches(f.looseList) || n.querySelector(f.looseList))) {
           for (const e of f.loose) h = match(h, e.id, e.sel, n);
         }
@@ -165,14 +192,14 @@ function scan(f, doc, records, ours) {
     }
     let wanted = h !== null || (f.all && !ours);
     // The record's type is read only when something could want it.
-    if (!wanted && !ours && (tracked || around || f.removed || f.content || f.contentIds?.size)) {
+    if (!wanted && !ours && (tracked || around || freshContent || f.removed || f.content || f.contentIds?.size)) {
       if (r.type === "attributes") wanted = tracked;
       else if (f.removed && r.removedNodes.length) wanted = true;
       else {
         // A change inside an element whose html or text a mutation sets; at such an element,
         // found by it also once it no longer matches the selector (the page took the class it
         // names), as the element's class and attribute changes are (\`tracked\`).
-        wanted = !!around && around.some((a) => a.content);
+        wanted = freshContent || (!!around && around.some((a) => a.content));
         if (!wanted) {
           const el = t.nodeType === 1 ? t : t.parentElement;
           wanted = inContent ??= !!el && (contentKeys.has(el) || (!!f.content && !!el.closest(f.content)));

@@ -53,7 +53,9 @@ export function cssSupports(name, value) {
 // node's parent through `parentNode` (with none it throws, and the component stops updating for
 // good), React inserts into the element it rendered, which the wrappers below send to the
 // fragment. A revert puts back what the fragment holds then: the page's current content.
-const replaced = new WeakMap();
+const replaced = new WeakMap(), helds = new WeakSet();
+/** Whether `el` is in the page's content that a change of ours keeps aside (below). */
+export const keptAside = (el) => helds.has(el.getRootNode());
 // Whether all of `nodes` are children of `el` (none when there is no list).
 const allIn = (nodes, el) => !!nodes?.every((n) => n.parentNode === el);
 const showsOurs = (e, el) => allIn(e.ours, el);
@@ -193,6 +195,7 @@ export function writeContent(el, value, asText, keep) {
   if (keep) {
     wrap();
     const held = document.createDocumentFragment();
+    helds.add(held);
     held.append(...before);
     replaced.set(el, (e = { held, ours: [] }));
   }
@@ -231,10 +234,14 @@ export function appendContent(el, rest, asText) {
   }
   for (let n = last ? last.nextSibling : el.firstChild; n; n = n.nextSibling) added.push(n);
   // (After what an earlier append added, while that is still there: a revert takes out both.)
-  const before = appended.get(el);
-  appended.set(el, allIn(before, el) ? before.concat(added) : added);
+  const before = appended.get(el), list = allIn(before, el) ? before.concat(added) : added;
+  list.rest = (list === added ? "" : before.rest) + rest;
+  appended.set(el, list);
   return true;
 }
+
+// Whether what `appendContent` added to `el` is all still there, and was added as `rest`.
+export const appendedIs = (el, rest) => allIn(appended.get(el), el) && appended.get(el).rest === rest;
 
 // Whether `node` is, or is inside, a part `appendContent` added to `el`.
 export const inAppended = (el, node) => !!appended.get(el)?.some((n) => n.contains(node));
