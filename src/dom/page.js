@@ -233,10 +233,10 @@ export function appendContent(el, rest, asText) {
     return false;
   }
   for (let n = last ? last.nextSibling : el.firstChild; n; n = n.nextSibling) added.push(n);
-  // (After what an earlier append added, while that is still there: a revert takes out both.)
-  const before = appended.get(el), list = allIn(before, el) ? before.concat(added) : added;
-  list.rest = (list === added ? "" : before.rest) + rest;
-  appended.set(el, list);
+  // (Whatever an earlier append added is out already: `apply_append` in mutator.rs takes it
+  // out first, so that our part is there once.)
+  added.rest = rest;
+  appended.set(el, added);
   return true;
 }
 
