@@ -819,3 +819,17 @@ test("page code around an element webexp removed: before()/after() land where it
   assert.deepEqual(warnings, []);
   await context.close();
 });
+
+test("html and text sets leave Element's own methods native; the first move or removal wraps them (a page that re-renders pays for them only then)", async () => {
+  const native = (page) => page.evaluate(() => ["replaceWith", "remove", "before", "after"].filter((n) => Element.prototype[n].toString().includes("[native code]")).join());
+  const sets = await load(config(mutate(m("#t", "set", "html", "<b>ours</b>"), m("#u", "set", "text", "ours"))), `<p id="t">page</p><p id="u">page</p>`);
+  assert.equal(await sets.page.evaluate(() => document.getElementById("t").innerHTML), "<b>ours</b>");
+  assert.equal(await native(sets.page), "replaceWith,remove,before,after");
+  // (Node's are wrapped: the page's own content is kept aside.)
+  assert.equal(await sets.page.evaluate(() => Node.prototype.insertBefore.toString().includes("[native code]")), false);
+  await sets.context.close();
+  const moves = await load(config(mutate(m("#mv", "set", "position", undefined, { parentSelector: "#side" }))), `<p id="mv">moved</p><div id="side"></div>`);
+  assert.equal(await moves.page.evaluate(() => document.getElementById("mv").parentElement.id), "side");
+  assert.equal(await native(moves.page), "");
+  await moves.context.close();
+});
