@@ -136,9 +136,10 @@ function inside(hits, id, sel, n) {
 // `match` of every loose mutation at once: the elements that match the whole list are found first
 // (mostly one, among the many a re-render added), and only for them each group, then each
 // selector of a group that matches. In the order `match` of each mutation in turn gives.
-function looseHits(f, hits, n) {
+// `itself`: whether `n` matches the whole list (the caller asked already).
+function looseHits(f, hits, n, itself) {
   const found = [...n.querySelectorAll(f.looseList)], pairs = [];
-  if (n.matches(f.looseList)) found.unshift(n);
+  if (itself) found.unshift(n);
   for (let c = 0; c < found.length; c++) for (const g of f.looseGroups) {
     if (!found[c].matches(g.sel)) continue;
     for (const k of g.members) if (g.members.length === 1 || found[c].matches(f.loose[k].sel)) pairs.push([k, c]);
@@ -261,7 +262,10 @@ function scan(f, doc, records, ours) {
         const n = added[j];
         if (n.nodeType !== 1) continue;
         if (around) for (const a of around) if (!(skipWhole && a.whole)) h = match(h, a.id, a.sel, n);
-        if (f.looseList && (n.matches(f.looseList) || n.querySelector(f.looseList))) h = looseHits(f, h, n);
+        if (f.looseList) {
+          const itself = n.matches(f.looseList);
+          if (itself || n.querySelector(f.looseList)) h = looseHits(f, h, n, itself);
+        }
       }
     }
     // (Our writes bring again matches the wasm had in this batch's earlier rounds: an appended
@@ -635,6 +639,14 @@ mod tests {
     type Seen = Rc<RefCell<(Vec<(u32, String)>, usize)>>;
 
     fn watch(filter: &RecordFilter) -> (Seen, DomObserver) {
+        watch_and_write(filter, |_| {})
+    }
+
+    /// [`watch`], calling `write` with each hit's element, as the mutator writes to it.
+    fn watch_and_write(
+        filter: &RecordFilter,
+        write: impl Fn(&Element) + 'static,
+    ) -> (Seen, DomObserver) {
         let seen: Seen = Rc::default();
         let s = seen.clone();
         let observer = DomObserver::new(&document(), filter, move |mut batch| {
@@ -642,7 +654,9 @@ mod tests {
             s.1 += 1;
             while let Some(slot) = batch.next_slot() {
                 for i in 0..slot.hits {
-                    s.0.push((batch.hit(&slot, i).0 as u32, batch.element(&slot, i).id()));
+                    let el = batch.element(&slot, i);
+                    s.0.push((batch.hit(&slot, i).0 as u32, el.id()));
+                    write(&el);
                 }
             }
         })
@@ -753,25 +767,14 @@ mod tests {
         let body: Element = document().body().unwrap().unchecked_into();
         let filter = RecordFilter::default();
         filter.set_selectors(&[(0, ".own"), (1, ".own.changed")], &[]);
-        let seen: Seen = Rc::default();
-        let s = seen.clone();
         // Writes as the mutator does: a class appended to each element matched, unless there.
         // The element still matches `.own`, which was handed over already, and now matches
         // `.own.changed`.
-        let _observer = DomObserver::new(&document(), &filter, move |mut batch| {
-            let mut s = s.borrow_mut();
-            s.1 += 1;
-            while let Some(slot) = batch.next_slot() {
-                for i in 0..slot.hits {
-                    let el = batch.element(&slot, i);
-                    s.0.push((batch.hit(&slot, i).0 as u32, el.id()));
-                    if !el.class_list().contains("changed") {
-                        el.class_list().add_1("changed").unwrap();
-                    }
-                }
+        let (seen, _observer) = watch_and_write(&filter, |el| {
+            if !el.class_list().contains("changed") {
+                el.class_list().add_1("changed").unwrap();
             }
-        })
-        .unwrap();
+        });
         let root = add(&body, "<p class='own' id='own-1'></p>");
         settle().await;
         assert_eq!(
