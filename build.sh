@@ -12,7 +12,7 @@ ROOT=$PWD
 # README, "Size"). Until it is, the build enforces a ceiling at the size reached, so that nothing
 # grows unnoticed: lower SIZE_CEILING whenever a change makes the script smaller.
 SIZE_TARGET=30720
-SIZE_CEILING=79483
+SIZE_CEILING=79499
 WASM_TARGET=wasm32-unknown-unknown
 GEN=target/gen
 
